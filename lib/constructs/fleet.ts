@@ -1,0 +1,93 @@
+import { App } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { Application } from './application';
+import { Environment } from './environment';
+import { PromotionPolicy } from './promotion-policy';
+import { compareCodePoints } from '../envrepo/names';
+
+/**
+ * Settings of a fleet.
+ */
+export interface FleetProps {
+  /**
+   * Folder the env-repo tree is written to by `synth()`.
+   * @default - `$CDK8S_OUTDIR` when set (as `cdk8s synth` and `stagecraft synth` do), else "dist"
+   */
+  readonly outdir?: string;
+
+  /**
+   * Folder holding `releases/<env>.yaml`, relative to the working directory.
+   * @default "releases"
+   */
+  readonly releasesDirectory?: string;
+
+  /**
+   * Commit of the fleet program, recorded in each lock file.
+   * @default - not recorded
+   */
+  readonly sourceCommit?: string;
+}
+
+const FLEET_SYMBOL = Symbol.for('stagecraft.Fleet');
+
+/**
+ * Root of one delivery setup: owns environments, applications and promotion policies, and synthesizes
+ * them into an env repo. A cdk8s `App`, so `cdk8s synth` runs it as it runs any cdk8s program.
+ */
+export class Fleet extends App {
+  /** Whether `x` is a Fleet (works across copies of this library). */
+  public static isFleet(x: unknown): x is Fleet {
+    return x !== null && typeof x === 'object' && FLEET_SYMBOL in (x as object);
+  }
+
+  /** The fleet a construct belongs to. */
+  public static of(construct: IConstruct): Fleet {
+    const root = construct.node.root;
+    if (!Fleet.isFleet(root)) {
+      throw new Error(`${construct.node.path || '<root>'}: not inside a Fleet; create environments, applications and policies with a Fleet as their scope`);
+    }
+    return root;
+  }
+
+  public readonly releasesDirectory: string;
+  public readonly sourceCommit?: string;
+
+  constructor(props: FleetProps = {}) {
+    super({ outdir: props.outdir });
+    Object.defineProperty(this, FLEET_SYMBOL, { value: true });
+    this.releasesDirectory = props.releasesDirectory ?? 'releases';
+    this.sourceCommit = props.sourceCommit;
+  }
+
+  /** The fleet's environments, ordered by name. */
+  public get environments(): Environment[] {
+    return this.node.children.filter(Environment.isEnvironment).sort(byName((e) => e.environmentName));
+  }
+
+  /** The fleet's applications, ordered by name. */
+  public get applications(): Application[] {
+    return this.node.children.filter(Application.isApplication).sort(byName((a) => a.applicationName));
+  }
+
+  /** The fleet's promotion policies, ordered by name. */
+  public get promotionPolicies(): PromotionPolicy[] {
+    return this.node.children.filter(PromotionPolicy.isPromotionPolicy).sort(byName((p) => p.policyName));
+  }
+
+  /**
+   * Validates the whole fleet, then writes the env-repo tree (format v1) to `outdir`: only files whose bytes
+   * change are rewritten and stale files are deleted only inside environment folders this fleet owns.
+   * Throws, before writing anything, when any validation fails.
+   */
+  public synth(): void {
+    // Fleet.synth is the one place constructs reach into synth: cdk8s's contract is that app.synth() writes the output.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { synthesizeFleetToDirectory } = require('../synth/synthesize') as typeof import('../synth/synthesize');
+    const report = synthesizeFleetToDirectory(this, this.outdir);
+    process.stderr.write(`${report.summary}\n`);
+  }
+}
+
+function byName<T>(name: (item: T) => string): (left: T, right: T) => number {
+  return (left, right) => compareCodePoints(name(left), name(right));
+}

@@ -1,0 +1,80 @@
+import { Duration } from 'cdk8s';
+import { TimeWindow } from './time-window';
+
+/**
+ * Options of the approvals gate.
+ */
+export interface ApprovalsOptions {
+  /**
+   * Identities (as recorded by `stagecraft approve`) whose approvals count.
+   * @default - anyone with write access to the env repo
+   */
+  readonly from?: string[];
+}
+
+/**
+ * A condition a promotion into an environment must meet. Modelled and written to the env repo here;
+ * enforced by `stagecraft promote`.
+ */
+export class PromotionGate {
+  /** Promote as soon as the other gates pass, without a person. */
+  public static auto(): PromotionGate {
+    return new PromotionGate('auto', {});
+  }
+
+  /** Promote only when a person runs `stagecraft promote`. */
+  public static manual(): PromotionGate {
+    return new PromotionGate('manual', {});
+  }
+
+  /** The version must have a verification record saying it was healthy in the upstream environment. */
+  public static verifiedUpstream(): PromotionGate {
+    return new PromotionGate('verifiedUpstream', {});
+  }
+
+  /** The version must have been healthy upstream for at least `duration` since it first became healthy. */
+  public static soak(duration: Duration): PromotionGate {
+    const seconds = duration.toSeconds();
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new Error(`soak gate: duration of ${seconds} seconds is not positive; use e.g. Duration.hours(2)`);
+    }
+    return new PromotionGate('soak', { seconds });
+  }
+
+  /** At least `count` approvals recorded in git (`stagecraft approve`). */
+  public static approvals(count: number, options: ApprovalsOptions = {}): PromotionGate {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new Error(`approvals gate: count ${count} is not a whole number of at least 1`);
+    }
+    const from = options.from ? [...new Set(options.from)].sort() : undefined;
+    if (from !== undefined && from.length < count) {
+      throw new Error(`approvals gate: ${count} approvals required but only ${from.length} identities allowed (${from.join(', ')}); allow more identities or require fewer approvals`);
+    }
+    return new PromotionGate('approvals', { count, from });
+  }
+
+  /** Promotions happen only inside this window. */
+  public static allowWindow(window: TimeWindow): PromotionGate {
+    return new PromotionGate('allowWindow', { window: window._toRecord() });
+  }
+
+  /** No promotion inside this window (a freeze). */
+  public static denyWindow(window: TimeWindow): PromotionGate {
+    return new PromotionGate('denyWindow', { window: window._toRecord() });
+  }
+
+  /** The gate's type, e.g. `soak`. */
+  public readonly type: string;
+
+  private constructor(type: string, private readonly settings: Record<string, unknown>) {
+    this.type = type;
+  }
+
+  /**
+   * The gate as written to the env repo.
+   * @internal
+   */
+  public _toRecord(): Record<string, unknown> {
+    return { type: this.type, ...this.settings };
+  }
+}

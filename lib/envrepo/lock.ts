@@ -1,0 +1,116 @@
+import { sha256Digest } from './digest';
+import { ENV_REPO_FORMAT_VERSION } from './paths';
+import { toCanonicalJson } from './private/canonical-json';
+
+/**
+ * `<env>/.stagecraft/lock.json`: what synth wrote for one environment. The reconciler refuses a tree
+ * whose files do not match it, so a hand edit cannot reach a cluster unnoticed.
+ */
+export interface EnvironmentLock {
+  readonly schemaVersion: number;
+  readonly environment: string;
+  /** Commit of the fleet program the tree came from, when the caller knows it. */
+  readonly sourceCommit?: string;
+  /** Digest over everything synth read for this environment: the fleet model and the releases file. */
+  readonly inputsDigest: string;
+  /** Digest of `releases/<env>.yaml` as read, when the environment has one. */
+  readonly releasesDigest?: string;
+  /** sha256 of every file of the environment (paths relative to the repo root), except the lock itself. */
+  readonly files: Readonly<Record<string, string>>;
+  /** One digest over the sorted `path digest` lines of `files`. */
+  readonly treeDigest: string;
+}
+
+/** Builds the lock of one environment from its files (repo-relative path → bytes). */
+export function createLock(options: {
+  readonly environment: string;
+  readonly files: ReadonlyMap<string, string | Uint8Array>;
+  readonly inputsDigest: string;
+  readonly releasesDigest?: string;
+  readonly sourceCommit?: string;
+}): EnvironmentLock {
+  const files: Record<string, string> = {};
+  for (const path of [...options.files.keys()].sort()) {
+    files[path] = sha256Digest(options.files.get(path)!);
+  }
+  return {
+    schemaVersion: ENV_REPO_FORMAT_VERSION,
+    environment: options.environment,
+    sourceCommit: options.sourceCommit,
+    inputsDigest: options.inputsDigest,
+    releasesDigest: options.releasesDigest,
+    files,
+    treeDigest: treeDigestOf(files),
+  };
+}
+
+/** The digest over the sorted `path digest` lines: one value that changes when any file does. */
+export function treeDigestOf(files: Readonly<Record<string, string>>): string {
+  const lines = Object.keys(files).sort().map((path) => `${path} ${files[path]}\n`);
+  return sha256Digest(lines.join(''));
+}
+
+export function serializeLock(lock: EnvironmentLock): string {
+  return toCanonicalJson(lock);
+}
+
+/** Parses a lock file; errors name the file and what is wrong with it. */
+export function parseLock(fileName: string, text: string): EnvironmentLock {
+  let parsed: any;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${fileName}: not valid json (${(error as Error).message}); re-run stagecraft synth to rewrite it`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`${fileName}: expected a json object; re-run stagecraft synth to rewrite it`);
+  }
+  if (parsed.schemaVersion !== ENV_REPO_FORMAT_VERSION) {
+    throw new Error(`${fileName}: schemaVersion ${JSON.stringify(parsed.schemaVersion)} is not supported (this stagecraft reads ${ENV_REPO_FORMAT_VERSION}); re-run stagecraft synth with this version`);
+  }
+  for (const field of ['environment', 'inputsDigest', 'treeDigest']) {
+    if (typeof parsed[field] !== 'string') {
+      throw new Error(`${fileName}: "${field}" is missing or not a string; re-run stagecraft synth to rewrite it`);
+    }
+  }
+  if (parsed.files === null || typeof parsed.files !== 'object' || Array.isArray(parsed.files)) {
+    throw new Error(`${fileName}: "files" must map paths to digests; re-run stagecraft synth to rewrite it`);
+  }
+  for (const [path, digest] of Object.entries(parsed.files)) {
+    if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+      throw new Error(`${fileName}: files["${path}"] is not a sha256 digest; re-run stagecraft synth to rewrite it`);
+    }
+  }
+  if (treeDigestOf(parsed.files) !== parsed.treeDigest) {
+    throw new Error(`${fileName}: treeDigest does not match the listed files (the lock was edited by hand); re-run stagecraft synth to rewrite it`);
+  }
+  return parsed as EnvironmentLock;
+}
+
+/** One way a tree can differ from its lock. */
+export interface LockMismatch {
+  readonly path: string;
+  readonly problem: 'changed' | 'missing' | 'not-in-lock';
+}
+
+/**
+ * Compares an environment's files (repo-relative path → bytes, lock excluded) with its lock.
+ * An empty result means the tree is exactly what synth wrote.
+ */
+export function verifyAgainstLock(lock: EnvironmentLock, files: ReadonlyMap<string, string | Uint8Array>): LockMismatch[] {
+  const mismatches: LockMismatch[] = [];
+  for (const path of Object.keys(lock.files).sort()) {
+    const content = files.get(path);
+    if (content === undefined) {
+      mismatches.push({ path, problem: 'missing' });
+    } else if (sha256Digest(content) !== lock.files[path]) {
+      mismatches.push({ path, problem: 'changed' });
+    }
+  }
+  for (const path of [...files.keys()].sort()) {
+    if (!(path in lock.files)) {
+      mismatches.push({ path, problem: 'not-in-lock' });
+    }
+  }
+  return mismatches;
+}

@@ -1,0 +1,37 @@
+import { asciiLowercase } from './names';
+
+/**
+ * The env-repo path scheme (format v1). Changing anything here moves files in every env repo:
+ * it is a breaking change.
+ */
+export const ENV_REPO_FORMAT_VERSION = 1;
+
+/** Folder of an environment's own metadata, next to its application folders. */
+export const METADATA_FOLDER = '.stagecraft';
+
+/** Folder holding an environment's cluster-scoped objects. */
+export const CLUSTER_FOLDER = '_cluster';
+
+/** `<env>/.stagecraft/lock.json` */
+export function lockPath(environment: string): string {
+  return `${environment}/${METADATA_FOLDER}/lock.json`;
+}
+
+/** `<env>/.stagecraft/environment.json` */
+export function environmentMetadataPath(environment: string): string {
+  return `${environment}/${METADATA_FOLDER}/environment.json`;
+}
+
+/** `releases/<env>.yaml` */
+export function releasesPath(environment: string): string {
+  return `releases/${environment}.yaml`;
+}
+
+/**
+ * `<env>/<app>/<kind>.<name>.yaml`, or `<env>/_cluster/<kind>.<name>.yaml` for cluster-scoped objects.
+ * Kind is lowercased ASCII; names are DNS-1123 so they are safe in a path.
+ */
+export function objectPath(environment: string, application: string | undefined, kind: string, name: string): string {
+  const folder = application ?? CLUSTER_FOLDER;
+  return `${environment}/${folder}/${asciiLowercase(kind)}.${name}.yaml`;
+}

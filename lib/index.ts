@@ -1,0 +1,9 @@
+// Constructs
+export * from './constructs/fleet';
+export * from './constructs/environment';
+export * from './constructs/application';
+export * from './constructs/application-overrides';
+export * from './constructs/manifest-factory';
+export * from './constructs/promotion-policy';
+export * from './constructs/promotion-gate';
+export * from './constructs/time-window';

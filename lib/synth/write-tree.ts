@@ -1,0 +1,192 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { SynthesizedTree } from './synthesize';
+import { lockPath, METADATA_FOLDER } from '../envrepo/paths';
+
+/** What a write changed on disk. */
+export interface WriteReport {
+  /** Repo-relative paths whose bytes changed or that are new. */
+  readonly written: readonly string[];
+  /** Repo-relative paths deleted because they left the desired tree. */
+  readonly deleted: readonly string[];
+  readonly unchanged: number;
+  readonly environments: number;
+  readonly objects: number;
+  /** Folders that look like environments this fleet no longer has (left in place). */
+  readonly orphanedEnvironments: readonly string[];
+  /** One line for people. */
+  readonly summary: string;
+}
+
+/**
+ * Writes the tree to `outdir`. Rewrites only files whose bytes change, deletes stale files only inside the
+ * environment folders synth owns, and writes each environment's lock last, so an interrupted write leaves
+ * a tree the reconciler refuses rather than one it trusts.
+ */
+export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
+  const root = path.resolve(outdir);
+  for (const environment of tree.environments) {
+    assertOwnedOrAbsent(root, environment.name);
+  }
+  const written: string[] = [];
+  const deleted: string[] = [];
+  let unchanged = 0;
+  const createdFolders = new Set<string>();
+  const put = (relativePath: string, content: string | Buffer, atomic = false) => {
+    const absolute = path.join(root, relativePath);
+    if (sameContent(absolute, content)) {
+      unchanged++;
+      return;
+    }
+    const folder = path.dirname(absolute);
+    if (!createdFolders.has(folder)) {
+      fs.mkdirSync(folder, { recursive: true });
+      createdFolders.add(folder);
+    }
+    if (atomic) {
+      const temporary = `${absolute}.tmp`;
+      fs.writeFileSync(temporary, content);
+      fs.renameSync(temporary, absolute);
+    } else {
+      fs.writeFileSync(absolute, content);
+    }
+    written.push(relativePath);
+  };
+
+  for (const environment of tree.environments) {
+    const existing = listFiles(path.join(root, environment.name));
+    for (const [relativePath, content] of environment.files) {
+      put(relativePath, content);
+    }
+    const lock = lockPath(environment.name);
+    for (const relativePath of existing) {
+      if (!environment.files.has(relativePath) && relativePath !== lock) {
+        fs.unlinkSync(path.join(root, relativePath));
+        deleted.push(relativePath);
+      }
+    }
+    removeEmptyFolders(path.join(root, environment.name));
+    put(lock, environment.lockContent, true);
+  }
+
+  if (path.resolve(tree.releasesDirectory) !== path.join(root, 'releases')) {
+    for (const [relativePath, bytes] of tree.releases) {
+      put(relativePath, bytes);
+    }
+    for (const environment of tree.environments) {
+      const releasesCopy = `releases/${environment.name}.yaml`;
+      if (!tree.releases.has(releasesCopy) && fs.existsSync(path.join(root, releasesCopy))) {
+        fs.unlinkSync(path.join(root, releasesCopy));
+        deleted.push(releasesCopy);
+      }
+    }
+  }
+
+  const known = new Set(tree.environments.map((environment) => environment.name));
+  const orphanedEnvironments = listEnvironmentFolders(root).filter((name) => !known.has(name));
+  const objects = tree.environments.reduce((sum, environment) => sum + environment.objectCount, 0);
+  const summaryParts = [
+    `stagecraft: synthesized ${tree.environments.length} environment${tree.environments.length === 1 ? '' : 's'} (${objects} objects) into ${outdir}:`,
+    `${written.length} written, ${unchanged} unchanged, ${deleted.length} deleted`,
+  ];
+  const notes = tree.environments
+    .filter((environment) => environment.notReleased.length > 0)
+    .map((environment) => `${environment.name}: not released yet: ${environment.notReleased.join(', ')}`);
+  for (const orphan of orphanedEnvironments) {
+    notes.push(`${orphan}/ belongs to no environment of this fleet and was left alone; delete it with git rm -r ${orphan} if it is retired`);
+  }
+  return {
+    written,
+    deleted,
+    unchanged,
+    environments: tree.environments.length,
+    objects,
+    orphanedEnvironments,
+    summary: [summaryParts.join(' '), ...notes.map((note) => `  note: ${note}`)].join('\n'),
+  };
+}
+
+function sameContent(absolute: string, content: string | Buffer): boolean {
+  try {
+    const existing = fs.readFileSync(absolute);
+    return typeof content === 'string' ? existing.length === Buffer.byteLength(content) && existing.toString('utf8') === content : existing.equals(content);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return false;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Refuses to take over a folder synth did not create: deleting stale files there could destroy someone's work.
+ */
+function assertOwnedOrAbsent(root: string, environment: string): void {
+  const folder = path.join(root, environment);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new Error(`${folder} is a file, not an environment folder; move it away so synth can write environment "${environment}"`);
+    }
+    throw error;
+  }
+  if (entries.length > 0 && !fs.existsSync(path.join(root, lockPath(environment)))) {
+    throw new Error(`${folder} exists but was not written by stagecraft (no ${lockPath(environment)}); nothing was written — move the folder away or choose another output folder`);
+  }
+}
+
+/** Repo-relative paths of every file below `folder` (links are listed, never followed). */
+function listFiles(folder: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(folder, { withFileTypes: true, recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
+    throw error;
+  }
+  const root = path.dirname(folder);
+  return entries
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => path.relative(root, path.join(entry.parentPath ?? (entry as any).path, entry.name)).split(path.sep).join('/'));
+}
+
+function removeEmptyFolders(folder: string): boolean {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  let empty = true;
+  for (const entry of entries) {
+    if (entry.isDirectory() && removeEmptyFolders(path.join(folder, entry.name))) {
+      continue;
+    }
+    empty = false;
+  }
+  if (empty) {
+    fs.rmdirSync(folder);
+  }
+  return empty;
+}
+
+/** Folders of `root` that hold a stagecraft lock: environments synthesized at some point. */
+function listEnvironmentFolders(root: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(root, entry.name, METADATA_FOLDER, 'lock.json')))
+    .map((entry) => entry.name)
+    .sort();
+}
