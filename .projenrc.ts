@@ -29,6 +29,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Sources compile in place: prefer the .ts beside a possibly stale .js.
+      moduleFileExtensions: ['ts', 'js', 'json', 'node'],
       testPathIgnorePatterns: ['/node_modules/', '/test/golden/'],
       collectCoverage: false,
     },
@@ -48,6 +50,17 @@ project.npmignore?.exclude('/lib/**/*.ts', '!/lib/**/*.d.ts', '/bench/', '/examp
 
 // The test task builds first: determinism and CLI tests run the compiled program in subprocesses.
 project.testTask.prependSpawn(project.compileTask);
+
+// Self-reference: examples import 'stagecraft' exactly as users do.
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './package.json': './package.json',
+});
+
+project.addTask('demo', {
+  description: 'Synthesize the example fleet into a local env repo, commit it and print its status',
+  exec: 'node bin/stagecraft demo',
+});
 
 project.addTask('bench:synth', {
   description: 'Benchmark: stagecraft synth against plain cdk8s (1000 apps x 3 environments)',

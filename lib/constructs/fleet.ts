@@ -41,7 +41,7 @@ export class Fleet extends App {
   }
 
   /** The fleet a construct belongs to. */
-  public static of(construct: IConstruct): Fleet {
+  public static containing(construct: IConstruct): Fleet {
     const root = construct.node.root;
     if (!Fleet.isFleet(root)) {
       throw new Error(`${construct.node.path || '<root>'}: not inside a Fleet; create environments, applications and policies with a Fleet as their scope`);

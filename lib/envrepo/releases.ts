@@ -31,7 +31,7 @@ export function parseReleasesFile(fileName: string, text: string): ReleasesFile 
   let document: unknown;
   try {
     // JSON_SCHEMA keeps timestamps as strings and refuses YAML-only types; duplicate keys are errors.
-    document = yaml.load(text, { filename: fileName, schema: yaml.JSON_SCHEMA });
+    document = yaml.load(text, { schema: yaml.JSON_SCHEMA });
   } catch (error) {
     throw new Error(`${fileName}: invalid yaml: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { SynthesizedTree } from './synthesize';
 import { lockPath, METADATA_FOLDER } from '../envrepo/paths';
+import { listFilesBelow } from '../envrepo/private/list-files';
 
 /** What a write changed on disk. */
 export interface WriteReport {
@@ -54,7 +55,7 @@ export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
   };
 
   for (const environment of tree.environments) {
-    const existing = listFiles(path.join(root, environment.name));
+    const existing = listFilesBelow(root, path.join(root, environment.name));
     for (const [relativePath, content] of environment.files) {
       put(relativePath, content);
     }
@@ -138,23 +139,6 @@ function assertOwnedOrAbsent(root: string, environment: string): void {
   if (entries.length > 0 && !fs.existsSync(path.join(root, lockPath(environment)))) {
     throw new Error(`${folder} exists but was not written by stagecraft (no ${lockPath(environment)}); nothing was written — move the folder away or choose another output folder`);
   }
-}
-
-/** Repo-relative paths of every file below `folder` (links are listed, never followed). */
-function listFiles(folder: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(folder, { withFileTypes: true, recursive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return [];
-    }
-    throw error;
-  }
-  const root = path.dirname(folder);
-  return entries
-    .filter((entry) => !entry.isDirectory())
-    .map((entry) => path.relative(root, path.join(entry.parentPath ?? (entry as any).path, entry.name)).split(path.sep).join('/'));
 }
 
 function removeEmptyFolders(folder: string): boolean {

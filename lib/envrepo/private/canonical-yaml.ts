@@ -20,6 +20,18 @@ const LEADING_TOP_LEVEL_KEYS: readonly string[] = ['apiVersion', 'kind', 'metada
 const MAX_IMPLICIT_KEY_LENGTH = 1000;
 
 /**
+ * Kubernetes objects nest about ten levels deep; past this depth the writer
+ * starts looking for circular references.
+ */
+const CYCLE_CHECK_DEPTH = 64;
+
+/**
+ * Below this size insertion sort beats Array.prototype.sort, whose default
+ * comparison converts every element with ToString on each compare.
+ */
+const INSERTION_SORT_LIMIT = 24;
+
+/**
  * ASCII characters that may continue a plain scalar. Anything else, including
  * all non-ASCII text, is double-quoted: harmless, and far easier to prove safe.
  */
@@ -67,8 +79,8 @@ interface MapEntries {
 
 class CanonicalYamlWriter {
   private text = '';
-  // Kept as a stack and only formatted when an error is thrown, so the happy
-  // path never pays for building path strings.
+  // Container keys are kept as a stack and only formatted when an error is
+  // thrown, so the common path never pays for building path strings.
   private readonly path: PathSegment[] = [];
   private readonly ancestors: object[] = [];
 
@@ -80,8 +92,7 @@ class CanonicalYamlWriter {
       return 'null\n';
     }
     if (typeof value !== 'object') {
-      this.writeScalarAfterIndicator(value, '  ', true);
-      return this.text;
+      return this.formatScalar(value, '', undefined, true);
     }
     this.enter(value);
     if (Array.isArray(value)) {
@@ -103,60 +114,57 @@ class CanonicalYamlWriter {
   }
 
   /**
-   * Writes map entries. When `continuesLine` is set the first key goes on the
-   * current line (after a sequence dash) instead of on a new indented line.
+   * `continuesLine` puts the first key on the current line, after a sequence
+   * dash, which is the compact form kubectl and most hand-written YAML use.
    */
   private writeMap(entries: MapEntries, indent: string, continuesLine: boolean, atDocumentEnd: boolean): void {
     const { keys, values } = entries;
     const last = keys.length - 1;
     for (let index = 0; index <= last; index++) {
       const key = keys[index];
-      if (index > 0 || !continuesLine) {
-        this.text += indent;
-      }
+      const value = values[index];
+      const lineStart = index > 0 || !continuesLine ? indent : '';
       const encodedKey = encodeKey(key);
-      if (encodedKey.length > MAX_IMPLICIT_KEY_LENGTH) {
-        this.text += '? ' + encodedKey + '\n' + indent + ':';
+      const keyText = encodedKey.length > MAX_IMPLICIT_KEY_LENGTH
+        ? lineStart + '? ' + encodedKey + '\n' + indent + ':'
+        : lineStart + encodedKey + ':';
+      if (typeof value !== 'object') {
+        this.text += keyText + ' ' + this.formatScalar(value, indent, key, atDocumentEnd && index === last);
       } else {
-        this.text += encodedKey + ':';
+        this.text += keyText;
+        this.path.push(key);
+        this.writeContainerAfterIndicator(value as object, indent, false, atDocumentEnd && index === last);
+        this.path.pop();
       }
-      this.path.push(key);
-      this.writeNodeAfterIndicator(values[index], indent, false, atDocumentEnd && index === last);
-      this.path.pop();
     }
   }
 
   private writeSequence(items: readonly unknown[], indent: string, continuesLine: boolean, atDocumentEnd: boolean): void {
     const last = items.length - 1;
     for (let index = 0; index <= last; index++) {
-      if (index > 0 || !continuesLine) {
-        this.text += indent;
-      }
-      this.text += '-';
-      this.path.push(index);
       const item = items[index];
-      // Sequences have no way to drop an item without shifting the others,
-      // so missing items keep their slot as an explicit null like JSON does.
+      const dash = index > 0 || !continuesLine ? indent + '-' : '-';
       if (item === null || item === undefined) {
-        this.text += ' null\n';
+        // Sequences have no way to drop an item without shifting the others,
+        // so missing items keep their slot as an explicit null like JSON does.
+        this.text += dash + ' null\n';
+      } else if (typeof item !== 'object') {
+        this.text += dash + ' ' + this.formatScalar(item, indent, index, atDocumentEnd && index === last);
       } else {
-        this.writeNodeAfterIndicator(item, indent, true, atDocumentEnd && index === last);
+        this.text += dash;
+        this.path.push(index);
+        this.writeContainerAfterIndicator(item, indent, true, atDocumentEnd && index === last);
+        this.path.pop();
       }
-      this.path.pop();
     }
   }
 
   /**
-   * Writes the node that follows a `key:` or a `-`. `indent` is the
-   * indentation of that key or dash; nested content goes two spaces deeper.
-   * After a dash, a nested map or sequence starts on the dash line.
+   * Writes the map or sequence that follows a `key:` or a `-`. `indent` is
+   * the indentation of that key or dash; nested content goes two spaces
+   * deeper. After a dash, the nested node starts on the dash line.
    */
-  private writeNodeAfterIndicator(value: unknown, indent: string, isSequenceItem: boolean, atDocumentEnd: boolean): void {
-    if (typeof value !== 'object' || value === null) {
-      this.text += ' ';
-      this.writeScalarAfterIndicator(value, indent + '  ', atDocumentEnd);
-      return;
-    }
+  private writeContainerAfterIndicator(value: object, indent: string, isSequenceItem: boolean, atDocumentEnd: boolean): void {
     const childIndent = indent + '  ';
     this.enter(value);
     if (Array.isArray(value)) {
@@ -185,76 +193,24 @@ class CanonicalYamlWriter {
   }
 
   /**
-   * Writes a scalar and ends the line. `contentIndent` is where the lines of
-   * a literal block scalar go.
+   * Returns the scalar followed by its line ending. `indent` is that of the
+   * owning key or dash, which literal block content is indented past;
+   * `segment` is the scalar's own key or index, for error messages.
    */
-  private writeScalarAfterIndicator(value: unknown, contentIndent: string, atDocumentEnd: boolean): void {
+  private formatScalar(value: unknown, indent: string, segment: PathSegment | undefined, atDocumentEnd: boolean): string {
     switch (typeof value) {
       case 'string':
-        this.writeString(value, contentIndent, atDocumentEnd);
-        return;
+        return formatString(value, indent, atDocumentEnd);
       case 'number':
-        this.text += this.formatNumber(value) + '\n';
-        return;
+        if (!Number.isFinite(value)) {
+          throw new Error(`cannot write non-finite number at ${this.formatPath(segment)}: ${value}`);
+        }
+        return formatFiniteNumber(value) + '\n';
       case 'boolean':
-        this.text += value ? 'true\n' : 'false\n';
-        return;
+        return value ? 'true\n' : 'false\n';
       default:
-        throw new Error(`cannot write ${describeType(value)} at ${this.formatPath()}`);
+        throw new Error(`cannot write ${describeType(value)} at ${this.formatPath(segment)}`);
     }
-  }
-
-  private writeString(value: string, contentIndent: string, atDocumentEnd: boolean): void {
-    if (isPlainSafe(value)) {
-      this.text += value + '\n';
-      return;
-    }
-    if (value.indexOf('\n') !== -1) {
-      const trailingNewlines = literalBlockTrailingNewlines(value);
-      // Keep chomping at the very end of the document would leave more than
-      // one final newline, so that one case falls back to double quotes.
-      if (trailingNewlines >= 0 && !(trailingNewlines >= 2 && atDocumentEnd)) {
-        this.writeLiteralBlock(value, trailingNewlines, contentIndent);
-        return;
-      }
-    }
-    this.text += doubleQuote(value) + '\n';
-  }
-
-  private writeLiteralBlock(value: string, trailingNewlines: number, contentIndent: string): void {
-    let header: string;
-    if (trailingNewlines === 0) {
-      header = '|-';
-    } else if (trailingNewlines === 1) {
-      header = '|';
-    } else {
-      header = '|+';
-    }
-    let block = header + '\n';
-    const lines = value.slice(0, value.length - trailingNewlines).split('\n');
-    for (const line of lines) {
-      // Empty lines stay empty so the file never has trailing spaces.
-      block += line.length === 0 ? '\n' : contentIndent + line + '\n';
-    }
-    // The last content line already carries one of the trailing newlines;
-    // under keep chomping every further one is an empty line.
-    for (let extra = 1; extra < trailingNewlines; extra++) {
-      block += '\n';
-    }
-    this.text += block;
-  }
-
-  private formatNumber(value: number): string {
-    if (!Number.isFinite(value)) {
-      throw new Error(`cannot write non-finite number at ${this.formatPath()}: ${value}`);
-    }
-    if (Number.isInteger(value)) {
-      // String() switches to exponent notation from 1e21 up, which YAML reads
-      // as a float; BigInt keeps very large integers in plain decimal digits.
-      // Negative zero is written as 0, as JSON does, since YAML 1.1 has no -0 integer.
-      return Math.abs(value) < 1e21 ? String(value === 0 ? 0 : value) : BigInt(value).toString();
-    }
-    return String(value);
   }
 
   private collectEntries(value: object, isTopLevel: boolean): MapEntries {
@@ -262,11 +218,10 @@ class CanonicalYamlWriter {
     // Comparing with the root of the chain rather than Object.prototype also
     // accepts plain objects made in another realm, such as a vm context.
     if (prototype !== null && Object.getPrototypeOf(prototype) !== null) {
-      throw new Error(`cannot write ${describeType(value)} at ${this.formatPath()}`);
+      throw new Error(`cannot write ${describeType(value)} at ${this.formatPath(undefined)}`);
     }
     const record = value as Record<string, unknown>;
-    // The default sort compares UTF-16 code units, which is locale independent.
-    const sortedKeys = Object.keys(record).sort();
+    const sortedKeys = sortByCodeUnits(Object.keys(record));
     const keys: string[] = [];
     const values: unknown[] = [];
     if (isTopLevel) {
@@ -286,32 +241,132 @@ class CanonicalYamlWriter {
   }
 
   private enter(value: object): void {
-    if (this.ancestors.includes(value)) {
-      throw new Error(`cannot write circular reference at ${this.formatPath()}`);
+    const depth = this.ancestors.push(value);
+    // A cycle makes the nesting endless, so scanning the ancestors only once
+    // the nesting is deeper than any real manifest keeps the common case free.
+    if (depth > CYCLE_CHECK_DEPTH && this.ancestors.indexOf(value) < depth - 1) {
+      const cycleDepth = this.firstRepeatedAncestorDepth();
+      throw new Error(`cannot write circular reference at ${formatPathSegments(this.path.slice(0, cycleDepth))}`);
     }
-    this.ancestors.push(value);
+  }
+
+  /**
+   * The depth at which the cycle first closes, so the error names the
+   * shortest path that leads back to an object already being written.
+   */
+  private firstRepeatedAncestorDepth(): number {
+    const seen = new Set<object>();
+    for (let depth = 0; depth < this.ancestors.length; depth++) {
+      if (seen.has(this.ancestors[depth])) {
+        return depth;
+      }
+      seen.add(this.ancestors[depth]);
+    }
+    return this.ancestors.length - 1;
   }
 
   private leave(): void {
     this.ancestors.pop();
   }
 
-  private formatPath(): string {
-    if (this.path.length === 0) {
-      return '<root>';
-    }
-    let formatted = '';
-    for (const segment of this.path) {
-      if (typeof segment === 'number') {
-        formatted += `[${segment}]`;
-      } else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(segment)) {
-        formatted += formatted.length === 0 ? segment : '.' + segment;
-      } else {
-        formatted += `[${JSON.stringify(segment)}]`;
-      }
-    }
-    return formatted;
+  private formatPath(segment: PathSegment | undefined): string {
+    return formatPathSegments(segment === undefined ? this.path : [...this.path, segment]);
   }
+}
+
+function formatPathSegments(segments: readonly PathSegment[]): string {
+  if (segments.length === 0) {
+    return '<root>';
+  }
+  let formatted = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') {
+      formatted += `[${segment}]`;
+    } else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(segment)) {
+      formatted += formatted.length === 0 ? segment : '.' + segment;
+    } else {
+      formatted += `[${JSON.stringify(segment)}]`;
+    }
+  }
+  return formatted;
+}
+
+/**
+ * Returns the string as YAML followed by its line ending.
+ */
+function formatString(value: string, indent: string, atDocumentEnd: boolean): string {
+  if (isPlainSafe(value)) {
+    return value + '\n';
+  }
+  if (value.indexOf('\n') !== -1) {
+    const trailingNewlines = literalBlockTrailingNewlines(value);
+    // Keep chomping at the very end of the document would leave more than
+    // one final newline, so that one case falls back to double quotes.
+    if (trailingNewlines >= 0 && !(trailingNewlines >= 2 && atDocumentEnd)) {
+      return formatLiteralBlock(value, trailingNewlines, indent + '  ');
+    }
+  }
+  return doubleQuote(value) + '\n';
+}
+
+function formatLiteralBlock(value: string, trailingNewlines: number, contentIndent: string): string {
+  let block: string;
+  if (trailingNewlines === 0) {
+    block = '|-\n';
+  } else if (trailingNewlines === 1) {
+    block = '|\n';
+  } else {
+    block = '|+\n';
+  }
+  const lines = value.slice(0, value.length - trailingNewlines).split('\n');
+  for (const line of lines) {
+    // Empty lines stay empty so the file never has trailing spaces.
+    block += line.length === 0 ? '\n' : contentIndent + line + '\n';
+  }
+  // The last content line already carries one of the trailing newlines;
+  // under keep chomping every further one is an empty line.
+  for (let extra = 1; extra < trailingNewlines; extra++) {
+    block += '\n';
+  }
+  return block;
+}
+
+function formatFiniteNumber(value: number): string {
+  if (Number.isInteger(value)) {
+    // String() switches to exponent notation from 1e21 up, which YAML reads
+    // as a float; BigInt keeps very large integers in plain decimal digits.
+    // Negative zero is written as 0, as JSON does: js-yaml would read `-0`
+    // back as negative zero but go-yaml as the integer 0.
+    return Math.abs(value) < 1e21 ? String(value === 0 ? 0 : value) : BigInt(value).toString();
+  }
+  return String(value);
+}
+
+/**
+ * Sorts in place by UTF-16 code units, the order of plain `<` on strings,
+ * which unlike localeCompare does not depend on the machine's locale.
+ */
+function sortByCodeUnits(keys: string[]): string[] {
+  if (keys.length > INSERTION_SORT_LIMIT) {
+    return keys.sort(compareCodeUnits);
+  }
+  for (let index = 1; index < keys.length; index++) {
+    const key = keys[index];
+    let position = index - 1;
+    while (position >= 0 && keys[position] > key) {
+      keys[position + 1] = keys[position];
+      position--;
+    }
+    keys[position + 1] = key;
+  }
+  return keys;
+}
+
+function compareCodeUnits(left: string, right: string): number {
+  if (left < right) {
+    return -1;
+  }
+  return left > right ? 1 : 0;
 }
 
 function pushEntry(keys: string[], values: unknown[], key: string, value: unknown): void {
@@ -482,8 +537,8 @@ function literalBlockTrailingNewlines(value: string): number {
 
 function isPrintableInLiteralBlock(value: string, index: number, code: number): boolean {
   if (code < 0x20) {
-    // Tabs and carriage returns are printable but change meaning or get
-    // normalized, so they are treated like other control characters here.
+    // Readers normalize a carriage return to a line feed, and a tab at the
+    // start of a line reads as indentation to people and to some parsers.
     return false;
   }
   if (code < 0x7f) {

@@ -1,0 +1,51 @@
+/** Thrown for a command line that cannot be understood; the CLI exits 2 with the message. */
+export class UsageError extends Error {}
+
+/** Parsed `--flag value` / `--switch` options and positional arguments. */
+export interface ParsedArguments {
+  readonly positionals: string[];
+  readonly options: Map<string, string | true>;
+}
+
+/**
+ * Parses arguments against a declared set of options; unknown options are usage errors rather than ignored,
+ * so a typo never silently changes what a command does.
+ */
+export function parseArguments(argv: readonly string[], spec: { readonly values: readonly string[]; readonly switches: readonly string[] }): ParsedArguments {
+  const positionals: string[] = [];
+  const options = new Map<string, string | true>();
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (!argument.startsWith('--')) {
+      positionals.push(argument);
+      continue;
+    }
+    const [name, inlineValue] = splitOnce(argument.slice(2), '=');
+    if (spec.switches.includes(name)) {
+      if (inlineValue !== undefined) {
+        throw new UsageError(`--${name} takes no value`);
+      }
+      options.set(name, true);
+    } else if (spec.values.includes(name)) {
+      const value = inlineValue ?? argv[++index];
+      if (value === undefined || (inlineValue === undefined && value.startsWith('--'))) {
+        throw new UsageError(`--${name} needs a value`);
+      }
+      options.set(name, value);
+    } else {
+      const known = [...spec.values, ...spec.switches].map((option) => `--${option}`).join(', ');
+      throw new UsageError(`unknown option --${name} (known: ${known || 'none'})`);
+    }
+  }
+  return { positionals, options };
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const index = text.indexOf(separator);
+  return index < 0 ? [text, undefined] : [text.slice(0, index), text.slice(index + 1)];
+}
+
+export function stringOption(parsed: ParsedArguments, name: string): string | undefined {
+  const value = parsed.options.get(name);
+  return typeof value === 'string' ? value : undefined;
+}

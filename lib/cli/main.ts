@@ -1,0 +1,45 @@
+import { UsageError } from './args';
+import { demoCommand, DEMO_USAGE } from './demo-command';
+import { Output } from './output';
+import { synthCommand, SYNTH_USAGE } from './synth-command';
+
+/**
+ * Exit codes: 0 ok; 1 changes found or a check failed; 2 usage error or bad input.
+ */
+const COMMANDS: Record<string, { run: (argv: readonly string[], output: Output) => number | Promise<number>; usage: string }> = {
+  synth: { run: synthCommand, usage: SYNTH_USAGE },
+  demo: { run: demoCommand, usage: DEMO_USAGE },
+};
+
+const USAGE = `usage: stagecraft <command> [options]
+
+commands:
+  synth   write the env-repo tree of the fleet program in ./cdk8s.yaml (or --check it)
+  demo    synthesize the example fleet into a local env repo, commit it and print its status
+
+exit codes: 0 ok, 1 changes found or check failed, 2 usage error or bad input
+run stagecraft <command> --help for a command's options`;
+
+export async function main(argv: readonly string[], output: Output = new Output()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === 'help') {
+    output.line(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[command];
+  if (entry === undefined) {
+    output.error(`unknown command "${command}"; known commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  try {
+    return await entry.run(rest, output);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.error(`${command}: ${error.message}`);
+      output.error(`run stagecraft ${command} --help for usage`);
+      return 2;
+    }
+    output.error(`${command}: ${(error as Error).message}`);
+    return 2;
+  }
+}

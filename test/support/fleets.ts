@@ -1,0 +1,50 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Fleet } from '../../lib';
+
+/** A digest that looks real: sha256 of `seed`. */
+export function fakeDigest(seed: string): string {
+  return require('crypto').createHash('sha256').update(seed).digest('hex');
+}
+
+/** A fresh scratch folder, removed by the caller's afterEach through `removeScratch`. */
+export function scratchFolder(prefix = 'stagecraft-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * A fleet whose releases folder and output folder live in a scratch folder.
+ * `releases` maps environment → application → image reference.
+ */
+export function scratchFleet(releases: Record<string, Record<string, string>> = {}): { fleet: Fleet; root: string; outdir: string } {
+  const root = scratchFolder();
+  const releasesDirectory = path.join(root, 'releases');
+  fs.mkdirSync(releasesDirectory);
+  for (const [environment, applications] of Object.entries(releases)) {
+    const lines = [`environment: ${environment}`, 'applications:'];
+    for (const [application, image] of Object.entries(applications)) {
+      lines.push(`  ${application}:`, `    image: ${image}`);
+    }
+    fs.writeFileSync(path.join(releasesDirectory, `${environment}.yaml`), `${lines.join('\n')}\n`);
+  }
+  const outdir = path.join(root, 'out');
+  return { fleet: new Fleet({ outdir, releasesDirectory }), root, outdir };
+}
+
+/** Every file below `root` as repo-relative path → content, sorted by path. */
+export function readTree(root: string): Record<string, string> {
+  const tree: Record<string, string> = {};
+  if (!fs.existsSync(root)) {
+    return tree;
+  }
+  const entries = fs.readdirSync(root, { withFileTypes: true, recursive: true });
+  const files = entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+  for (const file of files) {
+    tree[file] = fs.readFileSync(path.join(root, file), 'utf8');
+  }
+  return tree;
+}
