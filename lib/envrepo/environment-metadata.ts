@@ -28,6 +28,8 @@ export interface ApplicationRecord {
   readonly name: string;
   /** The image in effect, or undefined when the application is not released here yet. */
   readonly image?: string;
+  /** Values in effect here (replicas, port, config, ingress host, resources), whoever declared them. */
+  readonly settings: Readonly<Record<string, unknown>>;
   /** Values that differ from the application's base definition because of environment overrides. */
   readonly overrides: Readonly<Record<string, unknown>>;
   readonly objects: number;

@@ -106,7 +106,7 @@ function renderEnvironment(environment: Environment, applications: Application[]
     const image = imageFor(application, environment, releases, problems);
     if (image === undefined) {
       notReleased.push(application.applicationName);
-      records.push({ name: application.applicationName, overrides: {}, objects: 0 });
+      records.push({ name: application.applicationName, settings: {}, overrides: {}, objects: 0 });
       continue;
     }
     const settings = effectiveSettings(application, environment);
@@ -129,7 +129,7 @@ function renderEnvironment(environment: Environment, applications: Application[]
       continue;
     }
     collectObjects(chart, application.applicationName, objects, problems);
-    records.push({ name: application.applicationName, image, overrides: settings.overridden, objects: objects.length - before });
+    records.push({ name: application.applicationName, image, settings: settings.described, overrides: settings.overridden, objects: objects.length - before });
   }
   return { environment, objects, applications: records, notReleased };
 }

@@ -32,6 +32,33 @@ export function scratchFleet(releases: Record<string, Record<string, string>> = 
   return { fleet: new Fleet({ outdir, releasesDirectory }), root, outdir };
 }
 
+const exampleCopies: string[] = [];
+
+/** Removes the example copies this test file made (call from afterAll). */
+export function removeExampleCopies(): void {
+  for (const copy of exampleCopies.splice(0)) {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A scratch copy of the acme-shop example inside the repository, so the copy resolves 'stagecraft', ts-node
+ * and cdk8s from this checkout like the original does.
+ */
+export function copyOfExample(): { scratch: string; example: string } {
+  const repoRoot = path.resolve(__dirname, '..', '..');
+  const parent = path.join(repoRoot, '.stagecraft-dev', 'tests');
+  fs.mkdirSync(parent, { recursive: true });
+  const scratch = fs.mkdtempSync(path.join(parent, 'example-'));
+  exampleCopies.push(scratch);
+  const example = path.join(scratch, 'acme-shop');
+  fs.cpSync(path.join(repoRoot, 'examples', 'acme-shop'), example, {
+    recursive: true,
+    filter: (source) => !/[\\/](dist|env-repo)$/.test(source),
+  });
+  return { scratch, example };
+}
+
 /** Every file below `root` as repo-relative path → content, sorted by path. */
 export function readTree(root: string): Record<string, string> {
   const tree: Record<string, string> = {};

@@ -19,6 +19,8 @@ export interface EffectiveSettings {
   readonly ingressHost?: string;
   /** The overridden values that differ from the application's base definition, for the env-repo metadata. */
   readonly overridden: Record<string, unknown>;
+  /** Everything in effect, for the env-repo metadata and the inputs digest. */
+  readonly described: Record<string, unknown>;
 }
 
 /**
@@ -59,7 +61,17 @@ export function effectiveSettings(application: Application, environment: Environ
   if (changedConfig.length > 0) {
     overridden.config = Object.fromEntries(changedConfig.map((key) => [key, config[key]]));
   }
-  return { replicas, resources, config, ingressHost, overridden };
+  const described: Record<string, unknown> = {
+    replicas,
+    port: application.port,
+    servicePort: application.servicePort,
+    config,
+    env: application.env,
+    ingressHost,
+    ingressPath: application.ingress ? application.ingress.path ?? '/' : undefined,
+    resources: describeResources(resources),
+  };
+  return { replicas, resources, config, ingressHost, overridden, described };
 }
 
 /**
