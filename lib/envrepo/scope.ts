@@ -32,3 +32,16 @@ const CLUSTER_SCOPED_KINDS = new Set([
 export function isClusterScopedKind(kind: string, extraClusterScopedKinds: ReadonlySet<string> = new Set()): boolean {
   return CLUSTER_SCOPED_KINDS.has(kind) || extraClusterScopedKinds.has(kind);
 }
+
+/** Namespaced kinds served by every API server; together with the cluster-scoped table these are the built-in kinds. */
+const NAMESPACED_BUILT_IN_KINDS = new Set([
+  'ConfigMap', 'ControllerRevision', 'CronJob', 'CSIStorageCapacity', 'DaemonSet', 'Deployment', 'Endpoints', 'EndpointSlice',
+  'Event', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Lease', 'LimitRange', 'NetworkPolicy', 'PersistentVolumeClaim',
+  'Pod', 'PodDisruptionBudget', 'PodTemplate', 'ReplicaSet', 'ReplicationController', 'ResourceQuota', 'Role',
+  'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'StatefulSet',
+]);
+
+/** Whether the kind is built into Kubernetes (its scope is known without a CustomResourceDefinition). */
+export function isBuiltInKind(kind: string): boolean {
+  return NAMESPACED_BUILT_IN_KINDS.has(kind) || CLUSTER_SCOPED_KINDS.has(kind);
+}

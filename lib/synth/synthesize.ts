@@ -13,7 +13,7 @@ import { describeObject, identityKey } from '../envrepo/object-identity';
 import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, objectPath } from '../envrepo/paths';
 import { toCanonicalJson } from '../envrepo/private/canonical-json';
 import { toCanonicalYaml } from '../envrepo/private/canonical-yaml';
-import { isClusterScopedKind } from '../envrepo/scope';
+import { isBuiltInKind, isClusterScopedKind } from '../envrepo/scope';
 import { fleetProblems } from './private/fleet-rules';
 import { OBJECT_RULES, RenderedObject, containersOf, podSpecOf } from './private/kubernetes-rules';
 import { readReleases, ReleasesInput } from './private/read-releases';
@@ -73,13 +73,13 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
     }
   }
 
-  const rendered = environments.map((environment) => renderEnvironment(environment, applications, releaseInputs.get(environment.environmentName), problems));
+  // Constructs the user created (environments, applications, policies and anything added to them).
   for (const construct of fleet.node.findAll()) {
     for (const message of construct.node.validate()) {
       problems.push(`${construct.node.path}: ${message}`);
     }
   }
-  const synthesized = rendered.map((environment) => serializeEnvironment(fleet, environment, releaseInputs.get(environment.environment.environmentName), problems));
+  const synthesized = environments.map((environment) => synthesizeEnvironment(fleet, environment, applications, releaseInputs.get(environment.environmentName), problems));
   if (problems.length > 0) {
     throw new SynthError(problems);
   }
@@ -90,16 +90,13 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
   return { environments: synthesized as SynthesizedEnvironment[], releases, releasesDirectory };
 }
 
-interface RenderedEnvironment {
-  readonly environment: Environment;
-  readonly objects: RenderedObject[];
-  readonly applications: ApplicationRecord[];
-  readonly notReleased: string[];
-}
-
-function renderEnvironment(environment: Environment, applications: Application[], releases: ReleasesInput | undefined, problems: string[]): RenderedEnvironment {
+/**
+ * Renders one environment application by application, turning each chart into files and dropping it before
+ * the next: memory stays flat however large the fleet.
+ */
+function synthesizeEnvironment(fleet: Fleet, environment: Environment, applications: Application[], releases: ReleasesInput | undefined, problems: string[]): SynthesizedEnvironment | undefined {
   const name = environment.environmentName;
-  const objects: RenderedObject[] = [];
+  const serializer = new EnvironmentSerializer(environment, problems);
   const records: ApplicationRecord[] = [];
   const notReleased: string[] = [];
   for (const application of applications) {
@@ -111,7 +108,6 @@ function renderEnvironment(environment: Environment, applications: Application[]
     }
     const settings = effectiveSettings(application, environment);
     const chart = chartFor(environment, application);
-    const labels = chartLabels(environment, application);
     const context = {
       environment: name,
       application: application.applicationName,
@@ -119,19 +115,28 @@ function renderEnvironment(environment: Environment, applications: Application[]
       image,
       replicas: settings.replicas,
       config: settings.config,
-      labels,
+      labels: chartLabels(environment, application),
     };
-    const before = objects.length;
+    let objects = 0;
     try {
       renderApplication(chart, application, context, settings);
+      for (const construct of chart.node.findAll()) {
+        for (const message of construct.node.validate()) {
+          problems.push(`${construct.node.path}: ${message}`);
+        }
+        if (ApiObject.isApiObject(construct) && Chart.of(construct) === chart) {
+          objects++;
+          serializer.add(construct, application.applicationName);
+        }
+      }
     } catch (error) {
       problems.push(`${chart.node.path}: rendering failed: ${(error as Error).message}`);
-      continue;
+    } finally {
+      environment.node.tryRemoveChild(application.applicationName);
     }
-    collectObjects(chart, application.applicationName, objects, problems);
-    records.push({ name: application.applicationName, image, settings: settings.described, overrides: settings.overridden, objects: objects.length - before });
+    records.push({ name: application.applicationName, image, settings: settings.described, overrides: settings.overridden, objects });
   }
-  return { environment, objects, applications: records, notReleased };
+  return serializer.finish(fleet, records, releases, notReleased);
 }
 
 function chartFor(environment: Environment, application: Application): Chart {
@@ -176,83 +181,100 @@ function imageFor(application: Application, environment: Environment, releases: 
   return entry.image;
 }
 
-function collectObjects(chart: Chart, application: string, objects: RenderedObject[], problems: string[]): void {
-  for (const construct of chart.node.findAll()) {
-    if (!ApiObject.isApiObject(construct) || Chart.of(construct) !== chart) {
-      continue;
-    }
-    try {
-      objects.push({ manifest: construct.toJson(), constructPath: construct.node.path, application, clusterScoped: false });
-    } catch (error) {
-      problems.push(`${construct.node.path}: ${(error as Error).message}`);
-    }
-  }
-}
+/**
+ * Turns the objects of one environment into files, checking each against the object rules and against the
+ * others (identity, path). Objects of kinds this code does not know wait until the whole environment is
+ * rendered: a CustomResourceDefinition of the same environment may declare them cluster-scoped.
+ */
+class EnvironmentSerializer {
+  private readonly files = new Map<string, string>();
+  private readonly pathOwners = new Map<string, string>();
+  private readonly identityOwners = new Map<string, string>();
+  private readonly customClusterScopedKinds = new Set<string>();
+  private readonly deferred: RenderedObject[] = [];
+  private readonly problemsBefore: number;
 
-function serializeEnvironment(fleet: Fleet, rendered: RenderedEnvironment, releases: ReleasesInput | undefined, problems: string[]): SynthesizedEnvironment | undefined {
-  const { environment } = rendered;
-  const name = environment.environmentName;
-  const customClusterScopedKinds = new Set<string>();
-  for (const { manifest } of rendered.objects) {
+  constructor(private readonly environment: Environment, private readonly problems: string[]) {
+    this.problemsBefore = problems.length;
+  }
+
+  public add(apiObject: ApiObject, application: string): void {
+    let manifest: any;
+    try {
+      manifest = apiObject.toJson();
+    } catch (error) {
+      this.problems.push(`${apiObject.node.path}: ${(error as Error).message}`);
+      return;
+    }
+    const object: RenderedObject = { manifest, constructPath: apiObject.node.path, application, clusterScoped: false };
     if (manifest.kind === 'CustomResourceDefinition' && manifest.spec?.scope === 'Cluster' && typeof manifest.spec?.names?.kind === 'string') {
-      customClusterScopedKinds.add(manifest.spec.names.kind);
+      this.customClusterScopedKinds.add(manifest.spec.names.kind);
+    }
+    if (isBuiltInKind(manifest.kind)) {
+      this.place(object);
+    } else {
+      this.deferred.push(object);
     }
   }
-  const files = new Map<string, string>();
-  const pathOwners = new Map<string, string>();
-  const identityOwners = new Map<string, string>();
-  const problemCountBefore = problems.length;
-  for (const object of rendered.objects) {
-    const clusterScoped = isClusterScopedKind(object.manifest.kind, customClusterScopedKinds);
-    const normalized = normalize(object, clusterScoped);
-    const located: RenderedObject = { ...object, manifest: normalized, clusterScoped };
-    const description = `${object.constructPath} (${describeObject({ apiVersion: normalized.apiVersion, kind: normalized.kind, namespace: normalized.metadata?.namespace, name: normalized.metadata?.name ?? '<unnamed>' })})`;
-    let objectValid = true;
+
+  public finish(fleet: Fleet, records: ApplicationRecord[], releases: ReleasesInput | undefined, notReleased: string[]): SynthesizedEnvironment | undefined {
+    for (const object of this.deferred) {
+      this.place(object);
+    }
+    if (this.problems.length > this.problemsBefore) {
+      return undefined;
+    }
+    const name = this.environment.environmentName;
+    const metadata = environmentMetadata(fleet, this.environment, records);
+    this.files.set(environmentMetadataPath(name), toCanonicalJson(metadata));
+    const releasesDigest = releases ? sha256Digest(releases.bytes) : undefined;
+    const lock = createLock({
+      environment: name,
+      files: this.files,
+      inputsDigest: sha256Digest(toCanonicalJson({ environment: metadata, releases: releasesDigest ?? null })),
+      releasesDigest,
+      sourceCommit: fleet.sourceCommit,
+    });
+    return { name, files: this.files, lock, lockContent: serializeLock(lock), objectCount: this.files.size - 1, notReleased };
+  }
+
+  private place(object: RenderedObject): void {
+    const environment = this.environment;
+    const clusterScoped = isClusterScopedKind(object.manifest.kind, this.customClusterScopedKinds);
+    const manifest = normalize(object, clusterScoped);
+    const located: RenderedObject = { ...object, manifest, clusterScoped };
+    const description = `${object.constructPath} (${describeObject({ apiVersion: manifest.apiVersion, kind: manifest.kind, namespace: manifest.metadata?.namespace, name: manifest.metadata?.name ?? '<unnamed>' })})`;
+    let valid = true;
     for (const rule of OBJECT_RULES) {
       const problem = rule.check(located, environment);
       if (problem !== undefined) {
-        problems.push(`${description}: ${problem}`);
-        objectValid = false;
+        this.problems.push(`${description}: ${problem}`);
+        valid = false;
       }
     }
-    if (!objectValid) {
-      continue;
+    if (!valid) {
+      return;
     }
-    const identity = identityKey({ apiVersion: normalized.apiVersion, kind: normalized.kind, namespace: normalized.metadata.namespace, name: normalized.metadata.name });
-    const earlier = identityOwners.get(identity);
+    const identity = identityKey({ apiVersion: manifest.apiVersion, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name });
+    const earlier = this.identityOwners.get(identity);
     if (earlier !== undefined) {
-      problems.push(`${description}: same object as ${earlier} in environment "${name}"; give one of them another metadata.name`);
-      continue;
+      this.problems.push(`${description}: same object as ${earlier} in environment "${environment.environmentName}"; give one of them another metadata.name`);
+      return;
     }
-    identityOwners.set(identity, object.constructPath);
-    const filePath = objectPath(name, clusterScoped ? undefined : object.application, normalized.kind, normalized.metadata.name);
-    const pathOwner = pathOwners.get(filePath);
+    this.identityOwners.set(identity, object.constructPath);
+    const filePath = objectPath(environment.environmentName, clusterScoped ? undefined : object.application, manifest.kind, manifest.metadata.name);
+    const pathOwner = this.pathOwners.get(filePath);
     if (pathOwner !== undefined) {
-      problems.push(`${description}: would be written to ${filePath} like ${pathOwner}; give one of them another metadata.name`);
-      continue;
+      this.problems.push(`${description}: would be written to ${filePath} like ${pathOwner}; give one of them another metadata.name`);
+      return;
     }
-    pathOwners.set(filePath, object.constructPath);
+    this.pathOwners.set(filePath, object.constructPath);
     try {
-      files.set(filePath, toCanonicalYaml(normalized));
+      this.files.set(filePath, toCanonicalYaml(manifest));
     } catch (error) {
-      problems.push(`${description}: ${(error as Error).message}`);
+      this.problems.push(`${description}: ${(error as Error).message}`);
     }
   }
-  if (problems.length > problemCountBefore) {
-    return undefined;
-  }
-  const metadata = environmentMetadata(fleet, environment, rendered.applications);
-  const metadataContent = toCanonicalJson(metadata);
-  files.set(environmentMetadataPath(name), metadataContent);
-  const releasesDigest = releases ? sha256Digest(releases.bytes) : undefined;
-  const lock = createLock({
-    environment: name,
-    files,
-    inputsDigest: sha256Digest(toCanonicalJson({ environment: metadata, releases: releasesDigest ?? null })),
-    releasesDigest,
-    sourceCommit: fleet.sourceCommit,
-  });
-  return { name, files, lock, lockContent: serializeLock(lock), objectCount: files.size - 1, notReleased: rendered.notReleased };
 }
 
 /**

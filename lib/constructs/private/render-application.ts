@@ -1,4 +1,4 @@
-import { Chart, JsonPatch, ApiObject } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Application } from '../application';
@@ -115,8 +115,6 @@ function renderHighLevelForm(scope: Construct, application: Application, context
     }],
   });
   deployment.select(kplus.LabelSelector.of({ labels: selectorLabels }));
-  // cdk8s-plus adds a label whose value hashes the construct path; our selector uses the readable label instead.
-  ApiObject.of(deployment).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
   if (application.port === undefined) {
     return;
   }
