@@ -48,6 +48,11 @@ project.gitignore.exclude('/lib/**/*.js', '/lib/**/*.d.ts', '/bench/out/', '/.st
 project.npmignore?.removePatterns('/lib/');
 project.npmignore?.exclude('/lib/**/*.ts', '!/lib/**/*.d.ts', '/bench/', '/examples/', '/scripts/', '/.ci/', '/docs/');
 
+// Error messages stay on one line so they can be found with grep; code lines still wrap at 150.
+project.eslint?.addRules({
+  '@stylistic/max-len': ['error', { code: 150, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
+});
+
 // The test task builds first: determinism and CLI tests run the compiled program in subprocesses.
 project.testTask.prependSpawn(project.compileTask);
 

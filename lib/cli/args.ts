@@ -11,7 +11,14 @@ export interface ParsedArguments {
  * Parses arguments against a declared set of options; unknown options are usage errors rather than ignored,
  * so a typo never silently changes what a command does.
  */
-export function parseArguments(argv: readonly string[], spec: { readonly values: readonly string[]; readonly switches: readonly string[] }): ParsedArguments {
+export interface OptionSpec {
+  /** Options that take a value (`--out DIR`). */
+  readonly values: readonly string[];
+  /** Options that take none (`--check`). */
+  readonly switches: readonly string[];
+}
+
+export function parseArguments(argv: readonly string[], spec: OptionSpec): ParsedArguments {
   const positionals: string[] = [];
   const options = new Map<string, string | true>();
   for (let index = 0; index < argv.length; index++) {

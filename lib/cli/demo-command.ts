@@ -68,7 +68,8 @@ export function demoCommand(argv: readonly string[], output: Output): number {
       environment: name,
       cluster: metadata.cluster as string,
       files: Object.keys(lock.files).length,
-      applications: (metadata.applications as Array<{ name: string; image?: string }>).map((application) => ({ name: application.name, image: application.image ?? null })),
+      applications: (metadata.applications as Array<{ name: string; image?: string }>)
+        .map((application) => ({ name: application.name, image: application.image ?? null })),
       treeDigest: lock.treeDigest,
     };
   });

@@ -62,7 +62,8 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
   const applications = fleet.applications;
   const problems = fleetProblems(fleet);
   const releasesDirectory = path.resolve(fleet.releasesDirectory);
-  const { inputs: releaseInputs, problems: releaseProblems } = readReleases(releasesDirectory, environments.map((environment) => environment.environmentName));
+  const environmentNames = environments.map((environment) => environment.environmentName);
+  const { inputs: releaseInputs, problems: releaseProblems } = readReleases(releasesDirectory, environmentNames);
   problems.push(...releaseProblems);
   const applicationNames = new Set(applications.map((application) => application.applicationName));
   for (const [environment, input] of releaseInputs) {
@@ -79,7 +80,8 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
       problems.push(`${construct.node.path}: ${message}`);
     }
   }
-  const synthesized = environments.map((environment) => synthesizeEnvironment(fleet, environment, applications, releaseInputs.get(environment.environmentName), problems));
+  const synthesized = environments.map((environment) =>
+    synthesizeEnvironment(fleet, environment, applications, releaseInputs.get(environment.environmentName), problems));
   if (problems.length > 0) {
     throw new SynthError(problems);
   }
@@ -94,7 +96,13 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
  * Renders one environment application by application, turning each chart into files and dropping it before
  * the next: memory stays flat however large the fleet.
  */
-function synthesizeEnvironment(fleet: Fleet, environment: Environment, applications: Application[], releases: ReleasesInput | undefined, problems: string[]): SynthesizedEnvironment | undefined {
+function synthesizeEnvironment(
+  fleet: Fleet,
+  environment: Environment,
+  applications: Application[],
+  releases: ReleasesInput | undefined,
+  problems: string[],
+): SynthesizedEnvironment | undefined {
   const name = environment.environmentName;
   const serializer = new EnvironmentSerializer(environment, problems);
   const records: ApplicationRecord[] = [];
@@ -217,7 +225,12 @@ class EnvironmentSerializer {
     }
   }
 
-  public finish(fleet: Fleet, records: ApplicationRecord[], releases: ReleasesInput | undefined, notReleased: string[]): SynthesizedEnvironment | undefined {
+  public finish(
+    fleet: Fleet,
+    records: ApplicationRecord[],
+    releases: ReleasesInput | undefined,
+    notReleased: string[],
+  ): SynthesizedEnvironment | undefined {
     for (const object of this.deferred) {
       this.place(object);
     }
@@ -255,7 +268,8 @@ class EnvironmentSerializer {
     if (!valid) {
       return;
     }
-    const identity = identityKey({ apiVersion: manifest.apiVersion, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name });
+    const { apiVersion, kind, metadata } = manifest;
+    const identity = identityKey({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name });
     const earlier = this.identityOwners.get(identity);
     if (earlier !== undefined) {
       this.problems.push(`${description}: same object as ${earlier} in environment "${environment.environmentName}"; give one of them another metadata.name`);

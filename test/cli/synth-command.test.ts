@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { REPO_ROOT, runStagecraft } from '../support/cli';
@@ -24,7 +25,7 @@ describe('stagecraft synth on the acme-shop example', () => {
     const cdk8sCli = path.join(REPO_ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
     const out = path.join(scratch, 'stagecraft-out');
     // WHEN
-    const cdk8s = require('child_process').spawnSync(process.execPath, [cdk8sCli, 'synth'], { cwd: example, encoding: 'utf8' });
+    const cdk8s = spawnSync(process.execPath, [cdk8sCli, 'synth'], { cwd: example, encoding: 'utf8' });
     const stagecraft = runStagecraft(['synth', '--out', out], { cwd: example });
     // THEN
     expect(cdk8s.status).toBe(0);

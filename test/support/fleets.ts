@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -5,7 +6,7 @@ import { Fleet } from '../../lib';
 
 /** A digest that looks real: sha256 of `seed`. */
 export function fakeDigest(seed: string): string {
-  return require('crypto').createHash('sha256').update(seed).digest('hex');
+  return createHash('sha256').update(seed).digest('hex');
 }
 
 /** A fresh scratch folder, removed by the caller's afterEach through `removeScratch`. */

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { Application, Environment, Fleet, PromotionGate, PromotionPolicy } from '../../lib';
@@ -74,10 +75,10 @@ describe('synth output does not depend on the order constructs were created in',
   function synthesizeInOrder(order: string[]): Record<string, string> {
     const root = scratchFolder();
     const releasesDirectory = path.join(root, 'releases');
-    require('fs').mkdirSync(releasesDirectory);
+    fs.mkdirSync(releasesDirectory);
     for (const environment of ['dev', 'staging', 'prod']) {
       const lines = ['applications:', ...['web', 'api', 'worker'].flatMap((application) => [`  ${application}:`, `    image: ${digest(application)}`])];
-      require('fs').writeFileSync(path.join(releasesDirectory, `${environment}.yaml`), `${lines.join('\n')}\n`);
+      fs.writeFileSync(path.join(releasesDirectory, `${environment}.yaml`), `${lines.join('\n')}\n`);
     }
     const fleet = new Fleet({ outdir: path.join(root, 'out'), releasesDirectory });
     for (const name of order) {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ApiObject } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { Application, Environment, Fleet } from '../../lib';
 import { parseLock, verifyAgainstLock } from '../../lib/envrepo/lock';
@@ -152,7 +153,7 @@ describe('synth writes the env-repo tree', () => {
     const { fleet, outdir } = scratchFleet();
     new Environment(fleet, 'dev');
     new Application(fleet, 'platform', {
-      manifests: { produce: (scope) => { new (require('cdk8s').ApiObject)(scope, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } }); } },
+      manifests: { produce: (scope) => { new ApiObject(scope, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } }); } },
     });
     // WHEN
     writeTree(outdir, synthesizeFleet(fleet));
