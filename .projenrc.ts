@@ -62,10 +62,8 @@ project.package.addField('exports', {
   './package.json': './package.json',
 });
 
-project.addTask('demo', {
-  description: 'Synthesize the example fleet into a local env repo, commit it and print its status',
-  exec: 'node bin/stagecraft demo',
-});
+// README's main job runs on a fresh clone, before node_modules exist: a plain script, not a projen task.
+project.package.setScript('demo', 'bash scripts/demo.sh');
 
 project.addTask('bench:synth', {
   description: 'Benchmark: stagecraft synth against plain cdk8s (1000 apps x 3 environments)',
