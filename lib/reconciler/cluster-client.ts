@@ -1,0 +1,67 @@
+import { KubeObject, ObjectReference } from './kube-object';
+
+/** How the API server serves a kind (from discovery). */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  /** Plural resource name used in URLs, e.g. `deployments`. */
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+/**
+ * A failed API call, with what the server said. `status` is the HTTP status (409 conflict, 404 not found,
+ * 422 invalid, 0 when the server could not be reached).
+ */
+export class ClusterError extends Error {
+  constructor(
+    message: string,
+    public readonly status: number,
+    public readonly reason?: string,
+    /** The server's Status object, when it sent one. */
+    public readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+}
+
+export interface ApplyOptions {
+  readonly fieldManager: string;
+  /** Take ownership of conflicting fields (git wins). */
+  readonly force: boolean;
+  readonly dryRun?: boolean;
+}
+
+export interface ListOptions {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+}
+
+export interface DeleteOptions {
+  readonly propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  /** Delete only if the object still has this uid (guards against deleting a re-created object). */
+  readonly uid?: string;
+}
+
+/**
+ * Everything the reconciler asks of a cluster. The only implementation that talks to a real API server is
+ * `private/kubernetes-cluster-client.ts` (the one place that loads @kubernetes/client-node); tests of pure
+ * logic may use fakes, behaviour tests use the real test control plane.
+ */
+export interface ClusterClient {
+  /** The resource serving `kind` in `apiVersion`; throws ClusterError (404) naming the kind when the server does not know it. */
+  resourceFor(apiVersion: string, kind: string): Promise<ResourceType>;
+  /** Forgets cached discovery (after CRDs were created). */
+  refreshDiscovery(): Promise<void>;
+  get(reference: ObjectReference): Promise<KubeObject | undefined>;
+  list(apiVersion: string, kind: string, options?: ListOptions): Promise<KubeObject[]>;
+  /** Server-side apply (PATCH application/apply-patch+yaml). Returns the object as stored. */
+  apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>;
+  /** Deletes; resolves 'not-found' when it was already gone. */
+  delete(reference: ObjectReference, options?: DeleteOptions): Promise<'deleted' | 'not-found'>;
+  /** Number of write requests (apply, delete) sent so far: the reconciler reports it. */
+  readonly writeRequests: number;
+  close(): void;
+}
