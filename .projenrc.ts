@@ -53,6 +53,9 @@ project.eslint?.addRules({
   '@stylistic/max-len': ['error', { code: 150, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
 });
 
+// A plain "N passed, N failed" closing line for CI log readers that do not know jest.
+project.jest?.addReporter(['<rootDir>/test/support/summary-reporter.js', {}] as any);
+
 // The test task builds first: determinism and CLI tests run the compiled program in subprocesses.
 project.testTask.prependSpawn(project.compileTask);
 
