@@ -71,6 +71,7 @@ project.package.setScript('demo', 'bash scripts/demo.sh');
 project.addTask('bench:synth', {
   description: 'Benchmark: stagecraft synth against plain cdk8s (1000 apps x 3 environments)',
   exec: 'node bench/synth/run.js',
+  receiveArgs: true,
 });
 
 project.synth();

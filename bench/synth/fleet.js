@@ -23,7 +23,8 @@ if (!fs.existsSync(releasesDirectory)) {
   }
 }
 
-const fleet = new Fleet({ outdir: path.join(workdir, 'out'), releasesDirectory });
+const synthWorkers = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+const fleet = new Fleet({ outdir: path.join(workdir, 'out'), releasesDirectory, synthWorkers });
 for (const environment of environments) {
   new Environment(fleet, environment, { overrides: environment === 'prod' ? { replicas: 3 } : undefined });
 }

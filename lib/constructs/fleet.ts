@@ -26,6 +26,14 @@ export interface FleetProps {
    * @default - not recorded
    */
   readonly sourceCommit?: string;
+
+  /**
+   * Worker threads that render a share of the fleet in parallel. Each runs the fleet program again (it
+   * must be a plain JavaScript main module and deterministic); output is byte-identical either way.
+   * `0` renders everything on the main thread.
+   * @default - one per core beyond the first (at most 3) for fleets of 300 or more renderings, else 0
+   */
+  readonly synthWorkers?: number;
 }
 
 const FLEET_SYMBOL = Symbol.for('stagecraft.Fleet');
@@ -51,12 +59,17 @@ export class Fleet extends App {
 
   public readonly releasesDirectory: string;
   public readonly sourceCommit?: string;
+  public readonly synthWorkers?: number;
 
   constructor(props: FleetProps = {}) {
     super({ outdir: props.outdir });
     Object.defineProperty(this, FLEET_SYMBOL, { value: true });
     this.releasesDirectory = props.releasesDirectory ?? 'releases';
     this.sourceCommit = props.sourceCommit;
+    if (props.synthWorkers !== undefined && (!Number.isInteger(props.synthWorkers) || props.synthWorkers < 0)) {
+      throw new Error(`fleet: synthWorkers ${props.synthWorkers} is not a whole number of 0 or more`);
+    }
+    this.synthWorkers = props.synthWorkers;
   }
 
   /** The fleet's environments, ordered by name. */
@@ -84,7 +97,9 @@ export class Fleet extends App {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { synthesizeFleetToDirectory } = require('../synth/synthesize') as typeof import('../synth/synthesize');
     const report = synthesizeFleetToDirectory(this, this.outdir);
-    process.stderr.write(`${report.summary}\n`);
+    if (report !== undefined) {
+      process.stderr.write(`${report.summary}\n`);
+    }
   }
 }
 

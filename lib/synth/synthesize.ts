@@ -1,38 +1,17 @@
 import * as path from 'path';
-import { ApiObject, Chart } from 'cdk8s';
 import { SynthError } from './synth-error';
 import { Application } from '../constructs/application';
 import { Environment } from '../constructs/environment';
 import { Fleet } from '../constructs/fleet';
-import { imageRepository, isCompleteReference, isPinnedByDigest } from '../constructs/private/image-reference';
-import { APPLICATION_LABEL, ENVIRONMENT_LABEL, MANAGED_BY_LABEL, effectiveSettings, renderApplication } from '../constructs/private/render-application';
-import { sha256Digest } from '../envrepo/digest';
-import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord } from '../envrepo/environment-metadata';
-import { createLock, EnvironmentLock, serializeLock } from '../envrepo/lock';
-import { describeObject, identityKey } from '../envrepo/object-identity';
-import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, objectPath } from '../envrepo/paths';
-import { toCanonicalJson } from '../envrepo/private/canonical-json';
-import { toCanonicalYaml } from '../envrepo/private/canonical-yaml';
-import { isBuiltInKind, isClusterScopedKind } from '../envrepo/scope';
+import { assembleEnvironment, SynthesizedEnvironment } from './private/assemble-environment';
 import { fleetProblems } from './private/fleet-rules';
-import { OBJECT_RULES, RenderedObject, containersOf, podSpecOf } from './private/kubernetes-rules';
+import { collectWorkerResults, nextSynthCall, partitionsFor, reportToMainThread, startWorkers, workerAssignment } from './private/parallel';
 import { readReleases, ReleasesInput } from './private/read-releases';
+import { renderUnit, UnitResult } from './private/render-unit';
 import { writeTree, WriteReport } from './write-tree';
 
-/** Annotation naming the construct that produced an object, so every message can point at the code. */
-export const CONSTRUCT_PATH_ANNOTATION = 'stagecraft.dev/construct-path';
-
-/** The env-repo tree of one environment, ready to write. */
-export interface SynthesizedEnvironment {
-  readonly name: string;
-  /** Repo-relative path → content, for every file except the lock. */
-  readonly files: ReadonlyMap<string, string>;
-  readonly lock: EnvironmentLock;
-  readonly lockContent: string;
-  readonly objectCount: number;
-  /** Applications without a release in this environment (not rendered here yet). */
-  readonly notReleased: readonly string[];
-}
+export { CONSTRUCT_PATH_ANNOTATION } from './private/render-unit';
+export type { SynthesizedEnvironment } from './private/assemble-environment';
 
 /** Everything synth writes for a fleet. */
 export interface SynthesizedTree {
@@ -41,7 +20,12 @@ export interface SynthesizedTree {
   readonly releases: ReadonlyMap<string, Buffer>;
   /** Absolute folder the releases were read from. */
   readonly releasesDirectory: string;
+  /** Threads whose renderings made it into the tree (1 = the main thread alone). */
+  readonly threads: number;
 }
+
+/** How long the main thread waits for a worker's share before rendering it itself. */
+const WORKER_TIMEOUT_MILLISECONDS = 120_000;
 
 /**
  * Renders and validates the whole fleet in memory. Reads only the releases folder; throws a SynthError
@@ -51,13 +35,33 @@ export function synthesizeFleet(fleet: Fleet): SynthesizedTree {
   return withoutCdk8sEnvironment(() => synthesizeShielded(fleet));
 }
 
-/** Synthesizes and writes; the write happens only when synthesis found no problem. */
-export function synthesizeFleetToDirectory(fleet: Fleet, outdir: string): WriteReport {
+/**
+ * Synthesizes and writes; the write happens only when synthesis found no problem. On a synth worker thread
+ * it renders the thread's share and reports it to the main thread instead, writing nothing (undefined).
+ */
+export function synthesizeFleetToDirectory(fleet: Fleet, outdir: string): WriteReport | undefined {
+  if (workerAssignment() !== undefined) {
+    withoutCdk8sEnvironment(() => renderWorkerShare(fleet));
+    return undefined;
+  }
   const tree = synthesizeFleet(fleet);
   return writeTree(outdir, tree);
 }
 
-function synthesizeShielded(fleet: Fleet): SynthesizedTree {
+/** The (environment, application) pairs of a fleet, in the order their results are joined. */
+interface Unit {
+  readonly environment: Environment;
+  readonly application: Application;
+}
+
+interface Prelude {
+  readonly units: Unit[];
+  readonly releaseInputs: Map<string, ReleasesInput>;
+  readonly releasesDirectory: string;
+  readonly problems: string[];
+}
+
+function prelude(fleet: Fleet): Prelude {
   const environments = fleet.environments;
   const applications = fleet.applications;
   const problems = fleetProblems(fleet);
@@ -73,15 +77,42 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
       }
     }
   }
-
   // Constructs the user created (environments, applications, policies and anything added to them).
   for (const construct of fleet.node.findAll()) {
     for (const message of construct.node.validate()) {
       problems.push(`${construct.node.path}: ${message}`);
     }
   }
-  const synthesized = environments.map((environment) =>
-    synthesizeEnvironment(fleet, environment, applications, releaseInputs.get(environment.environmentName), problems));
+  const units = environments.flatMap((environment) => applications.map((application) => ({ environment, application })));
+  return { units, releaseInputs, releasesDirectory, problems };
+}
+
+function render(unit: Unit, releaseInputs: Map<string, ReleasesInput>): UnitResult {
+  return renderUnit(unit.environment, unit.application, releaseInputs.get(unit.environment.environmentName));
+}
+
+function synthesizeShielded(fleet: Fleet): SynthesizedTree {
+  const synthCall = nextSynthCall();
+  const { units, releaseInputs, releasesDirectory, problems } = prelude(fleet);
+  const partitions = problems.length > 0 ? 1 : partitionsFor(units.length, fleet.synthWorkers);
+  const workers = partitions > 1 ? startWorkers(partitions, synthCall) : [];
+  const results: Array<UnitResult | undefined> = units.map((unit, index) => (index % partitions === 0 ? render(unit, releaseInputs) : undefined));
+  const shares = collectWorkerResults(workers, WORKER_TIMEOUT_MILLISECONDS);
+  let workerSharesUsed = 0;
+  shares.forEach((share, workerIndex) => {
+    const partition = workerIndex + 1;
+    const indexes = units.map((_unit, index) => index).filter((index) => index % partitions === partition);
+    const matches = share !== undefined && share.length === indexes.length && share.every((result, position) => sameUnit(result, units[indexes[position]]));
+    workerSharesUsed += matches ? 1 : 0;
+    indexes.forEach((index, position) => {
+      results[index] = matches ? share[position] : render(units[index], releaseInputs);
+    });
+  });
+
+  const synthesized = fleet.environments.map((environment) => {
+    const environmentResults = results.filter((result): result is UnitResult => result !== undefined && result.environment === environment.environmentName);
+    return assembleEnvironment(fleet, environment, environmentResults, releaseInputs.get(environment.environmentName), problems);
+  });
   if (problems.length > 0) {
     throw new SynthError(problems);
   }
@@ -89,272 +120,33 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
   for (const input of releaseInputs.values()) {
     releases.set(input.path, input.bytes);
   }
-  return { environments: synthesized as SynthesizedEnvironment[], releases, releasesDirectory };
+  return { environments: synthesized as SynthesizedEnvironment[], releases, releasesDirectory, threads: 1 + workerSharesUsed };
 }
 
-/**
- * Renders one environment application by application, turning each chart into files and dropping it before
- * the next: memory stays flat however large the fleet.
- */
-function synthesizeEnvironment(
-  fleet: Fleet,
-  environment: Environment,
-  applications: Application[],
-  releases: ReleasesInput | undefined,
-  problems: string[],
-): SynthesizedEnvironment | undefined {
-  const name = environment.environmentName;
-  const serializer = new EnvironmentSerializer(environment, problems);
-  const records: ApplicationRecord[] = [];
-  const notReleased: string[] = [];
-  for (const application of applications) {
-    const image = imageFor(application, environment, releases, problems);
-    if (image === undefined) {
-      notReleased.push(application.applicationName);
-      records.push({ name: application.applicationName, settings: {}, overrides: {}, objects: 0 });
-      continue;
-    }
-    const settings = effectiveSettings(application, environment);
-    const chart = chartFor(environment, application);
-    const context = {
-      environment: name,
-      application: application.applicationName,
-      namespace: environment.namespace,
-      image,
-      replicas: settings.replicas,
-      config: settings.config,
-      labels: chartLabels(environment, application),
-    };
-    let objects = 0;
-    try {
-      renderApplication(chart, application, context, settings);
-      for (const construct of chart.node.findAll()) {
-        for (const message of construct.node.validate()) {
-          problems.push(`${construct.node.path}: ${message}`);
-        }
-        if (ApiObject.isApiObject(construct) && Chart.of(construct) === chart) {
-          objects++;
-          serializer.add(construct, application.applicationName);
-        }
-      }
-    } catch (error) {
-      problems.push(`${chart.node.path}: rendering failed: ${(error as Error).message}`);
-    } finally {
-      environment.node.tryRemoveChild(application.applicationName);
-    }
-    records.push({ name: application.applicationName, image, settings: settings.described, overrides: settings.overridden, objects });
+/** On a worker thread: render this thread's share of the units of the synth call the main thread waits for. */
+function renderWorkerShare(fleet: Fleet): void {
+  const assignment = workerAssignment()!;
+  const synthCall = nextSynthCall();
+  if (synthCall !== assignment.synthCall) {
+    return;
   }
-  return serializer.finish(fleet, records, releases, notReleased);
-}
-
-function chartFor(environment: Environment, application: Application): Chart {
-  const existing = environment.node.tryFindChild(application.applicationName);
-  if (existing !== undefined) {
-    throw new Error(`${environment.node.path}: already has a child "${application.applicationName}"; an environment's children are created by synth, add nothing to it`);
-  }
-  return new Chart(environment, application.applicationName, {
-    namespace: environment.namespace,
-    labels: chartLabels(environment, application),
-    // Readable names: objects are named explicitly; without a name cdk8s would hash the construct path.
-    disableResourceNameHashes: true,
-  });
-}
-
-function chartLabels(environment: Environment, application: Application): Record<string, string> {
-  return {
-    ...environment.labels,
-    ...application.labels,
-    [APPLICATION_LABEL]: application.applicationName,
-    [ENVIRONMENT_LABEL]: environment.environmentName,
-    [MANAGED_BY_LABEL]: 'stagecraft',
-  };
-}
-
-/** The image an application runs in an environment, or undefined when it is not released there. */
-function imageFor(application: Application, environment: Environment, releases: ReleasesInput | undefined, problems: string[]): string | undefined {
-  const entry = releases?.releases.applications[application.applicationName];
-  if (entry === undefined) {
-    if (application.image !== undefined && isCompleteReference(application.image)) {
-      return application.image;
-    }
-    return application.image === undefined ? '' : undefined;
-  }
-  const where = `${releases!.path}: applications.${application.applicationName}.image`;
-  if (application.image !== undefined && imageRepository(entry.image) !== imageRepository(application.image)) {
-    problems.push(`${where}: "${entry.image}" is not from repository "${imageRepository(application.image)}" declared by ${application.node.path}; release an image of that repository or change the application's image`);
-  }
-  if (environment.requireImageDigest && !isPinnedByDigest(entry.image)) {
-    problems.push(`${where}: "${entry.image}" is not pinned by digest but environment "${environment.environmentName}" requires it; release it as ${imageRepository(entry.image)}@sha256:<digest>`);
-  }
-  return entry.image;
-}
-
-/**
- * Turns the objects of one environment into files, checking each against the object rules and against the
- * others (identity, path). Objects of kinds this code does not know wait until the whole environment is
- * rendered: a CustomResourceDefinition of the same environment may declare them cluster-scoped.
- */
-class EnvironmentSerializer {
-  private readonly files = new Map<string, string>();
-  private readonly pathOwners = new Map<string, string>();
-  private readonly identityOwners = new Map<string, string>();
-  private readonly customClusterScopedKinds = new Set<string>();
-  private readonly deferred: RenderedObject[] = [];
-  private readonly problemsBefore: number;
-
-  constructor(private readonly environment: Environment, private readonly problems: string[]) {
-    this.problemsBefore = problems.length;
-  }
-
-  public add(apiObject: ApiObject, application: string): void {
-    let manifest: any;
-    try {
-      manifest = apiObject.toJson();
-    } catch (error) {
-      this.problems.push(`${apiObject.node.path}: ${(error as Error).message}`);
-      return;
-    }
-    const object: RenderedObject = { manifest, constructPath: apiObject.node.path, application, clusterScoped: false };
-    if (manifest.kind === 'CustomResourceDefinition' && manifest.spec?.scope === 'Cluster' && typeof manifest.spec?.names?.kind === 'string') {
-      this.customClusterScopedKinds.add(manifest.spec.names.kind);
-    }
-    if (isBuiltInKind(manifest.kind)) {
-      this.place(object);
-    } else {
-      this.deferred.push(object);
-    }
-  }
-
-  public finish(
-    fleet: Fleet,
-    records: ApplicationRecord[],
-    releases: ReleasesInput | undefined,
-    notReleased: string[],
-  ): SynthesizedEnvironment | undefined {
-    for (const object of this.deferred) {
-      this.place(object);
-    }
-    if (this.problems.length > this.problemsBefore) {
-      return undefined;
-    }
-    const name = this.environment.environmentName;
-    const metadata = environmentMetadata(fleet, this.environment, records);
-    this.files.set(environmentMetadataPath(name), toCanonicalJson(metadata));
-    const releasesDigest = releases ? sha256Digest(releases.bytes) : undefined;
-    const lock = createLock({
-      environment: name,
-      files: this.files,
-      inputsDigest: sha256Digest(toCanonicalJson({ environment: metadata, releases: releasesDigest ?? null })),
-      releasesDigest,
-      sourceCommit: fleet.sourceCommit,
-    });
-    return { name, files: this.files, lock, lockContent: serializeLock(lock), objectCount: this.files.size - 1, notReleased };
-  }
-
-  private place(object: RenderedObject): void {
-    const environment = this.environment;
-    const clusterScoped = isClusterScopedKind(object.manifest.kind, this.customClusterScopedKinds);
-    const manifest = normalize(object, clusterScoped);
-    const located: RenderedObject = { ...object, manifest, clusterScoped };
-    const description = `${object.constructPath} (${describeObject({ apiVersion: manifest.apiVersion, kind: manifest.kind, namespace: manifest.metadata?.namespace, name: manifest.metadata?.name ?? '<unnamed>' })})`;
-    let valid = true;
-    for (const rule of OBJECT_RULES) {
-      const problem = rule.check(located, environment);
-      if (problem !== undefined) {
-        this.problems.push(`${description}: ${problem}`);
-        valid = false;
-      }
-    }
-    if (!valid) {
-      return;
-    }
-    const { apiVersion, kind, metadata } = manifest;
-    const identity = identityKey({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name });
-    const earlier = this.identityOwners.get(identity);
-    if (earlier !== undefined) {
-      this.problems.push(`${description}: same object as ${earlier} in environment "${environment.environmentName}"; give one of them another metadata.name`);
-      return;
-    }
-    this.identityOwners.set(identity, object.constructPath);
-    const filePath = objectPath(environment.environmentName, clusterScoped ? undefined : object.application, manifest.kind, manifest.metadata.name);
-    const pathOwner = this.pathOwners.get(filePath);
-    if (pathOwner !== undefined) {
-      this.problems.push(`${description}: would be written to ${filePath} like ${pathOwner}; give one of them another metadata.name`);
-      return;
-    }
-    this.pathOwners.set(filePath, object.constructPath);
-    try {
-      this.files.set(filePath, toCanonicalYaml(manifest));
-    } catch (error) {
-      this.problems.push(`${description}: ${(error as Error).message}`);
-    }
+  try {
+    const { units, releaseInputs } = prelude(fleet);
+    const share = units.filter((_unit, index) => index % assignment.partitions === assignment.partition).map((unit) => render(unit, releaseInputs));
+    reportToMainThread({ units: share });
+  } catch (error) {
+    reportToMainThread({ error: (error as Error).message });
   }
 }
 
-/**
- * Fixes what the API server would otherwise fill in or reject: namespace of cluster-scoped objects,
- * Service and container ports without a protocol (server-side apply on 1.20 rejects those), and adds the
- * construct-path annotation.
- */
-function normalize(object: RenderedObject, clusterScoped: boolean): any {
-  // toJson() returns a fresh object on every call, so it is ours to change.
-  const manifest = object.manifest;
-  manifest.metadata = manifest.metadata ?? {};
-  if (clusterScoped) {
-    delete manifest.metadata.namespace;
-  }
-  manifest.metadata.annotations = { ...(manifest.metadata.annotations ?? {}), [CONSTRUCT_PATH_ANNOTATION]: object.constructPath };
-  if (manifest.kind === 'Service' && Array.isArray(manifest.spec?.ports)) {
-    for (const port of manifest.spec.ports) {
-      port.protocol = port.protocol ?? 'TCP';
-    }
-  }
-  for (const container of containersOf(podSpecOf(manifest))) {
-    for (const port of container.ports ?? []) {
-      port.protocol = port.protocol ?? 'TCP';
-    }
-  }
-  return manifest;
-}
-
-function environmentMetadata(fleet: Fleet, environment: Environment, applications: ApplicationRecord[]): EnvironmentMetadata {
-  const promotion: PromotionStageRecord[] = [];
-  const allApplications = fleet.applications.map((application) => application.applicationName);
-  for (const policy of fleet.promotionPolicies) {
-    const stages = policy.stages;
-    const position = stages.findIndex((stage) => stage.environment.environmentName === environment.environmentName);
-    if (position < 0) {
-      continue;
-    }
-    promotion.push({
-      policy: policy.policyName,
-      from: position > 0 ? stages[position - 1].environment.environmentName : undefined,
-      position,
-      applications: policy.applications ? policy.applications.map((application) => application.applicationName).sort() : allApplications,
-      maxApplicationsPerPromotion: policy.maxApplicationsPerPromotion,
-      gates: (stages[position].gates ?? []).map((gate) => gate._toRecord()),
-    });
-  }
-  return {
-    schemaVersion: ENV_REPO_FORMAT_VERSION,
-    name: environment.environmentName,
-    cluster: environment.cluster,
-    namespaces: environment.namespaces,
-    controlNamespace: environment.controlNamespace,
-    labels: environment.labels,
-    policy: {
-      requireImageDigest: environment.requireImageDigest,
-      requireSignedCommits: environment.requireSignedCommits,
-      allowedClusterScopedKinds: [...environment.allowedClusterScopedKinds].sort(),
-    },
-    applications,
-    promotion,
-  };
+function sameUnit(result: UnitResult, unit: Unit): boolean {
+  return result.environment === unit.environment.environmentName && result.application === unit.application.applicationName;
 }
 
 /**
  * cdk8s reads CDK8S_* variables while rendering (sorting, hashing); synth output must not depend on the
- * environment, so they are hidden for the duration and restored afterwards.
+ * environment, so they are hidden for the duration and restored afterwards. Key sorting is switched off
+ * on purpose: the canonical writers sort every map themselves, so cdk8s sorting first is wasted work.
  */
 function withoutCdk8sEnvironment<T>(work: () => T): T {
   const saved: Record<string, string> = {};
@@ -364,10 +156,11 @@ function withoutCdk8sEnvironment<T>(work: () => T): T {
       delete process.env[key];
     }
   }
+  process.env.CDK8S_DISABLE_SORT = '1';
   try {
     return work();
   } finally {
+    delete process.env.CDK8S_DISABLE_SORT;
     Object.assign(process.env, saved);
   }
 }
-

@@ -88,7 +88,7 @@ export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
   const objects = tree.environments.reduce((sum, environment) => sum + environment.objectCount, 0);
   const summaryParts = [
     `stagecraft: synthesized ${tree.environments.length} environment${tree.environments.length === 1 ? '' : 's'} (${objects} objects) into ${outdir}:`,
-    `${written.length} written, ${unchanged} unchanged, ${deleted.length} deleted`,
+    `${written.length} written, ${unchanged} unchanged, ${deleted.length} deleted${tree.threads > 1 ? ` (${tree.threads} threads)` : ''}`,
   ];
   const notes = tree.environments
     .filter((environment) => environment.notReleased.length > 0)

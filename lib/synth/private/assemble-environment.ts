@@ -1,0 +1,128 @@
+import { ReleasesInput } from './read-releases';
+import { DeferredObject, PlacedObject, UnitResult, placeObject } from './render-unit';
+import { Environment } from '../../constructs/environment';
+import { Fleet } from '../../constructs/fleet';
+import { sha256Digest } from '../../envrepo/digest';
+import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord } from '../../envrepo/environment-metadata';
+import { createLock, EnvironmentLock, serializeLock } from '../../envrepo/lock';
+import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath } from '../../envrepo/paths';
+import { toCanonicalJson } from '../../envrepo/private/canonical-json';
+
+/** The env-repo tree of one environment, ready to write. */
+export interface SynthesizedEnvironment {
+  readonly name: string;
+  /** Repo-relative path → content, for every file except the lock. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly lock: EnvironmentLock;
+  readonly lockContent: string;
+  readonly objectCount: number;
+  /** Applications without a release in this environment (not rendered here yet). */
+  readonly notReleased: readonly string[];
+}
+
+/**
+ * Joins the unit results of one environment, in application order, into its files: checks objects against
+ * each other (identity, file path), places custom resources once every CustomResourceDefinition is known,
+ * and writes environment.json and the lock. The order of units decides the order of messages, so results
+ * rendered on other threads give the same output as results rendered here.
+ */
+export function assembleEnvironment(
+  fleet: Fleet,
+  environment: Environment,
+  units: readonly UnitResult[],
+  releases: ReleasesInput | undefined,
+  problems: string[],
+): SynthesizedEnvironment | undefined {
+  const problemsBefore = problems.length;
+  const files = new Map<string, string>();
+  const identityOwners = new Map<string, string>();
+  const pathOwners = new Map<string, string>();
+  const customClusterScopedKinds = new Set<string>();
+  const deferred: DeferredObject[] = [];
+  const accept = (placed: PlacedObject) => {
+    const earlier = identityOwners.get(placed.identity);
+    if (earlier !== undefined) {
+      problems.push(`${placed.description}: same object as ${earlier} in environment "${environment.environmentName}"; give one of them another metadata.name`);
+      return;
+    }
+    identityOwners.set(placed.identity, placed.constructPath);
+    const pathOwner = pathOwners.get(placed.filePath);
+    if (pathOwner !== undefined) {
+      problems.push(`${placed.description}: would be written to ${placed.filePath} like ${pathOwner}; give one of them another metadata.name`);
+      return;
+    }
+    pathOwners.set(placed.filePath, placed.constructPath);
+    files.set(placed.filePath, placed.content);
+  };
+  for (const unit of units) {
+    problems.push(...unit.problems);
+    for (const object of unit.objects) {
+      if (object.type === 'deferred') {
+        deferred.push(object);
+        continue;
+      }
+      if (object.declaresClusterScopedKind !== undefined) {
+        customClusterScopedKinds.add(object.declaresClusterScopedKind);
+      }
+      accept(object);
+    }
+  }
+  for (const { object } of deferred) {
+    const placed = placeObject(object, environment, customClusterScopedKinds, problems);
+    if (placed) {
+      accept(placed);
+    }
+  }
+  if (problems.length > problemsBefore) {
+    return undefined;
+  }
+  const name = environment.environmentName;
+  const records: ApplicationRecord[] = units.map((unit) => unit.record);
+  const metadata = environmentMetadata(fleet, environment, records);
+  files.set(environmentMetadataPath(name), toCanonicalJson(metadata));
+  const releasesDigest = releases ? sha256Digest(releases.bytes) : undefined;
+  const lock = createLock({
+    environment: name,
+    files,
+    inputsDigest: sha256Digest(toCanonicalJson({ environment: metadata, releases: releasesDigest ?? null })),
+    releasesDigest,
+    sourceCommit: fleet.sourceCommit,
+  });
+  const notReleased = units.filter((unit) => unit.notReleased).map((unit) => unit.application);
+  return { name, files, lock, lockContent: serializeLock(lock), objectCount: files.size - 1, notReleased };
+}
+
+function environmentMetadata(fleet: Fleet, environment: Environment, applications: ApplicationRecord[]): EnvironmentMetadata {
+  const promotion: PromotionStageRecord[] = [];
+  const allApplications = fleet.applications.map((application) => application.applicationName);
+  for (const policy of fleet.promotionPolicies) {
+    const stages = policy.stages;
+    const position = stages.findIndex((stage) => stage.environment.environmentName === environment.environmentName);
+    if (position < 0) {
+      continue;
+    }
+    promotion.push({
+      policy: policy.policyName,
+      from: position > 0 ? stages[position - 1].environment.environmentName : undefined,
+      position,
+      applications: policy.applications ? policy.applications.map((application) => application.applicationName).sort() : allApplications,
+      maxApplicationsPerPromotion: policy.maxApplicationsPerPromotion,
+      gates: (stages[position].gates ?? []).map((gate) => gate._toRecord()),
+    });
+  }
+  return {
+    schemaVersion: ENV_REPO_FORMAT_VERSION,
+    name: environment.environmentName,
+    cluster: environment.cluster,
+    namespaces: environment.namespaces,
+    controlNamespace: environment.controlNamespace,
+    labels: environment.labels,
+    policy: {
+      requireImageDigest: environment.requireImageDigest,
+      requireSignedCommits: environment.requireSignedCommits,
+      allowedClusterScopedKinds: [...environment.allowedClusterScopedKinds].sort(),
+    },
+    applications,
+    promotion,
+  };
+}
