@@ -102,7 +102,9 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
   shares.forEach((share, workerIndex) => {
     const partition = workerIndex + 1;
     const indexes = units.map((_unit, index) => index).filter((index) => index % partitions === partition);
-    const matches = share !== undefined && share.length === indexes.length && share.every((result, position) => sameUnit(result, units[indexes[position]]));
+    // A worker whose program declared other units (a program that is not deterministic) is not trusted.
+    const matches = share !== undefined && share.length === indexes.length
+      && share.every((result, position) => sameUnit(result, units[indexes[position]]));
     workerSharesUsed += matches ? 1 : 0;
     indexes.forEach((index, position) => {
       results[index] = matches ? share[position] : render(units[index], releaseInputs);
@@ -110,7 +112,8 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
   });
 
   const synthesized = fleet.environments.map((environment) => {
-    const environmentResults = results.filter((result): result is UnitResult => result !== undefined && result.environment === environment.environmentName);
+    const environmentResults = results.filter((result): result is UnitResult =>
+      result !== undefined && result.environment === environment.environmentName);
     return assembleEnvironment(fleet, environment, environmentResults, releaseInputs.get(environment.environmentName), problems);
   });
   if (problems.length > 0) {

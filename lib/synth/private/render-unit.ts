@@ -92,7 +92,12 @@ export function renderUnit(environment: Environment, application: Application, r
   return { ...base, notReleased: false, objects, record };
 }
 
-function prepareApiObject(apiObject: ApiObject, application: string, environment: Environment, problems: string[]): PlacedObject | DeferredObject | undefined {
+function prepareApiObject(
+  apiObject: ApiObject,
+  application: string,
+  environment: Environment,
+  problems: string[],
+): PlacedObject | DeferredObject | undefined {
   let manifest: any;
   try {
     manifest = apiObject.toJson();
