@@ -28,10 +28,12 @@ export function createLock(options: {
   readonly inputsDigest: string;
   readonly releasesDigest?: string;
   readonly sourceCommit?: string;
+  /** Digests already computed (by the thread that rendered the file); the rest are computed here. */
+  readonly knownDigests?: ReadonlyMap<string, string>;
 }): EnvironmentLock {
   const files: Record<string, string> = {};
   for (const path of [...options.files.keys()].sort()) {
-    files[path] = sha256Digest(options.files.get(path)!);
+    files[path] = options.knownDigests?.get(path) ?? sha256Digest(options.files.get(path)!);
   }
   return {
     schemaVersion: ENV_REPO_FORMAT_VERSION,

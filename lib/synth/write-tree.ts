@@ -33,9 +33,10 @@ export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
   const deleted: string[] = [];
   let unchanged = 0;
   const createdFolders = new Set<string>();
-  const put = (relativePath: string, content: string | Buffer, atomic = false) => {
+  // `mayExist` false skips reading: on a first synth, thousands of failed reads would cost more than the writes.
+  const put = (relativePath: string, content: string | Buffer, atomic = false, mayExist = true) => {
     const absolute = path.join(root, relativePath);
-    if (sameContent(absolute, content)) {
+    if (mayExist && sameContent(absolute, content)) {
       unchanged++;
       return;
     }
@@ -56,8 +57,9 @@ export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
 
   for (const environment of tree.environments) {
     const existing = listFilesBelow(root, path.join(root, environment.name));
+    const existingSet = new Set(existing);
     for (const [relativePath, content] of environment.files) {
-      put(relativePath, content);
+      put(relativePath, content, false, existingSet.has(relativePath));
     }
     const lock = lockPath(environment.name);
     for (const relativePath of existing) {

@@ -35,6 +35,7 @@ export function assembleEnvironment(
 ): SynthesizedEnvironment | undefined {
   const problemsBefore = problems.length;
   const files = new Map<string, string>();
+  const digests = new Map<string, string>();
   const identityOwners = new Map<string, string>();
   const pathOwners = new Map<string, string>();
   const customClusterScopedKinds = new Set<string>();
@@ -53,6 +54,7 @@ export function assembleEnvironment(
     }
     pathOwners.set(placed.filePath, placed.constructPath);
     files.set(placed.filePath, placed.content);
+    digests.set(placed.filePath, placed.digest);
   };
   for (const unit of units) {
     problems.push(...unit.problems);
@@ -87,6 +89,7 @@ export function assembleEnvironment(
     inputsDigest: sha256Digest(toCanonicalJson({ environment: metadata, releases: releasesDigest ?? null })),
     releasesDigest,
     sourceCommit: fleet.sourceCommit,
+    knownDigests: digests,
   });
   const notReleased = units.filter((unit) => unit.notReleased).map((unit) => unit.application);
   return { name, files, lock, lockContent: serializeLock(lock), objectCount: files.size - 1, notReleased };

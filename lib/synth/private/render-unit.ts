@@ -5,6 +5,7 @@ import { Application } from '../../constructs/application';
 import { Environment } from '../../constructs/environment';
 import { imageRepository, isCompleteReference, isPinnedByDigest } from '../../constructs/private/image-reference';
 import { APPLICATION_LABEL, ENVIRONMENT_LABEL, MANAGED_BY_LABEL, effectiveSettings, renderApplication } from '../../constructs/private/render-application';
+import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord } from '../../envrepo/environment-metadata';
 import { describeObject, identityKey } from '../../envrepo/object-identity';
 import { objectPath } from '../../envrepo/paths';
@@ -22,6 +23,8 @@ export interface PlacedObject {
   readonly identity: string;
   readonly filePath: string;
   readonly content: string;
+  /** sha256 of `content`, computed on the rendering thread so the lock costs the main thread nothing. */
+  readonly digest: string;
   /** Kind a CustomResourceDefinition declares cluster-scoped, if this object is one. */
   readonly declaresClusterScopedKind?: string;
 }
@@ -155,6 +158,7 @@ export function placeObject(
     identity: identityKey({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name }),
     filePath: objectPath(environment.environmentName, clusterScoped ? undefined : object.application, kind, metadata.name),
     content,
+    digest: sha256Digest(content),
     declaresClusterScopedKind,
   };
 }
