@@ -7,3 +7,6 @@ export * from './constructs/manifest-factory';
 export * from './constructs/promotion-policy';
 export * from './constructs/promotion-gate';
 export * from './constructs/time-window';
+
+// Env-repo format
+export * from './envrepo/layout';

@@ -10,7 +10,7 @@ import { readReleases, ReleasesInput } from './private/read-releases';
 import { renderUnit, UnitResult } from './private/render-unit';
 import { writeTree, WriteReport } from './write-tree';
 
-export { CONSTRUCT_PATH_ANNOTATION } from './private/render-unit';
+export { CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
 export type { SynthesizedEnvironment } from './private/assemble-environment';
 
 /** Everything synth writes for a fleet. */

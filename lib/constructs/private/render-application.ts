@@ -8,7 +8,7 @@ import { RenderContext } from '../manifest-factory';
 
 /** Label that ties an application's pods, Deployment and Service together. */
 export const APPLICATION_LABEL = 'app.kubernetes.io/name';
-export const ENVIRONMENT_LABEL = 'stagecraft.dev/environment';
+export { ENVIRONMENT_LABEL } from '../../envrepo/annotations';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 
 /** The values in effect for one application in one environment, after all overrides. */

@@ -5,6 +5,7 @@ import { Application } from '../../constructs/application';
 import { Environment } from '../../constructs/environment';
 import { imageRepository, isCompleteReference, isPinnedByDigest } from '../../constructs/private/image-reference';
 import { APPLICATION_LABEL, ENVIRONMENT_LABEL, MANAGED_BY_LABEL, effectiveSettings, renderApplication } from '../../constructs/private/render-application';
+import { CONSTRUCT_PATH_ANNOTATION } from '../../envrepo/annotations';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord } from '../../envrepo/environment-metadata';
 import { describeObject, identityKey } from '../../envrepo/object-identity';
@@ -12,8 +13,6 @@ import { objectPath } from '../../envrepo/paths';
 import { toCanonicalYaml } from '../../envrepo/private/canonical-yaml';
 import { isBuiltInKind, isClusterScopedKind } from '../../envrepo/scope';
 
-/** Annotation naming the construct that produced an object, so every message can point at the code. */
-export const CONSTRUCT_PATH_ANNOTATION = 'stagecraft.dev/construct-path';
 
 /** An object that passed its own rules and knows its file; only checks against other objects remain. */
 export interface PlacedObject {
