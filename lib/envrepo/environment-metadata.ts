@@ -45,3 +45,74 @@ export interface PromotionStageRecord {
   readonly maxApplicationsPerPromotion?: number;
   readonly gates: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
+
+/**
+ * Parses `environment.json`, checking the fields the reconciler and promotion act on. Errors name the
+ * file, the field and the fix. Free-form parts (settings, overrides, gates) are checked for shape only.
+ *
+ * @param fileName shown in messages, e.g. `prod/.stagecraft/environment.json`
+ */
+export function parseEnvironmentMetadata(fileName: string, text: string): EnvironmentMetadata {
+  const rewrite = 're-run stagecraft synth to rewrite it';
+  let parsed: any;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${fileName}: not valid json (${(error as Error).message}); ${rewrite}`);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new Error(`${fileName}: expected a json object; ${rewrite}`);
+  }
+  if (parsed.schemaVersion !== ENV_REPO_FORMAT_VERSION) {
+    throw new Error(`${fileName}: schemaVersion ${JSON.stringify(parsed.schemaVersion)} is not supported (this stagecraft reads ${ENV_REPO_FORMAT_VERSION}); re-run stagecraft synth with this version`);
+  }
+  const fieldProblem = (field: string, expected: string) => new Error(`${fileName}: "${field}" must be ${expected}; ${rewrite}`);
+  for (const field of ['name', 'cluster', 'controlNamespace']) {
+    if (typeof parsed[field] !== 'string') {
+      throw fieldProblem(field, 'a string');
+    }
+  }
+  if (!isStringArray(parsed.namespaces)) {
+    throw fieldProblem('namespaces', 'a list of strings');
+  }
+  if (!isPlainObject(parsed.labels) || !Object.values(parsed.labels).every((value) => typeof value === 'string')) {
+    throw fieldProblem('labels', 'a map of strings');
+  }
+  const policy = parsed.policy;
+  if (!isPlainObject(policy)) {
+    throw fieldProblem('policy', 'an object');
+  }
+  for (const field of ['requireImageDigest', 'requireSignedCommits']) {
+    if (typeof policy[field] !== 'boolean') {
+      throw fieldProblem(`policy.${field}`, 'true or false');
+    }
+  }
+  if (!isStringArray(policy.allowedClusterScopedKinds)) {
+    throw fieldProblem('policy.allowedClusterScopedKinds', 'a list of strings');
+  }
+  if (!Array.isArray(parsed.applications)) {
+    throw fieldProblem('applications', 'a list');
+  }
+  parsed.applications.forEach((application: unknown, index: number) => {
+    if (!isPlainObject(application) || typeof application.name !== 'string') {
+      throw fieldProblem(`applications[${index}].name`, 'a string');
+    }
+  });
+  if (!Array.isArray(parsed.promotion)) {
+    throw fieldProblem('promotion', 'a list');
+  }
+  parsed.promotion.forEach((stage: unknown, index: number) => {
+    if (!isPlainObject(stage) || typeof stage.policy !== 'string' || !isStringArray(stage.applications) || !Array.isArray(stage.gates)) {
+      throw fieldProblem(`promotion[${index}]`, 'an object with "policy", "applications" and "gates"');
+    }
+  });
+  return parsed as EnvironmentMetadata;
+}
+
+function isPlainObject(value: unknown): value is Record<string, any> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}

@@ -1,0 +1,31 @@
+/**
+ * Why a repo-relative path could point outside the repository or at something other than what it says,
+ * or undefined when it is a plain relative path. Paths in the env repo come from git trees and lock files
+ * written by anyone with push access, so they are checked before they are used for anything.
+ */
+export function repoPathProblem(path: string): string | undefined {
+  if (path.length === 0) {
+    return 'is empty';
+  }
+  if (path.startsWith('/')) {
+    return 'is absolute';
+  }
+  if (path.includes('\\')) {
+    return 'contains a backslash';
+  }
+  // Control characters (NUL, newline, escape sequences) would corrupt messages and git's line protocols.
+  if (/[\u0000-\u001f\u007f]/.test(path)) {
+    return 'contains a control character';
+  }
+  const segments = path.split('/');
+  if (segments.some((segment) => segment === '..')) {
+    return 'has a ".." segment';
+  }
+  if (segments.some((segment) => segment === '.')) {
+    return 'has a "." segment';
+  }
+  if (segments.some((segment) => segment.length === 0)) {
+    return 'has an empty segment';
+  }
+  return undefined;
+}

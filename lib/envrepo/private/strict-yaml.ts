@@ -1,0 +1,89 @@
+import * as yaml from 'js-yaml';
+
+/** A parsed YAML file, or why it was refused (without the file name: the caller adds it). */
+export type StrictYamlResult = { readonly document: unknown } | { readonly problem: string };
+
+/** Why every anchor, alias and merge key is refused, shared by their messages. */
+const NO_SHARING = 'anchors, aliases and merge keys are not allowed';
+
+/**
+ * Parses one YAML document the way the reconciler trusts it: JSON schema (no custom tags, timestamps stay
+ * strings), no duplicate keys, no anchors (and so no aliases, which need one), no merge keys. Anchors and
+ * merge keys are refused because a value defined once and used in many places is a review trap: a diff of
+ * one line changes objects nowhere near it, and alias expansion is the classic "billion laughs" bomb.
+ */
+export function parseStrictYaml(text: string): StrictYamlResult {
+  let documents: unknown[];
+  try {
+    documents = yaml.loadAll(text, null, { schema: yaml.JSON_SCHEMA, listener: refuseAnchors });
+  } catch (error) {
+    if (error instanceof AnchorFound) {
+      return { problem: `yaml anchor "&${error.anchor}" at line ${lineOf(text, `&${error.anchor}`)}; ${NO_SHARING}` };
+    }
+    if (error instanceof yaml.YAMLException) {
+      const mark = error.mark as { line?: number; column?: number } | undefined;
+      const where = mark?.line === undefined ? '' : ` at line ${mark.line + 1}, column ${(mark.column ?? 0) + 1}`;
+      return { problem: `invalid yaml${where}: ${error.reason}` };
+    }
+    throw error;
+  }
+  if (documents.length !== 1) {
+    return { problem: `holds ${documents.length} yaml documents, exactly one is allowed (one object per file)` };
+  }
+  const mergeKeyPath = findMergeKey(documents[0], '');
+  if (mergeKeyPath !== undefined) {
+    return { problem: `merge key "<<" at ${mergeKeyPath === '' ? 'the top level' : mergeKeyPath}; ${NO_SHARING}` };
+  }
+  return { document: documents[0] };
+}
+
+class AnchorFound extends Error {
+  constructor(public readonly anchor: string) {
+    super(`yaml anchor "&${anchor}"`);
+  }
+}
+
+/** 1-based line of the first occurrence: js-yaml reports where the anchored node ends, not where the anchor is. */
+function lineOf(text: string, fragment: string): number {
+  const index = text.indexOf(fragment);
+  return text.slice(0, Math.max(index, 0)).split('\n').length;
+}
+
+/**
+ * js-yaml calls this when it opens and closes every node; on close, `anchor` holds the node's `&name`.
+ * Refusing every anchor also refuses every alias: an alias without an anchor is a parse error.
+ */
+function refuseAnchors(this: yaml.State, eventType: yaml.EventType, state: yaml.State): void {
+  const anchor = (state as yaml.State & { anchor?: string | null }).anchor;
+  if (eventType === 'close' && typeof anchor === 'string') {
+    throw new AnchorFound(anchor);
+  }
+}
+
+/**
+ * The JSON schema has no merge type, so `<<` arrives as an ordinary key; Kubernetes never uses it as one,
+ * and other YAML readers (kubectl's go-yaml) would merge it, so the same file would mean two things.
+ */
+function findMergeKey(value: unknown, path: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = findMergeKey(value[index], `${path}[${index}]`);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '<<') {
+        return path;
+      }
+      const found = findMergeKey(child, path === '' ? key : `${path}.${key}`);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}

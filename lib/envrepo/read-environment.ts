@@ -1,0 +1,306 @@
+import { sha256Digest } from './digest';
+import { EnvironmentMetadata, parseEnvironmentMetadata } from './environment-metadata';
+import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
+import { compareCodePoints, dnsLabelProblem } from './names';
+import { describeObject } from './object-identity';
+import { CLUSTER_FOLDER, environmentMetadataPath, lockPath, METADATA_FOLDER, objectPath } from './paths';
+import { repoPathProblem } from './private/repo-path';
+import { parseStrictYaml } from './private/strict-yaml';
+import { isClusterScopedKind } from './scope';
+import type { KubeObject } from '../reconciler/kube-object';
+
+/** 1 MiB: far above any sane Kubernetes object (etcd refuses objects over 1.5 MiB anyway). */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+/** 64 MiB: an environment of thousands of objects, still small enough to hold in memory. */
+export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+
+export interface ReadEnvironmentOptions {
+  /**
+   * Accept files that differ from the lock (changed, missing or not listed). Everything else is still
+   * checked. Meant for emergencies, when someone must apply a hand edit before synth can be re-run.
+   * @default false
+   */
+  readonly allowLockMismatch?: boolean;
+  /**
+   * Largest file accepted, in bytes; checked before anything is parsed.
+   * @default DEFAULT_MAX_FILE_BYTES (1 MiB)
+   */
+  readonly maxFileBytes?: number;
+  /**
+   * Largest environment accepted (sum of all its files), in bytes; checked before anything is parsed.
+   * @default DEFAULT_MAX_TOTAL_BYTES (64 MiB)
+   */
+  readonly maxTotalBytes?: number;
+  /**
+   * Where the files came from, shown in the error, e.g. `commit 1a2b3c4 of git@example.com:acme/env`.
+   * @default 'the given files'
+   */
+  readonly source?: string;
+}
+
+/** One desired object of an environment. */
+export interface EnvironmentObject {
+  /** Repo-relative path of its file, e.g. `dev/web/deployment.web.yaml`. */
+  readonly path: string;
+  readonly object: KubeObject;
+  /** sha256 of the file's bytes, `sha256:<hex>`: what the reconciler writes to `stagecraft.dev/applied-digest`. */
+  readonly digest: string;
+}
+
+/** An environment as synth wrote it, verified against its lock. */
+export interface EnvironmentTree {
+  readonly environment: string;
+  readonly lock: EnvironmentLock;
+  readonly metadata: EnvironmentMetadata;
+  /** Sorted by path (code points). */
+  readonly objects: readonly EnvironmentObject[];
+}
+
+/** An environment's files were refused; `problems` lists every reason, each naming its file and the fix. */
+export class TreeVerificationError extends Error {
+  constructor(
+    public readonly environment: string,
+    /** Where the files came from (a commit, a folder). */
+    public readonly source: string,
+    public readonly problems: string[],
+  ) {
+    super(`refusing ${environment} at ${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'TreeVerificationError';
+  }
+}
+
+/** The fix for everything synth would have written differently. */
+const RESYNTH = 're-run stagecraft synth and commit its output';
+
+const MISMATCH_MESSAGES: Readonly<Record<LockMismatch['problem'], string>> = {
+  'changed': `changed since stagecraft synth wrote it (its sha256 differs from the lock); revert the edit or ${RESYNTH}`,
+  'missing': `listed in the lock but missing; restore it or ${RESYNTH}`,
+  'not-in-lock': `not listed in the lock (stagecraft synth did not write it); delete it or ${RESYNTH}`,
+};
+
+/**
+ * Verifies the files of one environment and returns its desired objects. Pure: the caller reads the files
+ * (from a git commit or a folder) and passes every file under `<env>/`, the lock included, by repo-relative
+ * path. Throws a TreeVerificationError listing every problem found.
+ */
+export function readEnvironment(environment: string, files: ReadonlyMap<string, Uint8Array>, options: ReadEnvironmentOptions = {}): EnvironmentTree {
+  const source = options.source ?? 'the given files';
+  const refuse = (problems: string[]) => new TreeVerificationError(environment, source, problems);
+  const environmentProblem = dnsLabelProblem(environment);
+  if (environmentProblem !== undefined) {
+    throw refuse([`environment name "${environment}" ${environmentProblem}; pass the name of a folder stagecraft synth wrote`]);
+  }
+
+  const problems: string[] = [];
+  const usable = checkPathsAndSizes(environment, files, options, problems);
+  if (usable === undefined) {
+    // Over the total cap: nothing is parsed, not even the lock.
+    throw refuse(problems);
+  }
+
+  const lockFile = lockPath(environment);
+  const lockBytes = usable.get(lockFile);
+  usable.delete(lockFile);
+  if (lockBytes === undefined) {
+    if (files.has(lockFile)) {
+      throw refuse(problems);
+    }
+    throw refuse([...problems, `${lockFile}: missing, so nothing in ${environment}/ can be verified; ${RESYNTH}`]);
+  }
+  let lock: EnvironmentLock;
+  try {
+    lock = parseLock(lockFile, decodeUtf8(lockFile, lockBytes));
+  } catch (error) {
+    throw refuse([...problems, (error as Error).message]);
+  }
+  if (lock.environment !== environment) {
+    problems.push(`${lockFile}: "environment" is "${lock.environment}" but the lock sits in ${environment}/; ${RESYNTH}`);
+  }
+  if (!options.allowLockMismatch) {
+    const comparable = new Map([...files].filter(([path]) => path !== lockFile && isInsideEnvironment(environment, path)));
+    for (const mismatch of verifyAgainstLock(lock, comparable)) {
+      problems.push(`${mismatch.path}: ${MISMATCH_MESSAGES[mismatch.problem]}`);
+    }
+  }
+
+  const metadata = readMetadata(environment, usable, problems);
+  const objects = readObjects(environment, usable, problems);
+  if (problems.length > 0) {
+    throw refuse(problems);
+  }
+  return { environment, lock, metadata: metadata!, objects };
+}
+
+/**
+ * Reports unsafe paths and files over the caps, and returns the files that may be parsed, or undefined when
+ * the environment as a whole is over its cap.
+ */
+function checkPathsAndSizes(
+  environment: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  options: ReadEnvironmentOptions,
+  problems: string[],
+): Map<string, Uint8Array> | undefined {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  const usable = new Map<string, Uint8Array>();
+  let totalBytes = 0;
+  for (const path of [...files.keys()].sort(compareCodePoints)) {
+    const bytes = files.get(path)!;
+    totalBytes += bytes.byteLength;
+    const pathProblem = repoPathProblem(path);
+    if (pathProblem !== undefined) {
+      problems.push(`${path}: path ${pathProblem}; only plain relative paths inside ${environment}/ are read: remove the file from the env repo`);
+    } else if (!isInsideEnvironment(environment, path)) {
+      problems.push(`${path}: outside ${environment}/; pass only the files of environment ${environment}`);
+    } else if (bytes.byteLength > maxFileBytes) {
+      problems.push(`${path}: ${bytes.byteLength} bytes, over the limit of ${maxFileBytes} bytes per file; shrink the object or raise the per-file limit`);
+    } else {
+      usable.set(path, bytes);
+    }
+  }
+  if (totalBytes > maxTotalBytes) {
+    problems.push(`${environment}/: ${totalBytes} bytes in ${files.size} files, over the limit of ${maxTotalBytes} bytes per environment; split the environment or raise the per-environment limit`);
+    return undefined;
+  }
+  return usable;
+}
+
+function isInsideEnvironment(environment: string, path: string): boolean {
+  return path.startsWith(`${environment}/`) && repoPathProblem(path) === undefined;
+}
+
+function readMetadata(environment: string, files: ReadonlyMap<string, Uint8Array>, problems: string[]): EnvironmentMetadata | undefined {
+  const metadataFile = environmentMetadataPath(environment);
+  const bytes = files.get(metadataFile);
+  if (bytes === undefined) {
+    // A file over the cap was reported already; a missing one is reported by the lock unless it is not listed.
+    if (!problems.some((problem) => problem.startsWith(`${metadataFile}: `))) {
+      problems.push(`${metadataFile}: missing; ${RESYNTH}`);
+    }
+    return undefined;
+  }
+  try {
+    const metadata = parseEnvironmentMetadata(metadataFile, decodeUtf8(metadataFile, bytes));
+    if (metadata.name !== environment) {
+      problems.push(`${metadataFile}: "name" is "${metadata.name}" but the file sits in ${environment}/; ${RESYNTH}`);
+    }
+    return metadata;
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
+}
+
+/** Parses every object file, then checks each sits where synth would have written it. */
+function readObjects(environment: string, files: ReadonlyMap<string, Uint8Array>, problems: string[]): EnvironmentObject[] {
+  const parsed: EnvironmentObject[] = [];
+  for (const [path, bytes] of files) {
+    const folder = objectFolderOf(environment, path);
+    if (folder === undefined) {
+      if (path !== environmentMetadataPath(environment)) {
+        problems.push(`${path}: not a file stagecraft synth writes (expected ${environment}/<application>/<kind>.<name>.yaml); delete it or ${RESYNTH}`);
+      }
+      continue;
+    }
+    const object = parseObject(path, bytes, problems);
+    if (object !== undefined) {
+      parsed.push({ path, object, digest: sha256Digest(bytes) });
+    }
+  }
+
+  // Same rule as synth: a kind is cluster-scoped when built in as such, or declared so by a CRD of this environment.
+  const clusterScopedKinds = new Set<string>();
+  for (const { object } of parsed) {
+    const spec = object.spec as { scope?: unknown; names?: { kind?: unknown } } | undefined;
+    if (object.kind === 'CustomResourceDefinition' && spec?.scope === 'Cluster' && typeof spec.names?.kind === 'string') {
+      clusterScopedKinds.add(spec.names.kind);
+    }
+  }
+  for (const { path, object } of parsed) {
+    const placementProblem = placementProblemOf(environment, path, object, clusterScopedKinds);
+    if (placementProblem !== undefined) {
+      problems.push(placementProblem);
+    }
+  }
+  return parsed.sort((left, right) => compareCodePoints(left.path, right.path));
+}
+
+/** The folder of an object file (`web`, `_cluster`), or undefined when the path is not one. */
+function objectFolderOf(environment: string, path: string): string | undefined {
+  const segments = path.split('/');
+  if (segments.length !== 3 || segments[0] !== environment || segments[1] === METADATA_FOLDER || !segments[2].endsWith('.yaml')) {
+    return undefined;
+  }
+  return segments[1];
+}
+
+function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeObject | undefined {
+  let text: string;
+  try {
+    text = decodeUtf8(path, bytes);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
+  const result = parseStrictYaml(text);
+  if ('problem' in result) {
+    problems.push(`${path}: ${result.problem}; ${RESYNTH}`);
+    return undefined;
+  }
+  const document = result.document as any;
+  if (!isPlainMap(document)) {
+    problems.push(`${path}: expected a kubernetes object (a map with apiVersion, kind and metadata.name), got ${describeType(document)}; ${RESYNTH}`);
+    return undefined;
+  }
+  const shapeProblem = [
+    typeof document.apiVersion !== 'string' ? '"apiVersion" is missing or not a string' : undefined,
+    typeof document.kind !== 'string' ? '"kind" is missing or not a string' : undefined,
+    !isPlainMap(document.metadata) ? '"metadata" is missing or not a map' : undefined,
+    isPlainMap(document.metadata) && typeof document.metadata.name !== 'string' ? '"metadata.name" is missing or not a string' : undefined,
+    isPlainMap(document.metadata) && document.metadata.namespace !== undefined && typeof document.metadata.namespace !== 'string'
+      ? '"metadata.namespace" is not a string' : undefined,
+  ].filter((problem) => problem !== undefined);
+  if (shapeProblem.length > 0) {
+    problems.push(`${path}: ${shapeProblem.join(', ')}; ${RESYNTH}`);
+    return undefined;
+  }
+  return document as KubeObject;
+}
+
+function placementProblemOf(environment: string, path: string, object: KubeObject, clusterScopedKinds: ReadonlySet<string>): string | undefined {
+  const folder = objectFolderOf(environment, path)!;
+  const { apiVersion, kind, metadata } = object;
+  const description = describeObject({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name });
+  const clusterScoped = isClusterScopedKind(object.kind, clusterScopedKinds);
+  if (!clusterScoped && folder === CLUSTER_FOLDER) {
+    return `${path}: holds ${description}, a namespaced kind, which belongs in an application folder (${objectPath(environment, '<application>', object.kind, object.metadata.name)}); move it or ${RESYNTH}`;
+  }
+  const expected = objectPath(environment, clusterScoped ? undefined : folder, object.kind, object.metadata.name);
+  if (expected !== path) {
+    return `${path}: holds ${description}, which belongs at ${expected}; move it or ${RESYNTH}`;
+  }
+  return undefined;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(path: string, bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new Error(`${path}: not valid utf-8; ${RESYNTH}`);
+  }
+}
+
+function isPlainMap(value: unknown): value is Record<string, any> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function describeType(value: unknown): string {
+  if (value === null || value === undefined) {
+    return 'an empty document';
+  }
+  return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+}

@@ -1,0 +1,243 @@
+import { dnsLabelProblem } from '../envrepo/names';
+import { repoPathProblem } from '../envrepo/private/repo-path';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, TreeVerificationError } from '../envrepo/read-environment';
+import { assertBranchName, ensureMirror, fetchBranch, locateRepository, remoteBranches } from './private/mirror';
+import { GitCommandError, runGit } from './private/run-git';
+
+export interface FetchRevisionOptions {
+  /** A local path (bare or not) or a git URL (`file://`, `https://`, `ssh://`, `user@host:path`). */
+  readonly repo: string;
+  readonly branch: string;
+  /** Folder holding bare mirrors of the repositories fetched; created when missing. */
+  readonly cacheDirectory: string;
+  /**
+   * Limit for each git command.
+   * @default 120000
+   */
+  readonly timeoutMs?: number;
+}
+
+/** The tip of a branch, fetched into a local mirror. */
+export interface FetchedRevision {
+  /** Full hex object name of the commit. */
+  readonly commit: string;
+  /** The bare mirror holding it: pass it to readEnvironmentFiles. */
+  readonly gitDirectory: string;
+  readonly branch: string;
+}
+
+export interface ReadLimits {
+  /** @default DEFAULT_MAX_FILE_BYTES (1 MiB) */
+  readonly maxFileBytes?: number;
+  /** @default DEFAULT_MAX_TOTAL_BYTES (64 MiB) */
+  readonly maxTotalBytes?: number;
+  /** @default 10000 */
+  readonly maxFiles?: number;
+}
+
+export const DEFAULT_MAX_FILES = 10_000;
+
+/** Mode git gives symbolic links and submodules in a tree. */
+const SYMLINK_MODE = '120000';
+const SUBMODULE_MODE = '160000';
+const COMMIT_PATTERN = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * Fetches the tip of `branch` from `repo` into a bare mirror under `cacheDirectory` and returns its commit.
+ * Nothing is checked out: the files are read from git objects, so no path in the repository ever touches
+ * the file system.
+ */
+export async function fetchRevision(options: FetchRevisionOptions): Promise<FetchedRevision> {
+  const { branch, timeoutMs } = options;
+  await assertBranchName(branch);
+  const location = locateRepository(options.repo);
+  const gitDirectory = await ensureMirror(location.remote, options.cacheDirectory, timeoutMs);
+  const commit = await fetchBranch(gitDirectory, options.repo, branch, timeoutMs);
+  if (commit === undefined) {
+    const branches = await remoteBranches(gitDirectory, 10, timeoutMs);
+    const known = branches.length === 0 ? 'it has no branches' : `branches: ${branches.join(', ')}`;
+    throw new Error(`branch "${branch}" does not exist in ${options.repo} (${known}); pass an existing branch or push "${branch}" first`);
+  }
+  return { commit, gitDirectory, branch };
+}
+
+/** One entry of `git ls-tree --long`. */
+interface TreeEntry {
+  readonly mode: string;
+  readonly type: string;
+  readonly objectName: string;
+  /** undefined for entries without content of their own (submodules). */
+  readonly size: number | undefined;
+  readonly path: string;
+}
+
+/**
+ * Every file of `<environment>/` at `commit`, as repo-relative path → bytes. Refuses symbolic links,
+ * submodules, unsafe paths and files over the caps, judged from the tree listing before any content is read.
+ */
+export async function readEnvironmentFiles(
+  gitDirectory: string,
+  commit: string,
+  environment: string,
+  limits: ReadLimits = {},
+): Promise<Map<string, Uint8Array>> {
+  assertCommitName(commit);
+  const environmentProblem = dnsLabelProblem(environment);
+  if (environmentProblem !== undefined) {
+    throw new Error(`environment name "${environment}" ${environmentProblem}; pass the name of a folder stagecraft synth wrote`);
+  }
+  const maxFileBytes = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxTotalBytes = limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
+  const source = `commit ${commit} of ${gitDirectory}`;
+
+  const entries = await listTree(gitDirectory, ['-r', commit, '--', `${environment}/`]);
+  if (entries.length === 0) {
+    const folders = (await listTree(gitDirectory, [commit])).filter((entry) => entry.type === 'tree').map((entry) => entry.path);
+    throw new Error(`${source} has no folder ${environment}/ (folders: ${folders.length === 0 ? 'none' : folders.join(', ')}); check the environment name and the branch`);
+  }
+
+  const problems: string[] = [];
+  let totalBytes = 0;
+  for (const entry of entries) {
+    const problem = entryProblem(entry, environment, maxFileBytes);
+    if (problem !== undefined) {
+      problems.push(`${entry.path}: ${problem}`);
+    }
+    totalBytes += entry.size ?? 0;
+  }
+  if (entries.length > maxFiles) {
+    problems.push(`${environment}/: ${entries.length} files, over the limit of ${maxFiles} files per environment; split the environment or raise the limit`);
+  }
+  if (totalBytes > maxTotalBytes) {
+    problems.push(`${environment}/: ${totalBytes} bytes in ${entries.length} files, over the limit of ${maxTotalBytes} bytes per environment; split the environment or raise the per-environment limit`);
+  }
+  if (problems.length > 0) {
+    throw new TreeVerificationError(environment, source, problems);
+  }
+
+  const contents = await readBlobs(gitDirectory, entries.map((entry) => entry.objectName), totalBytes);
+  const files = new Map<string, Uint8Array>();
+  entries.forEach((entry, index) => files.set(entry.path, contents[index]));
+  return files;
+}
+
+/**
+ * The content of one file at `commit` (e.g. `releases/prod.yaml`), or undefined when the commit has no such
+ * file. Refuses folders, symbolic links and files over `maxBytes`.
+ */
+export async function readFileAtCommit(
+  gitDirectory: string,
+  commit: string,
+  filePath: string,
+  maxBytes: number = DEFAULT_MAX_FILE_BYTES,
+): Promise<Uint8Array | undefined> {
+  assertCommitName(commit);
+  const pathProblem = repoPathProblem(filePath);
+  if (pathProblem !== undefined) {
+    throw new Error(`path "${filePath}" ${pathProblem}; pass a path relative to the repository root`);
+  }
+  const entry = (await listTree(gitDirectory, [commit, '--', filePath])).find((candidate) => candidate.path === filePath);
+  if (entry === undefined) {
+    return undefined;
+  }
+  const problem = entryProblem(entry, undefined, maxBytes);
+  if (problem !== undefined) {
+    throw new Error(`${filePath} at commit ${commit}: ${problem}`);
+  }
+  return (await readBlobs(gitDirectory, [entry.objectName], entry.size ?? 0))[0];
+}
+
+/** Whether `ancestor` is `descendant` or one of its ancestors: a branch that moved forward, not sideways. */
+export async function isAncestor(gitDirectory: string, ancestor: string, descendant: string): Promise<boolean> {
+  assertCommitName(ancestor);
+  assertCommitName(descendant);
+  try {
+    await runGit(['merge-base', '--is-ancestor', ancestor, descendant], { gitDirectory });
+    return true;
+  } catch (error) {
+    if (error instanceof GitCommandError && error.exitCode === 1) {
+      return false;
+    }
+    throw new Error(`cannot tell whether ${ancestor} is an ancestor of ${descendant} in ${gitDirectory}: ${(error as GitCommandError).gitLine ?? (error as Error).message}; fetch both commits first`);
+  }
+}
+
+function assertCommitName(commit: string): void {
+  if (!COMMIT_PATTERN.test(commit)) {
+    throw new Error(`"${commit}" is not a full hex commit name; pass the commit fetchRevision returned`);
+  }
+}
+
+/** Why an entry cannot be read as a plain file, or undefined when it can. */
+function entryProblem(entry: TreeEntry, environment: string | undefined, maxFileBytes: number): string | undefined {
+  const fix = 'the env repo holds plain files only: replace it with a file or re-run stagecraft synth';
+  if (entry.mode === SYMLINK_MODE) {
+    return `is a symbolic link; ${fix}`;
+  }
+  if (entry.mode === SUBMODULE_MODE) {
+    return `is a submodule; ${fix}`;
+  }
+  if (entry.type !== 'blob' || entry.size === undefined) {
+    return `is a ${entry.type}, not a file; ${fix}`;
+  }
+  const pathProblem = repoPathProblem(entry.path);
+  if (pathProblem !== undefined) {
+    return `path ${pathProblem}; remove the file from the env repo`;
+  }
+  if (environment !== undefined && !entry.path.startsWith(`${environment}/`)) {
+    return `outside ${environment}/; remove the file from the env repo`;
+  }
+  if (entry.size > maxFileBytes) {
+    return `${entry.size} bytes, over the limit of ${maxFileBytes} bytes per file; shrink the file or raise the per-file limit`;
+  }
+  return undefined;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `git ls-tree -z --long` parsed; -z keeps paths unquoted, whatever bytes they hold. */
+async function listTree(gitDirectory: string, args: readonly string[]): Promise<TreeEntry[]> {
+  const output = await runGit(['ls-tree', '-z', '--long', ...args], { gitDirectory, maxOutputBytes: 256 * 1024 * 1024 });
+  let text: string;
+  try {
+    text = UTF8.decode(output.stdout);
+  } catch {
+    throw new Error(`a path in ${args.join(' ')} of ${gitDirectory} is not valid utf-8; rename it`);
+  }
+  return text.split('\0').filter((record) => record.length > 0).map((record) => {
+    const match = /^(\d{6}) ([a-z]+) ([0-9a-f]+) +(-|\d+)\t([^]*)$/.exec(record);
+    if (match === null) {
+      throw new Error(`unexpected git ls-tree output "${record}" in ${gitDirectory}; check the git version`);
+    }
+    return { mode: match[1], type: match[2], objectName: match[3], size: match[4] === '-' ? undefined : Number(match[4]), path: match[5] };
+  });
+}
+
+/** Contents of blobs, in the order asked, through one `git cat-file --batch`. */
+async function readBlobs(gitDirectory: string, objectNames: readonly string[], expectedBytes: number): Promise<Uint8Array[]> {
+  const output = await runGit(['cat-file', '--batch'], {
+    gitDirectory,
+    input: objectNames.map((name) => `${name}\n`).join(''),
+    maxOutputBytes: expectedBytes + objectNames.length * 128 + 1024,
+  });
+  const stdout = output.stdout;
+  const contents: Uint8Array[] = [];
+  let offset = 0;
+  for (const name of objectNames) {
+    const headerEnd = stdout.indexOf(0x0a, offset);
+    const header = stdout.subarray(offset, headerEnd < 0 ? stdout.length : headerEnd).toString('utf8');
+    const match = /^([0-9a-f]+) blob (\d+)$/.exec(header);
+    if (headerEnd < 0 || match === null || match[1] !== name) {
+      throw new Error(`git cat-file could not read object ${name} in ${gitDirectory} ("${header}"); fetch again or delete the mirror`);
+    }
+    const start = headerEnd + 1;
+    const end = start + Number(match[2]);
+    if (end > stdout.length) {
+      throw new Error(`git cat-file returned ${stdout.length - start} of ${match[2]} bytes of object ${name} in ${gitDirectory}; fetch again or delete the mirror`);
+    }
+    contents.push(new Uint8Array(stdout.buffer, stdout.byteOffset + start, end - start));
+    offset = end + 1;
+  }
+  return contents;
+}

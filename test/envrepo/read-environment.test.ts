@@ -1,0 +1,326 @@
+import { ReadEnvironmentOptions, readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
+import { bytes, goldenEnvironmentFiles, relock, text } from '../support/env-repo';
+
+const RESYNTH = 're-run stagecraft synth and commit its output';
+const NO_SHARING = 'anchors, aliases and merge keys are not allowed';
+const WEB_CONFIG = 'dev/web/configmap.web.yaml';
+
+/** A ConfigMap `web` in namespace dev whose `data` section is `data` (YAML lines, indented by two). */
+function webConfigMap(data: string): string {
+  return ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: web', '  namespace: dev', 'data:', data].join('\n') + '\n';
+}
+
+/** The error readEnvironment threw, or fails the test when it returned. */
+function refusal(files: ReadonlyMap<string, Uint8Array>, options: ReadEnvironmentOptions = {}): TreeVerificationError {
+  try {
+    readEnvironment('dev', files, options);
+  } catch (error) {
+    if (error instanceof TreeVerificationError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error('readEnvironment accepted the tree');
+}
+
+interface RefusalCase {
+  /** Changes the golden dev tree; the lock is rewritten afterwards unless `keepLock`. */
+  readonly change: (files: Map<string, Uint8Array>) => void;
+  readonly keepLock?: boolean;
+  readonly options?: ReadEnvironmentOptions;
+  readonly problems: string[] | ((golden: ReadonlyMap<string, Uint8Array>) => string[]);
+}
+
+const REFUSALS: Record<string, RefusalCase> = {
+  'a file edited after synth': {
+    change: (files) => files.set(WEB_CONFIG, bytes(text(files.get(WEB_CONFIG)!).replace('LOG_LEVEL: debug', 'LOG_LEVEL: trace'))),
+    keepLock: true,
+    problems: [`dev/web/configmap.web.yaml: changed since stagecraft synth wrote it (its sha256 differs from the lock); revert the edit or ${RESYNTH}`],
+  },
+  'a file the lock lists but the tree lacks': {
+    change: (files) => files.delete('dev/web/service.web.yaml'),
+    keepLock: true,
+    problems: [`dev/web/service.web.yaml: listed in the lock but missing; restore it or ${RESYNTH}`],
+  },
+  'a file the lock does not list': {
+    change: (files) => files.set('dev/web/configmap.extra.yaml', bytes(webConfigMap('  A: b').replace('name: web', 'name: extra'))),
+    keepLock: true,
+    problems: [`dev/web/configmap.extra.yaml: not listed in the lock (stagecraft synth did not write it); delete it or ${RESYNTH}`],
+  },
+  'no lock': {
+    change: (files) => files.delete('dev/.stagecraft/lock.json'),
+    keepLock: true,
+    problems: [`dev/.stagecraft/lock.json: missing, so nothing in dev/ can be verified; ${RESYNTH}`],
+  },
+  'a lock edited by hand': {
+    change: (files) => files.set('dev/.stagecraft/lock.json', bytes(text(files.get('dev/.stagecraft/lock.json')!).replace(/"sha256:0/, '"sha256:1'))),
+    keepLock: true,
+    problems: ['dev/.stagecraft/lock.json: treeDigest does not match the listed files (the lock was edited by hand); re-run stagecraft synth to rewrite it'],
+  },
+  'a lock of another format version': {
+    change: (files) => files.set('dev/.stagecraft/lock.json', bytes(text(files.get('dev/.stagecraft/lock.json')!).replace('"schemaVersion": 1', '"schemaVersion": 2'))),
+    keepLock: true,
+    problems: ['dev/.stagecraft/lock.json: schemaVersion 2 is not supported (this stagecraft reads 1); re-run stagecraft synth with this version'],
+  },
+  'two yaml documents in one file': {
+    change: (files) => files.set(WEB_CONFIG, bytes(`${text(files.get(WEB_CONFIG)!)}---\n${text(files.get('dev/api/configmap.api.yaml')!)}`)),
+    problems: [`dev/web/configmap.web.yaml: holds 2 yaml documents, exactly one is allowed (one object per file); ${RESYNTH}`],
+  },
+  'an anchor and an alias': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: &level debug\n  B: *level'))),
+    problems: [`dev/web/configmap.web.yaml: yaml anchor "&level" at line 7; ${NO_SHARING}; ${RESYNTH}`],
+  },
+  'an anchor on a map in flow style': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: x\nextra: {first: &shared {k: v}, second: *shared}'))),
+    problems: [`dev/web/configmap.web.yaml: yaml anchor "&shared" at line 8; ${NO_SHARING}; ${RESYNTH}`],
+  },
+  'an alias without an anchor': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: *level'))),
+    problems: [`dev/web/configmap.web.yaml: invalid yaml at line 7, column 12: unidentified alias "level"; ${RESYNTH}`],
+  },
+  'a merge key': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  <<: {A: x}'))),
+    problems: [`dev/web/configmap.web.yaml: merge key "<<" at data; ${NO_SHARING}; ${RESYNTH}`],
+  },
+  'a duplicate key': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: x\n  A: y'))),
+    problems: [`dev/web/configmap.web.yaml: invalid yaml at line 8, column 3: duplicated mapping key; ${RESYNTH}`],
+  },
+  'a custom tag': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: !!binary aGVsbG8='))),
+    problems: [`dev/web/configmap.web.yaml: invalid yaml at line 7, column 23: unknown tag !<tag:yaml.org,2002:binary>; ${RESYNTH}`],
+  },
+  'a document that is not a map': {
+    change: (files) => files.set(WEB_CONFIG, bytes('- apiVersion: v1\n- kind: ConfigMap\n')),
+    problems: [`dev/web/configmap.web.yaml: expected a kubernetes object (a map with apiVersion, kind and metadata.name), got a list; ${RESYNTH}`],
+  },
+  'an empty file': {
+    change: (files) => files.set(WEB_CONFIG, bytes('')),
+    problems: [`dev/web/configmap.web.yaml: holds 0 yaml documents, exactly one is allowed (one object per file); ${RESYNTH}`],
+  },
+  'an object without kind': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: x').replace('kind: ConfigMap\n', ''))),
+    problems: [`dev/web/configmap.web.yaml: "kind" is missing or not a string; ${RESYNTH}`],
+  },
+  'an object without metadata.name': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: x').replace('  name: web\n', ''))),
+    problems: [`dev/web/configmap.web.yaml: "metadata.name" is missing or not a string; ${RESYNTH}`],
+  },
+  'an object in a file named after another object': {
+    change: (files) => {
+      files.set('dev/web/service.website.yaml', files.get('dev/web/service.web.yaml')!);
+      files.delete('dev/web/service.web.yaml');
+    },
+    problems: [`dev/web/service.website.yaml: holds Service/dev/web, which belongs at dev/web/service.web.yaml; move it or ${RESYNTH}`],
+  },
+  'a namespaced object in the cluster folder': {
+    change: (files) => {
+      files.set('dev/_cluster/configmap.web.yaml', files.get(WEB_CONFIG)!);
+      files.delete(WEB_CONFIG);
+    },
+    problems: [`dev/_cluster/configmap.web.yaml: holds ConfigMap/dev/web, a namespaced kind, which belongs in an application folder (dev/<application>/configmap.web.yaml); move it or ${RESYNTH}`],
+  },
+  'a cluster-scoped object in an application folder': {
+    change: (files) => files.set('dev/web/namespace.dev.yaml', bytes('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: dev\n')),
+    problems: [`dev/web/namespace.dev.yaml: holds Namespace/dev, which belongs at dev/_cluster/namespace.dev.yaml; move it or ${RESYNTH}`],
+  },
+  'a file synth never writes': {
+    change: (files) => files.set('dev/web/README.md', bytes('# notes\n')),
+    problems: [`dev/web/README.md: not a file stagecraft synth writes (expected dev/<application>/<kind>.<name>.yaml); delete it or ${RESYNTH}`],
+  },
+  'a file over the per-file limit': {
+    change: (files) => {
+      const object = webConfigMap('  A: x').replace('name: web', 'name: big');
+      files.set('dev/web/configmap.big.yaml', bytes(`${object}#${'x'.repeat(1024 * 1024 - object.length - 1)}\n`));
+    },
+    problems: ['dev/web/configmap.big.yaml: 1048577 bytes, over the limit of 1048576 bytes per file; shrink the object or raise the per-file limit'],
+  },
+  'an environment over the total limit': {
+    change: () => undefined,
+    keepLock: true,
+    options: { maxTotalBytes: 10_000 },
+    problems: (golden) => {
+      const total = [...golden.values()].reduce((sum, content) => sum + content.byteLength, 0);
+      return [`dev/: ${total} bytes in 12 files, over the limit of 10000 bytes per environment; split the environment or raise the per-environment limit`];
+    },
+  },
+  'a path with a ".." segment': {
+    change: (files) => files.set('dev/../prod/web/configmap.web.yaml', files.get(WEB_CONFIG)!),
+    keepLock: true,
+    problems: ['dev/../prod/web/configmap.web.yaml: path has a ".." segment; only plain relative paths inside dev/ are read: remove the file from the env repo'],
+  },
+  'an absolute path': {
+    change: (files) => files.set('/dev/web/configmap.other.yaml', files.get(WEB_CONFIG)!),
+    keepLock: true,
+    problems: ['/dev/web/configmap.other.yaml: path is absolute; only plain relative paths inside dev/ are read: remove the file from the env repo'],
+  },
+  'a path with a backslash': {
+    change: (files) => files.set('dev\\web\\configmap.other.yaml', files.get(WEB_CONFIG)!),
+    keepLock: true,
+    problems: ['dev\\web\\configmap.other.yaml: path contains a backslash; only plain relative paths inside dev/ are read: remove the file from the env repo'],
+  },
+  'a path with an empty segment': {
+    change: (files) => files.set('dev//web/configmap.other.yaml', files.get(WEB_CONFIG)!),
+    keepLock: true,
+    problems: ['dev//web/configmap.other.yaml: path has an empty segment; only plain relative paths inside dev/ are read: remove the file from the env repo'],
+  },
+  'a file of another environment': {
+    change: (files) => files.set('prod/web/configmap.web.yaml', files.get(WEB_CONFIG)!),
+    keepLock: true,
+    problems: ['prod/web/configmap.web.yaml: outside dev/; pass only the files of environment dev'],
+  },
+};
+
+describe('reading an environment of the env repo', () => {
+  it('returns the objects of the golden dev environment sorted by path, with the lock and environment.json', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    // WHEN
+    const tree = readEnvironment('dev', files);
+    // THEN
+    expect(tree.objects.map((entry) => entry.path)).toEqual([
+      'dev/api/configmap.api.yaml',
+      'dev/api/deployment.api.yaml',
+      'dev/api/service.api.yaml',
+      'dev/web/configmap.web.yaml',
+      'dev/web/deployment.web.yaml',
+      'dev/web/ingress.web.yaml',
+      'dev/web/service.web.yaml',
+      'dev/worker/configmap.worker.yaml',
+      'dev/worker/cronjob.nightly-report.yaml',
+      'dev/worker/deployment.worker.yaml',
+    ]);
+    expect(tree.environment).toBe('dev');
+    expect(tree.lock.treeDigest).toBe('sha256:0a5c4d1af4746781a8f05b3f050058e8d22a6d98c8b70699f9c5ef1e0f1cd0e6');
+    expect(tree.metadata.name).toBe('dev');
+    expect(tree.metadata.applications.map((application) => application.name)).toEqual(['api', 'web', 'worker']);
+  });
+
+  it('gives each object the digest the lock lists for its file', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    // WHEN
+    const tree = readEnvironment('dev', files);
+    // THEN
+    for (const entry of tree.objects) {
+      expect(entry.digest).toBe(tree.lock.files[entry.path]);
+    }
+  });
+
+  it('parses each object as plain JSON values', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    // WHEN
+    const tree = readEnvironment('dev', files);
+    // THEN
+    const config = tree.objects.find((entry) => entry.path === WEB_CONFIG)!.object;
+    expect(config).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        annotations: { 'stagecraft.dev/construct-path': 'dev/web/config/Resource' },
+        labels: {
+          'acme.example/cost-center': 'shop',
+          'app.kubernetes.io/managed-by': 'stagecraft',
+          'app.kubernetes.io/name': 'web',
+          'stagecraft.dev/environment': 'dev',
+        },
+        name: 'web',
+        namespace: 'dev',
+      },
+      data: { API_URL: 'http://api', LOG_LEVEL: 'debug' },
+      immutable: false,
+    });
+  });
+
+  it('accepts files that differ from the lock when told to, and still parses them', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    files.set(WEB_CONFIG, bytes(text(files.get(WEB_CONFIG)!).replace('LOG_LEVEL: debug', 'LOG_LEVEL: trace')));
+    files.delete('dev/web/service.web.yaml');
+    // WHEN
+    const tree = readEnvironment('dev', files, { allowLockMismatch: true });
+    // THEN
+    expect(tree.objects.length).toBe(9);
+    expect((tree.objects.find((entry) => entry.path === WEB_CONFIG)!.object.data as Record<string, string>).LOG_LEVEL).toBe('trace');
+  });
+
+  it('accepts a cluster-scoped custom kind declared by a CustomResourceDefinition of the environment', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    files.set('dev/_cluster/customresourcedefinition.gates.acme.example.yaml', bytes([
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata:',
+      '  name: gates.acme.example',
+      'spec:',
+      '  group: acme.example',
+      '  names:',
+      '    kind: Gate',
+      '    plural: gates',
+      '  scope: Cluster',
+      '',
+    ].join('\n')));
+    files.set('dev/_cluster/gate.main.yaml', bytes('apiVersion: acme.example/v1\nkind: Gate\nmetadata:\n  name: main\n'));
+    relock('dev', files);
+    // WHEN
+    const tree = readEnvironment('dev', files);
+    // THEN
+    expect(tree.objects.slice(0, 2).map((entry) => entry.path)).toEqual([
+      'dev/_cluster/customresourcedefinition.gates.acme.example.yaml',
+      'dev/_cluster/gate.main.yaml',
+    ]);
+  });
+
+  it.each(Object.entries(REFUSALS))('fails on %s', (_name, refusalCase) => {
+    // GIVEN
+    const golden = goldenEnvironmentFiles('dev');
+    const files = new Map(golden);
+    refusalCase.change(files);
+    if (!refusalCase.keepLock) {
+      relock('dev', files);
+    }
+    // WHEN
+    const error = refusal(files, refusalCase.options);
+    // THEN
+    expect(error.problems).toEqual(typeof refusalCase.problems === 'function' ? refusalCase.problems(golden) : refusalCase.problems);
+  });
+
+  it('fails with every problem at once, in a message naming the environment and the source', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    files.set(WEB_CONFIG, bytes(webConfigMap('  A: x\n  A: y')));
+    files.delete('dev/web/service.web.yaml');
+    // WHEN
+    const error = refusal(files, { source: 'commit 1234567 of /srv/env-repo' });
+    // THEN
+    expect(error.message).toBe([
+      'refusing dev at commit 1234567 of /srv/env-repo: 3 problems:',
+      `  - dev/web/configmap.web.yaml: changed since stagecraft synth wrote it (its sha256 differs from the lock); revert the edit or ${RESYNTH}`,
+      `  - dev/web/service.web.yaml: listed in the lock but missing; restore it or ${RESYNTH}`,
+      `  - dev/web/configmap.web.yaml: invalid yaml at line 8, column 3: duplicated mapping key; ${RESYNTH}`,
+    ].join('\n'));
+  });
+
+  it('fails with one problem in the singular', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    files.delete('dev/.stagecraft/lock.json');
+    // WHEN
+    const error = refusal(files);
+    // THEN
+    expect(error.message).toBe(`refusing dev at the given files: 1 problem:\n  - dev/.stagecraft/lock.json: missing, so nothing in dev/ can be verified; ${RESYNTH}`);
+  });
+
+  it('fails on a lock written for another environment', () => {
+    // GIVEN
+    const files = new Map([...goldenEnvironmentFiles('prod')].map(([file, content]) => [file.replace(/^prod\//, 'dev/'), content]));
+    // WHEN
+    const error = refusal(files, { allowLockMismatch: true });
+    // THEN
+    expect(error.problems).toEqual([
+      `dev/.stagecraft/lock.json: "environment" is "prod" but the lock sits in dev/; ${RESYNTH}`,
+      `dev/.stagecraft/environment.json: "name" is "prod" but the file sits in dev/; ${RESYNTH}`,
+    ]);
+  });
+});
