@@ -9,9 +9,20 @@ export function fakeDigest(seed: string): string {
   return createHash('sha256').update(seed).digest('hex');
 }
 
-/** A fresh scratch folder, removed by the caller's afterEach through `removeScratch`. */
+const scratchFolders: string[] = [];
+
+// Every test file that uses scratch folders removes them when it ends (jest gives each file this module anew).
+afterAll(() => {
+  for (const folder of scratchFolders.splice(0)) {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+/** A fresh scratch folder, removed when the test file ends. */
 export function scratchFolder(prefix = 'stagecraft-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratchFolders.push(folder);
+  return folder;
 }
 
 /**
