@@ -51,8 +51,15 @@ export interface DeleteOptions {
  * logic may use fakes, behaviour tests use the real test control plane.
  */
 export interface ClusterClient {
+  /** Number of write requests (apply, delete) sent so far: the reconciler reports it. */
+  readonly writeRequests: number;
   /** The resource serving `kind` in `apiVersion`; throws ClusterError (404) naming the kind when the server does not know it. */
   resourceFor(apiVersion: string, kind: string): Promise<ResourceType>;
+  /**
+   * The version the server prefers for an API group (`v1` for the core group ''), or undefined when it does
+   * not serve the group: how kinds named without a version (an applyset's contains-group-kinds) are listed.
+   */
+  preferredVersion(group: string): Promise<string | undefined>;
   /** Forgets cached discovery (after CRDs were created). */
   refreshDiscovery(): Promise<void>;
   get(reference: ObjectReference): Promise<KubeObject | undefined>;
@@ -61,7 +68,5 @@ export interface ClusterClient {
   apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>;
   /** Deletes; resolves 'not-found' when it was already gone. */
   delete(reference: ObjectReference, options?: DeleteOptions): Promise<'deleted' | 'not-found'>;
-  /** Number of write requests (apply, delete) sent so far: the reconciler reports it. */
-  readonly writeRequests: number;
   close(): void;
 }
