@@ -19,11 +19,13 @@ describe('planChanges', () => {
     const api = deployment('shop', 'api', 2);
     const config = configMap('shop', 'web', { LOG_LEVEL: 'info' });
     const live = [appliedLive(web), appliedLive(deployment('shop', 'api', 1))];
-    // WHEN
     const desired = [desiredAt('shop', 'web', web), desiredAt('shop', 'api', api), desiredAt('shop', 'web', config)];
+    // WHEN
     const plan = planChanges({ desired, live, applysetId: SET });
     // THEN
-    expect(plan.changes.map((change) => [change.desired.kind, change.desired.metadata.name, change.action, change.reason, change.driftedFields])).toEqual([
+    const summary = plan.changes.map(({ desired: object, action, reason, driftedFields }) =>
+      [object.kind, object.metadata.name, action, reason, driftedFields]);
+    expect(summary).toEqual([
       ['Deployment', 'web', 'unchanged', 'live as desired', []],
       ['Deployment', 'api', 'configure', 'changed in this revision: spec.replicas', ['spec.replicas']],
       ['ConfigMap', 'web', 'create', 'not in the cluster', []],
