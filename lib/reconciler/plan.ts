@@ -33,7 +33,7 @@ export interface PlannedChange {
 export interface Plan {
   /** One per desired object, in the order given. */
   readonly changes: readonly PlannedChange[];
-  /** Live members of this applyset that are no longer desired, sorted by identity. */
+  /** Live members of this applyset that are no longer desired, sorted by `Kind/namespace/name`. */
   readonly pruneCandidates: readonly KubeObject[];
 }
 
@@ -106,10 +106,12 @@ export function planChanges(input: PlanInput): Plan {
     }
     return { ...base, action: 'unchanged', reason: 'live as desired', driftedFields: [], live };
   });
+  // Sorted as people read them (Kind/namespace/name), the group only breaking ties.
+  const sortKey = (object: KubeObject): string => `${describeObject(identityOf(object))}|${object.apiVersion}`;
   const pruneCandidates = [...liveByIdentity.entries()]
     .filter(([key]) => !desiredIdentities.has(key))
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
-    .map(([, object]) => object);
+    .map(([, object]) => object)
+    .sort((left, right) => (sortKey(left) < sortKey(right) ? -1 : sortKey(left) > sortKey(right) ? 1 : 0));
   return { changes, pruneCandidates };
 }
 

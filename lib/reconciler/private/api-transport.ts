@@ -128,7 +128,8 @@ class Http2Transport implements ApiTransport {
       if (request.contentType !== undefined) {
         headers['content-type'] = request.contentType;
       }
-      const stream = session.request(headers);
+      // Node ends DELETE (like GET) streams at once unless told otherwise; a DELETE carries DeleteOptions.
+      const stream = session.request(headers, { endStream: request.body === undefined });
       let status = 0;
       const chunks: Buffer[] = [];
       stream.setTimeout(REQUEST_TIMEOUT_MS, () => stream.close(http2.constants.NGHTTP2_CANCEL));

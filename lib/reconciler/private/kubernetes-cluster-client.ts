@@ -183,16 +183,16 @@ function statusError(what: string, response: ApiResponse): ClusterError {
   } catch {
     status = undefined;
   }
-  const reason = status?.reason ?? `HTTP ${response.status}`;
+  const reason = status?.reason === undefined ? '' : ` ${status.reason}`;
   const message = status?.message ?? response.body.trim().slice(0, 500);
   const hint = response.status === 401
     ? '; the credentials of the kubeconfig were refused: renew them'
     : response.status === 403
       ? '; the kubeconfig user lacks permission: grant it in RBAC or use another context'
-      : response.status === 409 && reason === 'Conflict' && what.startsWith('server-side apply')
+      : response.status === 409 && what.startsWith('server-side apply')
         ? '; another field manager owns a field this object sets: apply with force'
         : '';
-  return new ClusterError(`${what} failed with ${response.status} ${reason}: ${message}${hint}`, response.status, status?.reason, status);
+  return new ClusterError(`${what} failed with ${response.status}${reason}: ${message}${hint}`, response.status, status?.reason, status);
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
