@@ -119,7 +119,9 @@ function describeChange(change: ReconcileChange): string {
   const object = change.namespace === undefined ? `${change.kind}/${change.name}` : `${change.kind}/${change.namespace}/${change.name}`;
   const construct = change.constructPath === undefined ? '' : ` (construct ${change.constructPath})`;
   if (change.action === 'failed') {
-    return `failed      ${object}: ${change.message ?? 'unknown failure'}`;
+    // Failure messages name the object themselves, with its construct path.
+    const message = change.message ?? 'failed for an unknown reason';
+    return `failed      ${message.includes(object) ? message : `${object}: ${message}`}`;
   }
   const detail = change.message === undefined ? '' : `: ${change.message}`;
   return `${change.action.padEnd(11)} ${object}${construct}${detail}`;

@@ -6,6 +6,8 @@ import { ConnectionSettings } from './kubeconfig';
 export interface ApiResponse {
   readonly status: number;
   readonly body: string;
+  /** The Retry-After header in seconds, when the server sent one (429, 503). */
+  readonly retryAfterSeconds?: number;
 }
 
 export interface ApiRequest {
@@ -131,13 +133,15 @@ class Http2Transport implements ApiTransport {
       // Node ends DELETE (like GET) streams at once unless told otherwise; a DELETE carries DeleteOptions.
       const stream = session.request(headers, { endStream: request.body === undefined });
       let status = 0;
+      let retryAfterSeconds: number | undefined;
       const chunks: Buffer[] = [];
       stream.setTimeout(REQUEST_TIMEOUT_MS, () => stream.close(http2.constants.NGHTTP2_CANCEL));
       stream.on('response', (responseHeaders) => {
         status = Number(responseHeaders[':status']);
+        retryAfterSeconds = secondsOf(responseHeaders['retry-after']);
       });
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') }));
+      stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8'), retryAfterSeconds }));
       stream.on('error', reject);
       stream.on('close', () => {
         if (status === 0) {
@@ -208,7 +212,11 @@ class Http1Transport implements ApiTransport {
       }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () => resolve({
+          status: response.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          retryAfterSeconds: secondsOf(response.headers['retry-after']),
+        }));
         response.on('error', reject);
       });
       outgoing.on('timeout', () => outgoing.destroy(new Error(`no response within ${REQUEST_TIMEOUT_MS / 1000} s`)));
@@ -220,6 +228,11 @@ class Http1Transport implements ApiTransport {
   public close(): void {
     this.agent.destroy();
   }
+}
+
+function secondsOf(header: string | string[] | undefined): number | undefined {
+  const value = Number(Array.isArray(header) ? header[0] : header);
+  return header === undefined || !Number.isFinite(value) || value < 0 ? undefined : value;
 }
 
 function isIpAddress(host: string): boolean {

@@ -19,6 +19,8 @@ export interface ClientOptions {
   readonly maxConcurrentRequests?: number;
 }
 
+const MAX_ATTEMPTS_WHEN_THROTTLED = 6;
+
 interface ServedResource {
   readonly name: string;
   readonly kind: string;
@@ -40,7 +42,11 @@ export class KubernetesClusterClient implements ClusterClient {
   private readonly groupVersions = new Map<string, Promise<readonly ServedResource[] | undefined>>();
   private readonly preferredVersions = new Map<string, Promise<string | undefined>>();
 
-  constructor(public readonly settings: ConnectionSettings, private readonly transport: ApiTransport) {}
+  constructor(
+    public readonly settings: ConnectionSettings,
+    private readonly transport: ApiTransport,
+    private readonly sleep: (milliseconds: number) => Promise<void> = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
+  ) {}
 
   public get writeRequests(): number {
     return this.writes;
@@ -160,19 +166,31 @@ export class KubernetesClusterClient implements ClusterClient {
 
   /** Sends a request; any status >= 400 not in `expected` becomes a ClusterError saying what was attempted and what the server answered. */
   private async request(request: ApiRequest, what: string, expected: readonly number[] = []): Promise<ApiResponse> {
-    let response: ApiResponse;
-    try {
-      response = await this.transport.send(request);
-    } catch (error) {
-      throw new ClusterError(
-        `${what} failed: cannot reach the API server ${this.settings.server} (context ${this.settings.context}): ${(error as Error).message}; check that the cluster runs (for the dev cluster: stagecraft dev-cluster status) and the kubeconfig's server address`,
-        0,
-      );
+    for (let attempt = 1; ; attempt++) {
+      let response: ApiResponse;
+      try {
+        response = await this.transport.send(request);
+      } catch (error) {
+        // One more try on a fresh connection: a reset or GOAWAY in the middle of a burst is not a dead server.
+        // Every request sent is safe to repeat (GET, server-side apply of the same object, delete with a uid).
+        if (attempt < 2) {
+          continue;
+        }
+        throw new ClusterError(
+          `${what} failed: cannot reach the API server ${this.settings.server} (context ${this.settings.context}): ${(error as Error).message}; check that the cluster runs (for the dev cluster: stagecraft dev-cluster status) and the kubeconfig's server address`,
+          0,
+        );
+      }
+      // API priority and fairness answers 429 with Retry-After when the server is busy: wait, do not fail.
+      if (response.status === 429 && attempt < MAX_ATTEMPTS_WHEN_THROTTLED) {
+        await this.sleep(Math.min(response.retryAfterSeconds ?? 1, 10) * 1000);
+        continue;
+      }
+      if (response.status >= 400 && !expected.includes(response.status)) {
+        throw statusError(what, response);
+      }
+      return response;
     }
-    if (response.status >= 400 && !expected.includes(response.status)) {
-      throw statusError(what, response);
-    }
-    return response;
   }
 }
 
