@@ -29,7 +29,7 @@ export function devClusterCommand(argv: readonly string[], output: Output): numb
   }
   const [action, ...extra] = parsed.positionals;
   if (action === undefined || !['start', 'stop', 'status'].includes(action) || extra.length > 0) {
-    throw new UsageError(`dev-cluster needs exactly one of start, stop, status; got ${parsed.positionals.length === 0 ? 'none' : `"${parsed.positionals.join(' ')}"`}`);
+    throw new UsageError(`needs exactly one of start, stop, status; got ${parsed.positionals.length === 0 ? 'none' : `"${parsed.positionals.join(' ')}"`}`);
   }
   if (parsed.options.has('wipe') && action !== 'stop') {
     throw new UsageError('--wipe only goes with stop');
