@@ -1,23 +1,32 @@
 import { UsageError } from './args';
 import { demoCommand, DEMO_USAGE } from './demo-command';
+import { devClusterCommand, DEV_CLUSTER_USAGE } from './dev-cluster-command';
+import { diffCommand, DIFF_USAGE } from './diff-command';
 import { Output } from './output';
+import { reconcileCommand, RECONCILE_USAGE } from './reconcile-command';
 import { synthCommand, SYNTH_USAGE } from './synth-command';
 
 /**
  * Exit codes: 0 ok; 1 changes found or a check failed; 2 usage error or bad input.
  */
 const COMMANDS: Record<string, { run: (argv: readonly string[], output: Output) => number | Promise<number>; usage: string }> = {
-  synth: { run: synthCommand, usage: SYNTH_USAGE },
-  demo: { run: demoCommand, usage: DEMO_USAGE },
+  'synth': { run: synthCommand, usage: SYNTH_USAGE },
+  'demo': { run: demoCommand, usage: DEMO_USAGE },
+  'reconcile': { run: reconcileCommand, usage: RECONCILE_USAGE },
+  'diff': { run: diffCommand, usage: DIFF_USAGE },
+  'dev-cluster': { run: devClusterCommand, usage: DEV_CLUSTER_USAGE },
 };
 
 const USAGE = `usage: stagecraft <command> [options]
 
 commands:
-  synth   write the env-repo tree of the fleet program in ./cdk8s.yaml (or --check it)
-  demo    synthesize the example fleet into a local env repo, commit it and print its status
+  synth        write the env-repo tree of the fleet program in ./cdk8s.yaml (or --check it)
+  demo         synthesize the example fleet into a local env repo, commit it and print its status
+  reconcile    make a cluster match one environment of an env-repo folder (server-side apply, prune)
+  diff         show what reconcile would change in a cluster, writing nothing
+  dev-cluster  start, stop or check the local test control plane
 
-exit codes: 0 ok, 1 changes found or check failed, 2 usage error or bad input
+exit codes: 0 ok, 1 changes found, check failed or reconcile failed, 2 usage error or bad input
 run stagecraft <command> --help for a command's options`;
 
 export async function main(argv: readonly string[], output: Output = new Output()): Promise<number> {

@@ -55,6 +55,11 @@ export interface ClusterClient {
   readonly writeRequests: number;
   /** The resource serving `kind` in `apiVersion`; throws ClusterError (404) naming the kind when the server does not know it. */
   resourceFor(apiVersion: string, kind: string): Promise<ResourceType>;
+  /**
+   * The version the server prefers for an API group (`v1` for the core group ''), or undefined when it does
+   * not serve the group: how kinds named without a version (an applyset's contains-group-kinds) are listed.
+   */
+  preferredVersion(group: string): Promise<string | undefined>;
   /** Forgets cached discovery (after CRDs were created). */
   refreshDiscovery(): Promise<void>;
   get(reference: ObjectReference): Promise<KubeObject | undefined>;

@@ -174,7 +174,13 @@ launch() {
   [[ -f "$dir/$name.log" ]] && mv -f "$dir/$name.log" "$dir/$name.log.prev"
   # 9>&-: the child must not inherit the lock, or the next start.sh would wait for it forever.
   setsid "$@" </dev/null >"$dir/$name.log" 2>&1 9>&- &
-  printf '%s\n' "$!" >"$dir/$name.pid"
+  local pid=$! tries=0
+  printf '%s\n' "$pid" >"$dir/$name.pid"
+  # Until setsid has exec'd NAME, /proc/PID/cmdline still shows this shell and running_pid would report
+  # NAME as exited: wait (at most 2 s) for the exec, so the health loops below never see that window.
+  while ! pid_is_ours "$pid" "$name" && [[ -d "/proc/$pid" ]] && ((tries++ < 100)); do
+    sleep 0.02
+  done
 }
 
 require_free_port() {

@@ -1,0 +1,107 @@
+import { ClusterClient } from './cluster-client';
+import { KubeObject, referenceOf } from './kube-object';
+import { FIELD_MANAGER } from './metadata-keys';
+import { PlannedChange } from './plan';
+import { describeWithConstructPath, messageOf } from './private/describe';
+import { mapWithConcurrency, stageOf } from './private/stages';
+
+/** The part of a clock applying needs (`clock.ts`'s `Clock` fits). */
+export interface WaitClock {
+  now(): number;
+  sleep(milliseconds: number): Promise<void>;
+}
+
+export interface StagedApplyOptions {
+  /** Requests in flight at once. */
+  readonly concurrency: number;
+  readonly clock: WaitClock;
+  /** How long a CustomResourceDefinition may take to become Established. @default 60000 */
+  readonly definitionTimeoutMs?: number;
+  /** @default 200 */
+  readonly pollIntervalMs?: number;
+}
+
+export interface ApplyOutcome {
+  readonly change: PlannedChange;
+  /** `configured` also for a `create` that found an existing object without applyset label and took it over. */
+  readonly result: 'created' | 'configured' | 'failed';
+  readonly message?: string;
+}
+
+/**
+ * Server-side applies the `create` and `configure` changes (field manager `stagecraft`, force: git wins),
+ * staged: Namespaces and CustomResourceDefinitions first, then a wait until every applied definition is
+ * Established and a discovery refresh, then the rest with bounded concurrency. A failure is recorded for its
+ * object with the server's message and the object's construct path; the other objects are still applied.
+ */
+export async function applyStaged(client: ClusterClient, changes: readonly PlannedChange[], options: StagedApplyOptions): Promise<ApplyOutcome[]> {
+  const toApply = changes.filter((change) => change.action === 'create' || change.action === 'configure');
+  const first = toApply.filter((change) => stageOf(change.applied) !== 'rest');
+  const rest = toApply.filter((change) => stageOf(change.applied) === 'rest');
+
+  const outcomes = await mapWithConcurrency(first, options.concurrency, (change) => applyOne(client, change));
+  const definitions = outcomes.filter((outcome) => outcome.result !== 'failed' && stageOf(outcome.change.applied) === 'definitions');
+  if (definitions.length > 0) {
+    const waited = await Promise.all(definitions.map((outcome) => waitUntilEstablished(client, outcome, options)));
+    for (const outcome of waited) {
+      outcomes[outcomes.findIndex((candidate) => candidate.change === outcome.change)] = outcome;
+    }
+    await client.refreshDiscovery();
+  }
+  outcomes.push(...await mapWithConcurrency(rest, options.concurrency, (change) => applyOne(client, change)));
+  return outcomes;
+}
+
+async function applyOne(client: ClusterClient, change: PlannedChange): Promise<ApplyOutcome> {
+  try {
+    const stored = await client.apply(change.applied, { fieldManager: FIELD_MANAGER, force: true });
+    if (change.action === 'create') {
+      const managers = (stored.metadata.managedFields ?? []).map((entry) => entry.manager);
+      const otherManagers = [...new Set(managers.filter((manager): manager is string => manager !== undefined && manager !== FIELD_MANAGER))];
+      if (otherManagers.length > 0) {
+        return { change, result: 'configured', message: `took over an existing object that had no applyset label (other field managers: ${otherManagers.sort().join(', ')})` };
+      }
+      return { change, result: 'created' };
+    }
+    return { change, result: 'configured' };
+  } catch (error) {
+    return { change, result: 'failed', message: `could not apply ${describeWithConstructPath(change.applied)} from ${change.path}: ${messageOf(error)}` };
+  }
+}
+
+async function waitUntilEstablished(client: ClusterClient, outcome: ApplyOutcome, options: StagedApplyOptions): Promise<ApplyOutcome> {
+  const timeout = options.definitionTimeoutMs ?? 60_000;
+  const interval = options.pollIntervalMs ?? 200;
+  const deadline = options.clock.now() + timeout;
+  let last: KubeObject | undefined;
+  for (;;) {
+    try {
+      last = await client.get(referenceOf(outcome.change.applied));
+    } catch (error) {
+      return { ...outcome, result: 'failed', message: `applied ${describeWithConstructPath(outcome.change.applied)}, but could not read it back while waiting for it to become Established: ${messageOf(error)}` };
+    }
+    if (conditionStatus(last, 'Established') === 'True') {
+      return outcome;
+    }
+    if (options.clock.now() >= deadline) {
+      const names = conditionMessage(last, 'NamesAccepted');
+      const detail = names === undefined ? '' : ` (NamesAccepted: ${names})`;
+      return { ...outcome, result: 'failed', message: `applied ${describeWithConstructPath(outcome.change.applied)}, but it did not become Established within ${timeout / 1000} s${detail}; objects of its kind cannot be applied until it is` };
+    }
+    await options.clock.sleep(interval);
+  }
+}
+
+function conditions(object: KubeObject | undefined): ReadonlyArray<Record<string, unknown>> {
+  const status = object?.status as { conditions?: unknown } | undefined;
+  return Array.isArray(status?.conditions) ? status.conditions : [];
+}
+
+function conditionStatus(object: KubeObject | undefined, type: string): unknown {
+  return conditions(object).find((condition) => condition.type === type)?.status;
+}
+
+function conditionMessage(object: KubeObject | undefined, type: string): string | undefined {
+  const condition = conditions(object).find((candidate) => candidate.type === type);
+  return typeof condition?.message === 'string' ? condition.message : undefined;
+}

@@ -1,0 +1,31 @@
+/**
+ * Label and annotation keys the reconciler writes and reads on cluster objects. The `applyset.kubernetes.io/*`
+ * keys are fixed by KEP-3659 (ApplySet); changing any other key orphans every object applied before.
+ */
+
+/** Field manager of every server-side apply Stagecraft sends. */
+export const FIELD_MANAGER = 'stagecraft';
+
+/** On members: the id of the applyset they belong to. */
+export const APPLYSET_PART_OF_LABEL = 'applyset.kubernetes.io/part-of';
+
+/** On the parent: the applyset's id. */
+export const APPLYSET_ID_LABEL = 'applyset.kubernetes.io/id';
+
+/** On the parent: which tool manages the set; other tools must leave the set alone. */
+export const APPLYSET_TOOLING_ANNOTATION = 'applyset.kubernetes.io/tooling';
+
+/** Value of the tooling annotation on parents Stagecraft manages. */
+export const APPLYSET_TOOLING = 'stagecraft/v1';
+
+/** On the parent: sorted, comma-separated `Kind.group` of every kind the set may have members of. */
+export const APPLYSET_GROUP_KINDS_ANNOTATION = 'applyset.kubernetes.io/contains-group-kinds';
+
+/** On the parent: namespaces other than the parent's where members may live. */
+export const APPLYSET_ADDITIONAL_NAMESPACES_ANNOTATION = 'applyset.kubernetes.io/additional-namespaces';
+
+/** On members: digest of the object as in the env repo, so an unchanged object needs no request. */
+export const APPLIED_DIGEST_ANNOTATION = 'stagecraft.dev/applied-digest';
+
+/** On members: the construct that produced the object (written by synth), named in every message. */
+export const CONSTRUCT_PATH_ANNOTATION = 'stagecraft.dev/construct-path';
