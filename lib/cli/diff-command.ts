@@ -1,20 +1,20 @@
 import { parseArguments, stringOption, UsageError } from './args';
 import { integerOption } from './cluster-target';
 import { Output } from './output';
-import { connect, readDesired } from './reconcile-command';
+import { connect } from './reconcile-command';
+import { readLatestDesired, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
 import { diffEnvironment } from '../reconciler/diff';
 import { KubeObject } from '../reconciler/kube-object';
 import { CONSTRUCT_PATH_ANNOTATION } from '../reconciler/metadata-keys';
 import { decidePrune, DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
 
-export const DIFF_USAGE = `usage: stagecraft diff --dir PATH --env NAME [--kubeconfig FILE] [--context NAME] [--output json]
+export const DIFF_USAGE = `usage: stagecraft diff (--repo PATH_OR_URL | --dir PATH) --env NAME [--kubeconfig FILE] [--context NAME] [--output json]
 
 Compares one environment of an env-repo folder with its cluster, writing nothing: per object whether
 reconcile would create, configure (with the declared fields whose live value differs, e.g. drift from
 kubectl scale or kubectl edit) or prune it.
 
-  --dir PATH          env-repo folder
-  --env NAME          environment (the folder <PATH>/<NAME>)
+${SOURCE_USAGE}
   --kubeconfig FILE   kubeconfig (default $KUBECONFIG, else the dev cluster's when it exists, else ~/.kube/config)
   --context NAME      kubeconfig context (default its current-context)
   --concurrency N     requests in flight at once (default 16)
@@ -36,7 +36,10 @@ interface Difference {
 
 /** `stagecraft diff`: returns the exit code. */
 export async function diffCommand(argv: readonly string[], output: Output): Promise<number> {
-  const parsed = parseArguments(argv, { values: ['dir', 'env', 'kubeconfig', 'context', 'concurrency', 'output'], switches: ['help'] });
+  const parsed = parseArguments(argv, {
+    values: [...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'concurrency', 'output'],
+    switches: [...SOURCE_SWITCHES, 'help'],
+  });
   if (parsed.options.has('help')) {
     output.line(DIFF_USAGE);
     return 0;
@@ -46,7 +49,7 @@ export async function diffCommand(argv: readonly string[], output: Output): Prom
     throw new UsageError(`diff takes no positional arguments, got "${parsed.positionals[0]}"`);
   }
   const concurrency = integerOption(parsed, 'concurrency', 16, 1, 256);
-  const desired = readDesired(parsed);
+  const desired = await readLatestDesired(parsed);
   const client = await connect(parsed, output, concurrency, 'diff');
   if (client === undefined) {
     return 2;

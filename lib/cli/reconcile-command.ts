@@ -1,38 +1,48 @@
 import { parseArguments, ParsedArguments, stringOption, UsageError } from './args';
 import { clusterTargetOf, integerOption, shareOption } from './cluster-target';
+import { parseDuration } from './duration';
 import { Output } from './output';
+import { revisionSourceOf, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
+import { systemClock } from '../reconciler/clock';
 import { ClusterClient } from '../reconciler/cluster-client';
 import { connectToCluster } from '../reconciler/connect';
-import { DesiredState } from '../reconciler/desired-state';
-import { DesiredStateError, readDirectorySource } from '../reconciler/directory-source';
+import { CycleOptions, CycleResult, reconcileCycle } from '../reconciler/cycle';
+import { ReconcileMetrics, serveMetrics } from '../reconciler/metrics';
 import { KubeconfigError } from '../reconciler/private/kubeconfig';
 import { DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
-import { reconcile, ReconcileChange, ReconcileResult } from '../reconciler/reconcile';
+import { ReconcileChange } from '../reconciler/reconcile';
 
-export const RECONCILE_USAGE = `usage: stagecraft reconcile --dir PATH --env NAME --once [options]
+export const RECONCILE_USAGE = `usage: stagecraft reconcile (--repo PATH_OR_URL | --dir PATH) --env NAME (--once | --interval 30s) [options]
 
-Makes the cluster match one environment of an env-repo folder: server-side apply (field manager
-stagecraft, force), staged (Namespaces and CustomResourceDefinitions first), then prune of objects of the
-environment's applyset that left the folder. Objects already live as desired get no request at all.
-The environment's namespaces (environment.json) are created when missing; they are not pruned.
+Makes the cluster match one environment of the env repo: verifies every file against the environment's
+lock, server-side applies (field manager stagecraft, git wins), staged (Namespaces and CRDs first), prunes
+objects of the environment's applyset that left the repo, waits until everything is healthy, and keeps the
+result in the cluster (ConfigMap stagecraft-status-<env>). When a new revision does not become healthy, the
+last revision verified healthy is applied again and the failed one is not retried until the branch moves.
 
-  --dir PATH              env-repo folder (as written by stagecraft synth --out)
-  --env NAME              environment to reconcile (the folder <PATH>/<NAME>)
-  --once                  reconcile once and exit (the only mode for now)
+${SOURCE_USAGE}
+  --once                  reconcile once and exit (push-based: CI runs this after committing to the env repo)
+  --interval DURATION     reconcile every DURATION (pull-based), healing drift on every tick; e.g. 30s
+  --timeout DURATION      how long to wait for health after applying (default 5m)
+  --poll-interval DURATION  how often to read health while waiting (default 2s)
+  --no-wait               do not wait for health (the revision is then never recorded as verified)
+  --record                also commit a verification record to branch stagecraft/status of the env repo
+  --metrics-address HOST:PORT  serve Prometheus metrics at /metrics in --interval mode (default 127.0.0.1:9464)
   --kubeconfig FILE       kubeconfig (default $KUBECONFIG, else the dev cluster's when it exists, else ~/.kube/config)
   --context NAME          kubeconfig context (default its current-context)
   --allow-mass-prune      prune even when that deletes every object of the set or more than --max-prune-share
   --max-prune-share N     largest share of the set one reconcile may prune (default ${DEFAULT_MAX_PRUNE_SHARE})
   --concurrency N         requests in flight at once (default 16)
-  --output json           print the result as one JSON object
+  --output json           print one JSON object per reconcile
 
-exit codes: 0 applied, 1 failed or refused (nothing is deleted after a failed apply), 2 usage error or bad input`;
+exit codes (--once): 0 healthy (or applied with --no-wait); 1 failed, rolled back, skipped or refused as unsafe;
+2 usage error or bad input (a tree that does not match its lock is refused before anything is applied)`;
 
 /** `stagecraft reconcile`: returns the exit code. */
 export async function reconcileCommand(argv: readonly string[], output: Output): Promise<number> {
   const parsed = parseArguments(argv, {
-    values: ['dir', 'env', 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output'],
-    switches: ['once', 'allow-mass-prune', 'help'],
+    values: [...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output', 'interval', 'timeout', 'poll-interval', 'metrics-address'],
+    switches: [...SOURCE_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait'],
   });
   if (parsed.options.has('help')) {
     output.line(RECONCILE_USAGE);
@@ -42,46 +52,125 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   if (parsed.positionals.length > 0) {
     throw new UsageError(`reconcile takes no positional arguments, got "${parsed.positionals[0]}"`);
   }
-  if (!parsed.options.has('once')) {
-    throw new UsageError('reconcile needs --once (an --interval loop is not available yet)');
+  const intervalText = stringOption(parsed, 'interval');
+  if (parsed.options.has('once') === (intervalText !== undefined)) {
+    throw new UsageError('give exactly one of --once (reconcile once) or --interval DURATION (reconcile in a loop)');
+  }
+  const { source, environment, repo, cacheDirectory } = revisionSourceOf(parsed);
+  if (parsed.options.has('record') && repo === undefined) {
+    throw new UsageError('--record commits to the env repo, so it needs --repo (a --dir folder has no branch to record on)');
   }
   const concurrency = integerOption(parsed, 'concurrency', 16, 1, 256);
-  const maxPruneShare = shareOption(parsed, 'max-prune-share', DEFAULT_MAX_PRUNE_SHARE);
-  const desired = readDesired(parsed);
+  const cycleOptions = (client: ClusterClient, progress: boolean): CycleOptions => ({
+    client,
+    clock: systemClock,
+    source,
+    environment,
+    concurrency,
+    prune: { maxPruneShare: shareOption(parsed, 'max-prune-share', DEFAULT_MAX_PRUNE_SHARE), allowMassPrune: parsed.options.has('allow-mass-prune') },
+    health: parsed.options.has('no-wait') ? undefined : {
+      timeoutMs: parseDuration('timeout', stringOption(parsed, 'timeout') ?? '5m'),
+      pollIntervalMs: parseDuration('poll-interval', stringOption(parsed, 'poll-interval') ?? '2s'),
+    },
+    record: parsed.options.has('record') ? { repo: repo!, cacheDirectory, author: { name: 'stagecraft reconciler', email: 'reconciler@stagecraft.invalid' } } : undefined,
+    onProgress: progress ? (line) => output.progress(line) : undefined,
+  });
   const client = await connect(parsed, output, concurrency);
   if (client === undefined) {
     return 2;
   }
   try {
-    output.progress(`reconciling ${desired.environment.name} (${desired.objects.length} objects, revision ${desired.revision})`);
-    const result = await reconcile(desired, {
-      client,
-      clock: { now: () => Date.now(), sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)) },
-      concurrency,
-      prune: { maxPruneShare, allowMassPrune: parsed.options.has('allow-mass-prune') },
-    });
-    printResult(result, output);
-    return result.verdict === 'applied' ? 0 : 1;
+    if (intervalText === undefined) {
+      const result = await reconcileCycle(cycleOptions(client, true));
+      printCycle(result, output);
+      return exitCodeOf(result);
+    }
+    return await runInterval(parseDuration('interval', intervalText), () => reconcileCycle(cycleOptions(client, false)), parsed, output);
   } finally {
     client.close();
   }
 }
 
-/** Reads --dir/--env; a folder that is not an environment is bad input (exit 2). */
-export function readDesired(parsed: ParsedArguments): DesiredState {
-  const directory = stringOption(parsed, 'dir');
-  const environment = stringOption(parsed, 'env');
-  if (directory === undefined || environment === undefined) {
-    throw new UsageError(`--dir and --env are required (missing: ${[directory === undefined ? '--dir' : '', environment === undefined ? '--env' : ''].filter(Boolean).join(', ')})`);
+/**
+ * The pull-based loop: one cycle per interval (each tick also heals drift: declared fields that differ live
+ * are applied again), metrics on /metrics, one structured log line per reconcile. Ends on SIGINT/SIGTERM.
+ */
+async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>, parsed: ParsedArguments, output: Output): Promise<number> {
+  const metrics = new ReconcileMetrics();
+  const address = stringOption(parsed, 'metrics-address') ?? '127.0.0.1:9464';
+  const separator = address.lastIndexOf(':');
+  const port = Number(address.slice(separator + 1));
+  if (separator < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--metrics-address ${address} is not HOST:PORT, e.g. 0.0.0.0:9464`);
   }
+  const server = await serveMetrics(metrics, address.slice(0, separator), port);
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    stopping = true;
+    wake?.();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
-    return readDirectorySource(directory, environment);
-  } catch (error) {
-    if (error instanceof DesiredStateError) {
-      throw new UsageError(error.message);
+    while (!stopping) {
+      const result = await cycle();
+      metrics.observe({
+        environment: result.environment,
+        verdict: result.verdict,
+        durationSeconds: result.durationMs / 1000,
+        writeRequests: result.writeRequests,
+        driftedObjects: result.driftedObjects,
+        finishedAt: Math.floor(Date.now() / 1000),
+      });
+      printCycle(result, output);
+      process.stderr.write(`${JSON.stringify(logLine(result))}\n`);
+      if (!stopping) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, intervalMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
     }
-    throw error;
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    server.close();
   }
+}
+
+/** One structured line per reconcile, for log pipelines. */
+function logLine(result: CycleResult): Record<string, unknown> {
+  const changes = result.result?.changes ?? [];
+  const count = (action: ReconcileChange['action']) => changes.filter((change) => change.action === action).length;
+  return {
+    time: new Date().toISOString(),
+    level: result.verdict === 'healthy' || result.verdict === 'applied' ? 'info' : 'error',
+    msg: 'reconcile',
+    environment: result.environment,
+    revision: result.revision,
+    verdict: result.verdict,
+    durationMs: result.durationMs,
+    writeRequests: result.writeRequests,
+    created: count('created'),
+    configured: count('configured'),
+    unchanged: count('unchanged'),
+    pruned: count('pruned'),
+    failed: count('failed'),
+    driftedObjects: result.driftedObjects,
+    ...(result.message === undefined ? {} : { reason: result.message }),
+  };
+}
+
+function exitCodeOf(result: CycleResult): number {
+  if (result.verdict === 'healthy' || result.verdict === 'applied') {
+    return 0;
+  }
+  return result.verdict === 'refused' && result.result === undefined ? 2 : 1;
 }
 
 /** Connects, or prints why not and returns undefined (a kubeconfig that cannot be used is bad input). */
@@ -97,12 +186,25 @@ export async function connect(parsed: ParsedArguments, output: Output, concurren
   }
 }
 
-function printResult(result: ReconcileResult, output: Output): void {
+function printCycle(result: CycleResult, output: Output): void {
   if (output.isJson) {
-    output.line(JSON.stringify(result));
+    output.line(JSON.stringify({
+      revision: result.revision,
+      environment: result.environment,
+      verdict: result.verdict,
+      ...(result.message === undefined ? {} : { message: result.message }),
+      ...(result.result ? { applyset: result.result.applyset } : {}),
+      changes: result.result?.changes ?? [],
+      writeRequests: result.writeRequests,
+      driftedObjects: result.driftedObjects,
+      timings: { ...(result.result?.timings ?? {}), totalMs: result.durationMs },
+      ...(result.health ? { health: { healthy: result.health.healthy, timedOut: result.health.timedOut, elapsedMs: result.health.elapsedMs } } : {}),
+      ...(result.rollback ? { rollback: rollbackSummary(result.rollback) } : {}),
+      ...(result.recordCommit ? { recordCommit: result.recordCommit } : {}),
+    }));
     return;
   }
-  for (const change of result.changes) {
+  for (const change of result.result?.changes ?? []) {
     if (change.action !== 'unchanged') {
       output.line(describeChange(change));
     }
@@ -110,9 +212,16 @@ function printResult(result: ReconcileResult, output: Output): void {
   if (result.message !== undefined) {
     output.error(`reconcile ${result.verdict}: ${result.message}`);
   }
-  const count = (action: ReconcileChange['action']): number => result.changes.filter((change) => change.action === action).length;
-  const seconds = (result.timings.totalMs / 1000).toFixed(2);
-  output.line(`${result.verdict} ${shortRevision(result.revision)} : ${count('created')} created, ${count('configured')} configured, ${count('unchanged')} unchanged, ${count('pruned')} pruned, ${count('failed')} failed; ${result.writeRequests} write request${result.writeRequests === 1 ? '' : 's'} in ${seconds} s`);
+  const changes = result.result?.changes ?? [];
+  const count = (action: ReconcileChange['action']): number => changes.filter((change) => change.action === action).length;
+  const seconds = (result.durationMs / 1000).toFixed(2);
+  const revision = result.revision.slice(0, 12) || '(none)';
+  output.line(`${result.verdict} ${result.environment} at ${revision}: ${count('created')} created, ${count('configured')} configured, ${count('unchanged')} unchanged, ${count('pruned')} pruned, ${count('failed')} failed; ${result.writeRequests} write request${result.writeRequests === 1 ? '' : 's'} in ${seconds} s${result.recordCommit ? `; recorded as ${result.recordCommit.slice(0, 12)} on stagecraft/status` : ''}`);
+}
+
+function rollbackSummary(rollback: NonNullable<CycleResult['rollback']>): Record<string, unknown> {
+  const { revision, verdict, healthy, writeRequests, changes } = rollback;
+  return { revision, verdict, healthy, writeRequests, changes };
 }
 
 function describeChange(change: ReconcileChange): string {
@@ -125,10 +234,4 @@ function describeChange(change: ReconcileChange): string {
   }
   const detail = change.message === undefined ? '' : `: ${change.message}`;
   return `${change.action.padEnd(11)} ${object}${construct}${detail}`;
-}
-
-/** `sha256:` and 12 hex digits: enough to tell revisions apart in a log line. */
-function shortRevision(revision: string): string {
-  const match = /^(sha256:)?([0-9a-f]{12})[0-9a-f]*$/.exec(revision);
-  return match ? `${match[1] ?? ''}${match[2]}` : revision;
 }

@@ -14,7 +14,8 @@ export interface ChangeCounts {
 export interface ReconcileSummary {
   readonly commit: string;
   readonly treeDigest: string;
-  readonly verdict: 'healthy' | 'failed' | 'rolled-back' | 'refused' | 'skipped';
+  /** `applied`: applied without waiting for health (never counts as verified). */
+  readonly verdict: 'healthy' | 'applied' | 'failed' | 'rolled-back' | 'refused' | 'skipped';
   readonly startedAt: string;
   readonly durationMs: number;
   readonly writeRequests: number;
@@ -85,8 +86,27 @@ export async function writeStatus(client: ClusterClient, namespace: string, stat
   await client.apply(object, { fieldManager: 'stagecraft', force: true });
 }
 
-/** The status after one reconcile: pure, so the bookkeeping rules are tested without a cluster. */
-export function recordResult(status: EnvironmentStatus, summary: ReconcileSummary, healthyAt: string | undefined): EnvironmentStatus {
+/**
+ * Whether a reconcile only repeats the last one (same revision and verdict, nothing written, no drift):
+ * then the status is left as it is, so an idle reconciler sends no write request at all.
+ */
+export function isRepeat(status: EnvironmentStatus, summary: ReconcileSummary): boolean {
+  const last = status.history[0];
+  return last !== undefined && summary.writeRequests === 0 && summary.driftedObjects === 0
+    && last.commit === summary.commit && last.treeDigest === summary.treeDigest && last.verdict === summary.verdict;
+}
+
+/**
+ * The status after one reconcile: pure, so the bookkeeping rules are tested without a cluster.
+ * `revisionFailed` marks the revision as one not to apply again until the branch moves: only a revision that
+ * did not become healthy earns that; a failed apply (API server away, a rejected object) is retried.
+ */
+export function recordResult(
+  status: EnvironmentStatus,
+  summary: ReconcileSummary,
+  healthyAt: string | undefined,
+  revisionFailed = false,
+): EnvironmentStatus {
   const history = [summary, ...status.history].slice(0, STATUS_HISTORY_LIMIT);
   if (summary.verdict === 'healthy') {
     const sameRevision = status.current?.commit === summary.commit && status.current.treeDigest === summary.treeDigest;
@@ -98,7 +118,11 @@ export function recordResult(status: EnvironmentStatus, summary: ReconcileSummar
       history,
     };
   }
-  if (summary.verdict === 'failed' || summary.verdict === 'rolled-back') {
+  if (summary.verdict === 'applied') {
+    const sameRevision = status.current?.commit === summary.commit && status.current.treeDigest === summary.treeDigest;
+    return { ...status, current: sameRevision ? status.current : { commit: summary.commit, treeDigest: summary.treeDigest }, history };
+  }
+  if (revisionFailed) {
     const failedCommits = [
       { commit: summary.commit, at: summary.startedAt, reason: summary.reason ?? summary.verdict },
       ...status.failedCommits.filter((entry) => entry.commit !== summary.commit),

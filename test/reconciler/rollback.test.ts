@@ -32,10 +32,18 @@ describe('the status kept between reconciles', () => {
     // GIVEN
     let status = recordResult(emptyStatus('prod'), summary('a1', 'healthy', '2026-11-26T10:00:00.000Z'), '2026-11-26T10:00:30.000Z');
     // WHEN
-    status = recordResult(status, summary('b2', 'rolled-back', '2026-11-26T11:00:00.000Z', 'Deployment/prod/web: progress deadline exceeded'), undefined);
+    status = recordResult(status, summary('b2', 'rolled-back', '2026-11-26T11:00:00.000Z', 'Deployment/prod/web: progress deadline exceeded'), undefined, true);
     // THEN
     expect(status.lastKnownGood?.commit).toBe('a1');
     expect(status.failedCommits).toEqual([{ commit: 'b2', at: '2026-11-26T11:00:00.000Z', reason: 'Deployment/prod/web: progress deadline exceeded' }]);
+  });
+
+  it('does not hold a failed apply against the revision: it is retried', () => {
+    // GIVEN
+    const status = recordResult(emptyStatus('prod'), summary('c3', 'failed', '2026-11-26T12:00:00.000Z', 'connection refused'), undefined, false);
+    // THEN
+    expect(status.failedCommits).toEqual([]);
+    expect(decideRevision('c3', status)).toEqual({ action: 'apply', commit: 'c3' });
   });
 
   it('keeps at most 20 results', () => {
@@ -53,6 +61,7 @@ describe('rollback decisions', () => {
     recordResult(emptyStatus('prod'), summary('good', 'healthy', '2026-11-26T10:00:00.000Z'), '2026-11-26T10:00:10.000Z'),
     summary('bad', 'rolled-back', '2026-11-26T11:00:00.000Z', 'Deployment/prod/web: 0/3 replicas available'),
     undefined,
+    true,
   );
 
   it.each<[string, string, EnvironmentStatus, ReturnType<typeof decideRevision>]>([

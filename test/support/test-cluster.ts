@@ -7,7 +7,9 @@ import { REPO_ROOT, runStagecraft, CliResult } from './cli';
 import { scratchFolder } from './fleets';
 import { environmentNamed } from './objects';
 import { createLock, serializeLock } from '../../lib/envrepo/lock';
+import { objectPath } from '../../lib/envrepo/paths';
 import { toCanonicalYaml } from '../../lib/envrepo/private/canonical-yaml';
+import { isClusterScopedKind } from '../../lib/envrepo/scope';
 import { KubeObject } from '../../lib/reconciler/kube-object';
 
 /**
@@ -68,19 +70,28 @@ export function kubectlNames(kubeconfig: string, args: string[]): string[] {
 export class ScratchEnvRepo {
   public readonly root = scratchFolder('stagecraft-cluster-test-');
   private readonly files = new Map<string, KubeObject>();
+  private readonly applications = new Map<string, string>();
 
   constructor(public readonly environment: string, public readonly namespace: string) {
     this.write();
   }
 
   public put(application: string, object: KubeObject): this {
-    this.files.set(`${this.environment}/${application}/${object.kind.toLowerCase()}.${object.metadata.name}.yaml`, object);
+    // Cluster-scoped objects live under _cluster/, as synth writes them (the reader refuses them elsewhere).
+    const customClusterScoped = new Set([...this.files.values()]
+      .filter((candidate) => candidate.kind === 'CustomResourceDefinition' && (candidate as any).spec?.scope === 'Cluster')
+      .map((candidate) => (candidate as any).spec.names.kind as string));
+    const folder = isClusterScopedKind(object.kind, customClusterScoped) ? undefined : application;
+    const relative = objectPath(this.environment, folder, object.kind, object.metadata.name);
+    this.files.set(relative, object);
+    this.applications.set(relative, application);
     return this.write();
   }
 
   public remove(application: string, kind?: string): this {
     for (const relative of [...this.files.keys()]) {
-      if (relative.startsWith(`${this.environment}/${application}/`) && (kind === undefined || relative.includes(`/${kind.toLowerCase()}.`))) {
+      const object = this.files.get(relative)!;
+      if (this.applications.get(relative) === application && (kind === undefined || object.kind === kind)) {
         this.files.delete(relative);
       }
     }
@@ -88,7 +99,9 @@ export class ScratchEnvRepo {
   }
 
   public reconcile(kubeconfig: string, extra: string[] = []): { status: number | null; result: any; stdout: string; stderr: string } {
-    const cli = runStagecraft(['reconcile', '--dir', this.root, '--env', this.environment, '--kubeconfig', kubeconfig, '--once', '--output', 'json', ...extra], { cwd: REPO_ROOT });
+    // Without a controller-manager nothing becomes healthy on its own: tests about health pass their own wait options.
+    const wait = extra.some((option) => option === '--timeout' || option === '--wait') ? extra.filter((option) => option !== '--wait') : ['--no-wait', ...extra];
+    const cli = runStagecraft(['reconcile', '--dir', this.root, '--env', this.environment, '--kubeconfig', kubeconfig, '--once', '--output', 'json', ...wait], { cwd: REPO_ROOT });
     let result: any;
     try {
       result = JSON.parse(cli.stdout);

@@ -57,7 +57,8 @@ describe('drift on a real API server', () => {
     expect(heal.status).toBe(0);
     expect(changesOf(heal.result, ['created', 'configured', 'pruned', 'failed'])).toEqual([['configured', 'Deployment/web']]);
     expect(heal.result.changes.find((change: any) => change.action === 'configured').driftedFields).toEqual(['spec.replicas']);
-    expect(heal.result.writeRequests).toBe(1);
+    // the Deployment and the status ConfigMap
+    expect(heal.result.writeRequests).toBe(2);
     expect(kubectlJson(kubeconfig, ['get', 'deployment', 'web', '-n', ns]).spec.replicas).toBe(3);
     expect(repo.diff(kubeconfig).status).toBe(0);
   });

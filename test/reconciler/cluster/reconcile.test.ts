@@ -43,7 +43,8 @@ describe('stagecraft reconcile on a real API server', () => {
       ['created', 'Deployment/web'],
       ['created', 'Service/web'],
     ]);
-    expect(run.result.writeRequests).toBe(7);
+    // 5 objects, the applyset parent, the namespace, the status ConfigMap
+    expect(run.result.writeRequests).toBe(8);
     expect(kubectlNames(kubeconfig, ['get', 'deployments,services,configmaps', '-n', ns, '-l', `applyset.kubernetes.io/part-of=${run.result.applyset}`])).toEqual([
       'configmap/api', 'configmap/web', 'deployment.apps/api', 'deployment.apps/web', 'service/web',
     ]);
@@ -100,7 +101,8 @@ describe('stagecraft reconcile on a real API server', () => {
       driftedFields: ['data.LOG_LEVEL'],
       message: 'changed in this revision: data.LOG_LEVEL',
     });
-    expect(run.result.writeRequests).toBe(1);
+    // the ConfigMap and the status ConfigMap
+    expect(run.result.writeRequests).toBe(2);
     expect(kubectlJson(kubeconfig, ['get', 'configmap', 'web', '-n', repo.namespace]).data).toEqual({ LOG_LEVEL: 'debug' });
   });
 
@@ -119,7 +121,9 @@ describe('stagecraft reconcile on a real API server', () => {
     // THEN
     expect(run.status).toBe(0);
     expect(changesOf(run.result, ['created', 'configured', 'pruned', 'failed'])).toEqual([['pruned', 'ConfigMap/api'], ['pruned', 'Deployment/api']]);
-    expect(kubectlNames(kubeconfig, ['get', 'deployments,configmaps', '-n', ns])).toEqual(['configmap/theirs', 'configmap/unowned', 'configmap/web', 'deployment.apps/web']);
+    expect(kubectlNames(kubeconfig, ['get', 'deployments,configmaps', '-n', ns])).toEqual([
+      `configmap/stagecraft-status-${repo.environment}`, 'configmap/theirs', 'configmap/unowned', 'configmap/web', 'deployment.apps/web',
+    ]);
   });
 
   it('fails (refuses) a mass prune with exit 1, names the counts and deletes nothing; --allow-mass-prune goes ahead', () => {
@@ -228,7 +232,7 @@ describe('stagecraft reconcile on a real API server', () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`configured  ConfigMap/${repo.namespace}/web (construct env/web/config/Resource): changed in this revision: data.LOG_LEVEL`);
-    expect(lines[1]).toMatch(/^applied sha256:[0-9a-f]{12} : 0 created, 1 configured, 4 unchanged, 0 pruned, 0 failed; 1 write request in \d+\.\d\d s$/);
+    expect(lines[1]).toMatch(new RegExp(`^applied ${repo.environment} at sha256:[0-9a-f]{5}: 0 created, 1 configured, 4 unchanged, 0 pruned, 0 failed; 2 write requests in \\d+\\.\\d\\d s$`));
     expect(lines).toHaveLength(2);
   });
 });

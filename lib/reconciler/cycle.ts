@@ -1,0 +1,261 @@
+import { Clock } from './clock';
+import { ClusterClient } from './cluster-client';
+import { ObjectReference, referenceOf } from './kube-object';
+import { CONSTRUCT_PATH_ANNOTATION } from './metadata-keys';
+import { messageOf } from './private/describe';
+import { PruneOptions } from './prune';
+import { reconcile, ReconcileChange, ReconcileResult } from './reconcile';
+import { commitVerificationRecord } from './record-git';
+import { desiredStateOf, RevisionSource } from './revision-source';
+import { decideRevision, rollbackTarget } from './rollback';
+import { ChangeCounts, EnvironmentStatus, isRepeat, readStatus, ReconcileSummary, recordResult, writeStatus } from './status-store';
+import { describeAssessment, waitForHealth, WaitResult, WaitTarget } from './wait';
+import { EnvironmentTree, TreeVerificationError } from '../envrepo/read-environment';
+import { recordPath, serializeRecord, VerificationRecord } from '../envrepo/verification-record';
+
+/** How one cycle runs. */
+export interface CycleOptions {
+  readonly client: ClusterClient;
+  readonly clock: Clock;
+  readonly source: RevisionSource;
+  readonly environment: string;
+  readonly concurrency: number;
+  readonly prune: PruneOptions;
+  /** Health wait after apply; `undefined` skips it (the revision is then never recorded as verified). */
+  readonly health?: { readonly timeoutMs: number; readonly pollIntervalMs: number };
+  /** Commit a verification record to the env repo's status branch (git sources only). */
+  readonly record?: { readonly repo: string; readonly cacheDirectory: string; readonly author: { readonly name: string; readonly email: string } };
+  readonly onProgress?: (line: string) => void;
+}
+
+/**
+ * What one cycle did. `verdict`:
+ * - `healthy`: the revision is applied and every object is Current (recorded as last known good);
+ * - `applied`: applied, health not checked (no wait requested);
+ * - `rolled-back`: the revision failed and the last known good revision was applied again;
+ * - `failed`: the revision failed and nothing better could be applied;
+ * - `refused`: nothing was applied (tree not what synth wrote, unsafe prune, someone else's applyset);
+ * - `skipped`: the tip is a revision that already failed; it is not applied again until the branch moves.
+ */
+export interface CycleResult {
+  readonly environment: string;
+  readonly revision: string;
+  readonly treeDigest?: string;
+  readonly verdict: 'healthy' | 'applied' | 'rolled-back' | 'failed' | 'refused' | 'skipped';
+  readonly message?: string;
+  /** The reconcile of the tip (absent when refused before planning or skipped). */
+  readonly result?: ReconcileResult;
+  /** The reconcile of the rollback target, when there was one. */
+  readonly rollback?: ReconcileResult & { readonly healthy: boolean };
+  readonly health?: WaitResult;
+  /** Commit of the verification record on the status branch, with --record. */
+  readonly recordCommit?: string;
+  readonly writeRequests: number;
+  readonly driftedObjects: number;
+  readonly durationMs: number;
+  readonly startedAt: string;
+}
+
+/**
+ * One reconcile cycle: fetch, verify, decide, apply, prune, wait, roll back on failure, and record the
+ * outcome in the cluster (and, with `record`, on the env repo's status branch).
+ */
+export async function reconcileCycle(options: CycleOptions): Promise<CycleResult> {
+  const { client, clock, source } = options;
+  const started = clock.now();
+  const startedAt = new Date(started).toISOString();
+  const writesBefore = client.writeRequests;
+  const finish = (fields: Omit<CycleResult, 'environment' | 'writeRequests' | 'durationMs' | 'startedAt' | 'driftedObjects'> & { driftedObjects?: number }): CycleResult => ({
+    environment: options.environment,
+    writeRequests: client.writeRequests - writesBefore,
+    durationMs: clock.now() - started,
+    startedAt,
+    driftedObjects: fields.driftedObjects ?? 0,
+    ...fields,
+  });
+
+  let revision: string;
+  try {
+    revision = await source.latest();
+  } catch (error) {
+    return finish({ revision: '', verdict: 'failed', message: `could not fetch ${source.description}: ${messageOf(error)}; the cluster keeps running what it runs` });
+  }
+  let tree: EnvironmentTree;
+  try {
+    tree = await source.read(revision);
+  } catch (error) {
+    const message = error instanceof TreeVerificationError ? error.message : `could not read ${options.environment} at ${revision}: ${messageOf(error)}`;
+    return finish({ revision, verdict: 'refused', message: `${message}. Nothing was applied` });
+  }
+  const namespace = tree.metadata.controlNamespace;
+  let status: EnvironmentStatus;
+  try {
+    status = await readStatus(client, namespace, options.environment);
+  } catch (error) {
+    return finish({ revision, treeDigest: tree.lock.treeDigest, verdict: 'failed', message: `${messageOf(error)}. Nothing was applied` });
+  }
+
+  const decision = decideRevision(revision, status);
+  if (decision.action === 'skip-failed') {
+    return finish({
+      revision,
+      treeDigest: tree.lock.treeDigest,
+      verdict: 'skipped',
+      message: `revision ${revision.slice(0, 12)} failed at ${decision.failedAt} (${decision.reason}) and is not applied again until the branch moves; the cluster keeps ${status.lastKnownGood?.commit.slice(0, 12) ?? 'what it runs'}`,
+    });
+  }
+
+  options.onProgress?.(`applying ${tree.objects.length} objects of ${options.environment} at ${revision.slice(0, 12)}`);
+  const attempt = await applyAndWait(options, revision, tree);
+  const driftedObjects = status.current?.commit === revision
+    ? attempt.result.changes.filter((change) => change.action === 'configured' && (change.driftedFields?.length ?? 0) > 0).length
+    : 0;
+  let verdict: CycleResult['verdict'];
+  let message = attempt.result.message;
+  let rollback: CycleResult['rollback'];
+  const unhealthy = attempt.result.verdict === 'failed' && attempt.health !== undefined && !attempt.health.healthy;
+  if (attempt.result.verdict === 'refused') {
+    verdict = 'refused';
+  } else if (attempt.result.verdict === 'applied') {
+    verdict = attempt.health === undefined ? 'applied' : 'healthy';
+  } else if (!unhealthy) {
+    // The apply itself failed (server unreachable, an object rejected): not the revision's health, so no
+    // rollback and no mark against the revision; the next reconcile tries again.
+    verdict = 'failed';
+  } else {
+    const reason = describeUnhealthy(attempt.health!);
+    message = reason;
+    const target = source.hasHistory ? rollbackTarget(status, revision) : undefined;
+    if (target === undefined) {
+      verdict = 'failed';
+      message = `${reason}; no earlier revision was verified healthy, so there is nothing to roll back to`;
+    } else {
+      options.onProgress?.(`revision ${revision.slice(0, 12)} failed (${reason}); rolling back to ${target.slice(0, 12)}`);
+      try {
+        const targetTree = await source.read(target);
+        const back = await applyAndWait(options, target, targetTree);
+        const healthy = back.result.verdict === 'applied' && (back.health === undefined || back.health.healthy);
+        rollback = { ...back.result, healthy };
+        verdict = 'rolled-back';
+        message = `${reason}; rolled back to ${target.slice(0, 12)} (${healthy ? 'healthy' : `not healthy either: ${back.result.message ?? describeUnhealthy(back.health!)}`})`;
+      } catch (error) {
+        verdict = 'failed';
+        message = `${reason}; rolling back to ${target.slice(0, 12)} failed too: ${messageOf(error)}`;
+      }
+    }
+  }
+
+  const now = new Date(clock.now()).toISOString();
+  const summary: ReconcileSummary = {
+    commit: revision,
+    treeDigest: tree.lock.treeDigest,
+    verdict,
+    startedAt,
+    durationMs: clock.now() - started,
+    writeRequests: client.writeRequests - writesBefore,
+    counts: countChanges(attempt.result.changes),
+    driftedObjects,
+    ...(message === undefined ? {} : { reason: message }),
+  };
+  let nextStatus = recordResult(status, summary, verdict === 'healthy' ? now : undefined, unhealthy);
+  if (verdict === 'rolled-back' && rollback?.healthy && status.lastKnownGood !== undefined) {
+    nextStatus = { ...nextStatus, current: { ...status.lastKnownGood } };
+  }
+  // A refusal writes nothing at all; a reconcile that only repeats the last one leaves the status alone.
+  if (verdict !== 'refused' && !isRepeat(status, summary)) {
+    try {
+      await writeStatus(client, namespace, nextStatus);
+    } catch (error) {
+      message = `${message ? `${message}; ` : ''}could not write the status ConfigMap in ${namespace}: ${messageOf(error)}`;
+    }
+  }
+
+  let recordCommit: string | undefined;
+  if (options.record !== undefined && verdict !== 'applied') {
+    const record: VerificationRecord = {
+      schemaVersion: 1,
+      environment: options.environment,
+      commit: revision,
+      lockDigest: tree.lock.treeDigest,
+      verdict,
+      ...(verdict === 'healthy' && nextStatus.current?.firstHealthyAt ? { firstHealthyAt: nextStatus.current.firstHealthyAt } : {}),
+      recordedAt: now,
+      objects: { total: tree.objects.length, ...countChanges(attempt.result.changes) },
+      ...(message === undefined ? {} : { reason: message }),
+    };
+    try {
+      recordCommit = await commitVerificationRecord({
+        repo: options.record.repo,
+        cacheDirectory: options.record.cacheDirectory,
+        path: recordPath(record),
+        content: serializeRecord(record),
+        message: `stagecraft: ${options.environment} ${verdict} at ${revision.slice(0, 12)}`,
+        author: options.record.author,
+        clockIso: now,
+      });
+    } catch (error) {
+      message = `${message ? `${message}; ` : ''}could not commit the verification record: ${messageOf(error)}`;
+    }
+  }
+  return finish({
+    revision,
+    treeDigest: tree.lock.treeDigest,
+    verdict,
+    message,
+    rollback,
+    recordCommit,
+    driftedObjects,
+    result: attempt.result,
+    health: attempt.health,
+  });
+}
+
+interface Attempt {
+  readonly result: ReconcileResult;
+  readonly health?: WaitResult;
+  readonly targets: readonly WaitTarget[];
+}
+
+async function applyAndWait(options: CycleOptions, revision: string, tree: EnvironmentTree): Promise<Attempt> {
+  const desired = desiredStateOf(revision, tree);
+  const targets: WaitTarget[] = tree.objects.map(({ object }) => ({
+    reference: referenceOf(object),
+    ...(object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION] ? { constructPath: object.metadata.annotations[CONSTRUCT_PATH_ANNOTATION] } : {}),
+  }));
+  let health: WaitResult | undefined;
+  const result = await reconcile(desired, {
+    client: options.client,
+    clock: options.clock,
+    concurrency: options.concurrency,
+    prune: options.prune,
+    waitForHealth: options.health === undefined ? undefined : async (references: readonly ObjectReference[]) => {
+      const wanted = new Set(references.map(keyOf));
+      options.onProgress?.(`waiting up to ${Math.round(options.health!.timeoutMs / 1000)} s for ${wanted.size} objects to become healthy`);
+      health = await waitForHealth(targets.filter((target) => wanted.has(keyOf(target.reference))), (reference) => options.client.get(reference), {
+        timeoutMs: options.health!.timeoutMs,
+        pollIntervalMs: options.health!.pollIntervalMs,
+        clock: options.clock,
+      });
+      return { healthy: health.healthy, message: health.healthy ? 'healthy' : describeUnhealthy(health) };
+    },
+  });
+  return { result, health, targets };
+}
+
+/** The objects that kept the revision from being healthy, each with its construct path. */
+function describeUnhealthy(health: WaitResult): string {
+  const problems = health.objects.filter((object) => object.assessment.status !== 'Current');
+  const shown = problems.slice(0, 5).map((object) => describeAssessment(object, object.assessment));
+  const more = problems.length > shown.length ? ` and ${problems.length - shown.length} more` : '';
+  const why = health.timedOut ? `not healthy after ${Math.round(health.elapsedMs / 1000)} s` : 'failed';
+  return `${why}: ${shown.join('; ')}${more}`;
+}
+
+function countChanges(changes: readonly ReconcileChange[]): ChangeCounts {
+  const count = (action: ReconcileChange['action']) => changes.filter((change) => change.action === action && change.kind !== 'Namespace').length;
+  return { created: count('created'), configured: count('configured'), unchanged: count('unchanged'), pruned: count('pruned'), failed: count('failed') };
+}
+
+function keyOf(reference: ObjectReference): string {
+  return `${reference.apiVersion}|${reference.kind}|${reference.namespace ?? ''}|${reference.name}`;
+}

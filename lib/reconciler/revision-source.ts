@@ -1,0 +1,115 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { DesiredState } from './desired-state';
+import { fetchRevision, readEnvironmentFiles, ReadLimits } from './git-source';
+import { EnvironmentTree, readEnvironment } from '../envrepo/read-environment';
+
+/**
+ * Where desired state comes from: a git env repo (the real thing: commits, history, rollback to an
+ * earlier commit) or a folder written by synth (local tries; no history, so no rollback).
+ */
+export interface RevisionSource {
+  /** Human description for messages: `commit 1a2b3c… of ../env-repo` or `folder ./out`. */
+  readonly description: string;
+  /** Whether earlier revisions can be read again (rollback needs it). */
+  readonly hasHistory: boolean;
+  /** Fetches and returns the revision to reconcile now (commit, or the lock's tree digest for a folder). */
+  latest(): Promise<string>;
+  /** Reads and verifies the environment at a revision; throws TreeVerificationError when it is not what synth wrote. */
+  read(revision: string): Promise<EnvironmentTree>;
+}
+
+export interface SourceReadOptions {
+  readonly environment: string;
+  /** Read files that do not match the lock anyway (hand edits). */
+  readonly allowLockMismatch?: boolean;
+  readonly limits?: ReadLimits;
+}
+
+/** Where a git env repo is and how to read it. */
+export interface GitSourceOptions extends SourceReadOptions {
+  readonly repo: string;
+  readonly branch: string;
+  readonly cacheDirectory: string;
+}
+
+/** A git env repo (local path or URL), mirrored under `cacheDirectory`. */
+export function gitSource(options: GitSourceOptions): RevisionSource {
+  let gitDirectory: string | undefined;
+  return {
+    description: `branch ${options.branch} of ${options.repo}`,
+    hasHistory: true,
+    async latest() {
+      const fetched = await fetchRevision({ repo: options.repo, branch: options.branch, cacheDirectory: options.cacheDirectory });
+      gitDirectory = fetched.gitDirectory;
+      return fetched.commit;
+    },
+    async read(commit) {
+      if (gitDirectory === undefined) {
+        gitDirectory = (await fetchRevision({ repo: options.repo, branch: options.branch, cacheDirectory: options.cacheDirectory })).gitDirectory;
+      }
+      const files = await readEnvironmentFiles(gitDirectory, commit, options.environment, options.limits);
+      return readEnvironment(options.environment, files, {
+        allowLockMismatch: options.allowLockMismatch,
+        maxFileBytes: options.limits?.maxFileBytes,
+        maxTotalBytes: options.limits?.maxTotalBytes,
+        source: `commit ${commit.slice(0, 12)} of ${options.repo}`,
+      });
+    },
+  };
+}
+
+/** A folder written by `stagecraft synth --out`; its revision is the lock's tree digest. */
+export function folderSource(options: SourceReadOptions & { readonly directory: string }): RevisionSource {
+  const read = (): EnvironmentTree => {
+    const files = readFolderFiles(options.directory, options.environment);
+    return readEnvironment(options.environment, files, {
+      allowLockMismatch: options.allowLockMismatch,
+      maxFileBytes: options.limits?.maxFileBytes,
+      maxTotalBytes: options.limits?.maxTotalBytes,
+      source: `folder ${options.directory}`,
+    });
+  };
+  return {
+    description: `folder ${options.directory}`,
+    hasHistory: false,
+    async latest() {
+      return read().lock.treeDigest;
+    },
+    async read() {
+      return read();
+    },
+  };
+}
+
+/** The desired state the reconciler applies, from a verified tree. */
+export function desiredStateOf(revision: string, tree: EnvironmentTree): DesiredState {
+  return { revision, environment: tree.metadata, objects: tree.objects.map(({ path: file, object }) => ({ path: file, object })) };
+}
+
+/**
+ * Every file below `<directory>/<environment>/` as repo-relative path → bytes. Links are refused here
+ * (a link can point anywhere); sizes and paths are checked by readEnvironment.
+ */
+function readFolderFiles(directory: string, environment: string): Map<string, Uint8Array> {
+  const root = path.join(directory, environment);
+  if (!fs.existsSync(root)) {
+    throw new Error(`${root} does not exist; pass the env-repo folder as --dir and an environment synthesized into it as --env`);
+  }
+  const files = new Map<string, Uint8Array>();
+  const visit = (relativeFolder: string): void => {
+    for (const entry of fs.readdirSync(path.join(directory, relativeFolder), { withFileTypes: true })) {
+      const relative = `${relativeFolder}/${entry.name}`;
+      if (entry.isSymbolicLink()) {
+        throw new Error(`${path.join(directory, relative)} is a symbolic link; an env repo holds plain files only (a link could point outside it)`);
+      }
+      if (entry.isDirectory()) {
+        visit(relative);
+      } else {
+        files.set(relative, fs.readFileSync(path.join(directory, relative)));
+      }
+    }
+  };
+  visit(environment);
+  return files;
+}
