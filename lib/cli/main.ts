@@ -4,6 +4,7 @@ import { devClusterCommand, DEV_CLUSTER_USAGE } from './dev-cluster-command';
 import { diffCommand, DIFF_USAGE } from './diff-command';
 import { Output } from './output';
 import { reconcileCommand, RECONCILE_USAGE } from './reconcile-command';
+import { statusCommand, STATUS_USAGE } from './status-command';
 import { synthCommand, SYNTH_USAGE } from './synth-command';
 
 /**
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], output: Output) 
   'demo': { run: demoCommand, usage: DEMO_USAGE },
   'reconcile': { run: reconcileCommand, usage: RECONCILE_USAGE },
   'diff': { run: diffCommand, usage: DIFF_USAGE },
+  'status': { run: statusCommand, usage: STATUS_USAGE },
   'dev-cluster': { run: devClusterCommand, usage: DEV_CLUSTER_USAGE },
 };
 
@@ -22,8 +24,9 @@ const USAGE = `usage: stagecraft <command> [options]
 commands:
   synth        write the env-repo tree of the fleet program in ./cdk8s.yaml (or --check it)
   demo         synthesize the example fleet into a local env repo, commit it and print its status
-  reconcile    make a cluster match one environment of an env-repo folder (server-side apply, prune)
+  reconcile    make a cluster match one environment of the env repo (apply, prune, wait, roll back)
   diff         show what reconcile would change in a cluster, writing nothing
+  status       show what the reconciler keeps in the cluster about an environment
   dev-cluster  start, stop or check the local test control plane
 
 exit codes: 0 ok, 1 changes found, check failed or reconcile failed, 2 usage error or bad input
