@@ -72,7 +72,7 @@ describe('verification records', () => {
   it.each([
     ['a list instead of an object', '[]', `${FILE}: expected a json object; rewrite the record or delete it`],
     ['another schema version', recordWith((record) => record.schemaVersion = 2), `${FILE}: schemaVersion 2 is not supported (this stagecraft reads 1); upgrade stagecraft`],
-    ['an unknown field', recordWith((record) => record.approvedBy = 'alice'), `${FILE}: unknown field "approvedBy"; allowed fields are schemaVersion, environment, commit, lockDigest, verdict, firstHealthyAt, recordedAt, objects, reason`],
+    ['an unknown field', recordWith((record) => record.approvedBy = 'alice'), `${FILE}: unknown field "approvedBy"; allowed fields are schemaVersion, environment, commit, lockDigest, verdict, firstHealthyAt, recordedAt, objects, reason, applications`],
     ['an unknown verdict', recordWith((record) => record.verdict = 'ok'), `${FILE}: "verdict" is "ok", expected one of healthy, failed, rolled-back, refused; rewrite the record or delete it`],
     ['an abbreviated commit', recordWith((record) => record.commit = '0123456'), `${FILE}: "commit" is "0123456", expected a full hex commit name; rewrite the record or delete it`],
     ['a lock digest without algorithm', recordWith((record) => record.lockDigest = 'b'.repeat(64)), `${FILE}: "lockDigest" is "${'b'.repeat(64)}", expected sha256:<64 hex>; rewrite the record or delete it`],
