@@ -1,6 +1,10 @@
+import { approveCommand, APPROVE_USAGE } from './approve-command';
 import { UsageError } from './args';
 import { demoCommand, DEMO_USAGE } from './demo-command';
+import { historyCommand, HISTORY_USAGE } from './history-command';
 import { Output } from './output';
+import { promoteCommand, PROMOTE_USAGE } from './promote-command';
+import { releaseCommand, RELEASE_USAGE } from './release-command';
 import { synthCommand, SYNTH_USAGE } from './synth-command';
 
 /**
@@ -9,6 +13,10 @@ import { synthCommand, SYNTH_USAGE } from './synth-command';
 const COMMANDS: Record<string, { run: (argv: readonly string[], output: Output) => number | Promise<number>; usage: string }> = {
   synth: { run: synthCommand, usage: SYNTH_USAGE },
   demo: { run: demoCommand, usage: DEMO_USAGE },
+  release: { run: releaseCommand, usage: RELEASE_USAGE },
+  promote: { run: promoteCommand, usage: PROMOTE_USAGE },
+  approve: { run: approveCommand, usage: APPROVE_USAGE },
+  history: { run: historyCommand, usage: HISTORY_USAGE },
 };
 
 const USAGE = `usage: stagecraft <command> [options]
@@ -16,8 +24,12 @@ const USAGE = `usage: stagecraft <command> [options]
 commands:
   synth   write the env-repo tree of the fleet program in ./cdk8s.yaml (or --check it)
   demo    synthesize the example fleet into a local env repo, commit it and print its status
+  release record a new image of an application in its first environment (the CI step after a build)
+  promote judge the promotion policy's gates, show the plan and promote (or --auto: whatever is eligible)
+  approve record an approval of an image for an environment
+  history the audit trail of an environment: releases, promotions with their gates, approvals, records
 
-exit codes: 0 ok, 1 changes found or check failed, 2 usage error or bad input
+exit codes: 0 ok, 1 changes found, check failed or promotion blocked, 2 usage error or bad input
 run stagecraft <command> --help for a command's options`;
 
 export async function main(argv: readonly string[], output: Output = new Output()): Promise<number> {
