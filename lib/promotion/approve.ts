@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
 import { applicationRecord, listEnvironments, readApprovals, readEnvironmentTree } from './env-repo-files';
+import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
 import { resolveActor } from './identity';
 import { formatInstant } from './private/time';
 import { commitMessage } from './trailers';
@@ -98,7 +98,10 @@ async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promis
 
 /** What would be promoted into `environment`: the image its upstream runs at the branch tip. */
 function defaultImage(root: string, source: string, application: string, environment: string, upstreams: readonly string[]): string {
-  const images = [...new Set(upstreams)].map((upstream) => ({ upstream, image: applicationRecord(readEnvironmentTree(root, upstream, source), application)?.image }));
+  const images = [...new Set(upstreams)].map((upstream) => ({
+    upstream,
+    image: applicationRecord(readEnvironmentTree(root, upstream, source), application)?.image,
+  }));
   const known = images.filter((entry) => entry.image !== undefined);
   if (known.length === 0) {
     throw new Error(`${application} is not released in ${upstreams.join(' or ')}, so nothing waits to be promoted into ${environment}; pass --image to approve a reference ahead of time`);

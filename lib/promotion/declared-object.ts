@@ -23,8 +23,10 @@ export function keyOfDeclared(object: DeclaredObject): string {
 }
 
 /** Pairs objects of two sets by identity: [before, after] with one side undefined for added or removed objects, sorted by description. */
-export function pairObjects(before: readonly DeclaredObject[], after: readonly DeclaredObject[]): Array<[DeclaredObject | undefined, DeclaredObject | undefined]> {
-  const pairs = new Map<string, [DeclaredObject | undefined, DeclaredObject | undefined]>();
+export type ObjectPair = [DeclaredObject | undefined, DeclaredObject | undefined];
+
+export function pairObjects(before: readonly DeclaredObject[], after: readonly DeclaredObject[]): ObjectPair[] {
+  const pairs = new Map<string, ObjectPair>();
   for (const object of before) {
     pairs.set(keyOfDeclared(object), [object, undefined]);
   }
@@ -32,6 +34,6 @@ export function pairObjects(before: readonly DeclaredObject[], after: readonly D
     const key = keyOfDeclared(object);
     pairs.set(key, [pairs.get(key)?.[0], object]);
   }
-  const name = (pair: [DeclaredObject | undefined, DeclaredObject | undefined]) => describeDeclared((pair[1] ?? pair[0])!);
+  const name = (pair: ObjectPair) => describeDeclared((pair[1] ?? pair[0])!);
   return [...pairs.values()].sort((left, right) => (name(left) < name(right) ? -1 : name(left) > name(right) ? 1 : 0));
 }

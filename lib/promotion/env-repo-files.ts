@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DeclaredObject } from './declared-object';
-import { approvalFolder, ApprovalRecord, parseApproval } from '../envrepo/approval';
 import { CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
+import { approvalFolder, ApprovalRecord, parseApproval } from '../envrepo/approval';
 import { ApplicationRecord } from '../envrepo/environment-metadata';
-import { CLUSTER_FOLDER, METADATA_FOLDER, lockPath } from '../envrepo/paths';
+import { CLUSTER_FOLDER, lockPath } from '../envrepo/paths';
 import { listFilesBelow } from '../envrepo/private/list-files';
 import { EnvironmentTree, readEnvironment } from '../envrepo/read-environment';
 import { parseReleasesFile, ReleasesFile } from '../envrepo/releases';
@@ -98,7 +98,3 @@ export function parseRecords(files: ReadonlyMap<string, string>): { records: Ver
   return { records, ignored };
 }
 
-/** True when `folder` looks like an environment of the checkout, for messages listing what exists. */
-export function isEnvironmentFolder(root: string, folder: string): boolean {
-  return fs.existsSync(path.join(root, folder, METADATA_FOLDER));
-}

@@ -22,6 +22,12 @@ export interface CommitIdentity {
   readonly at: string;
 }
 
+/** A commit made in the work copy. */
+export interface MadeCommit {
+  readonly commit: string;
+  readonly signed: boolean;
+}
+
 /** What happened when a commit was offered to the branch. */
 export type PublishOutcome = 'updated' | 'moved';
 
@@ -171,7 +177,7 @@ export class EnvRepoWorkCopy {
    * Commits every change in the checkout and returns the commit, or undefined when nothing changed. Signs
    * with `signKey` when given, and otherwise exactly when git config `commit.gpgsign` says so.
    */
-  public async commitAll(message: string, identity: CommitIdentity, signKey: string | undefined): Promise<{ commit: string; signed: boolean } | undefined> {
+  public async commitAll(message: string, identity: CommitIdentity, signKey: string | undefined): Promise<MadeCommit | undefined> {
     await this.git(['add', '--all']);
     try {
       await this.git(['diff', '--cached', '--quiet']);

@@ -1,5 +1,5 @@
-import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
 import { parseRecords } from './env-repo-files';
+import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
 import { Verdict } from './gates';
 import { formatInstant } from './private/time';
 import { parseTrailers } from './trailers';
@@ -93,7 +93,9 @@ async function commitEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Pr
           by: trailers.by,
           commit,
           message,
-          gates: trailers.gates.filter((gate) => gate.application === application.name).map(({ gate, verdict, reason }) => ({ gate, verdict, reason })),
+          gates: trailers.gates
+            .filter((gate) => gate.application === application.name)
+            .map(({ gate, verdict, reason }) => ({ gate, verdict, reason })),
           risk: trailers.risks.find((risk) => risk.application === application.name)?.riskClass,
         });
       }

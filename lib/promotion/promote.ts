@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DeclaredObject } from './declared-object';
-import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
 import { applicationObjects, applicationRecord, listEnvironments, parseRecords, readApprovals, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { StageGates } from './gates';
 import { Actor, resolveActor } from './identity';
@@ -153,7 +153,8 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     } else if (image === previousImage) {
       skipped.push({ application, reason: `${request.to} already runs ${image}` });
     } else {
-      candidates.push({ application, image, previousImage, stages: stages.filter((stage) => stage.applications.includes(application)).map(stageGates) });
+      const governing = stages.filter((stage) => stage.applications.includes(application)).map(stageGates);
+      candidates.push({ application, image, previousImage, stages: governing });
     }
   }
   if (candidates.length === 0 || blockedBeforePlanning) {
@@ -185,7 +186,8 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
         skipped.push({ application: plan.application, reason: `${first.gate} ${first.verdict === 'wait' ? `waits until ${first.until}` : 'fails'}: ${first.reason}${also}` });
         continue;
       }
-      const full = candidate.stages.find((stage) => stage.maxApplicationsPerPromotion !== undefined && (perPolicy.get(stage.policy) ?? 0) >= stage.maxApplicationsPerPromotion);
+      const full = candidate.stages.find((stage) =>
+        stage.maxApplicationsPerPromotion !== undefined && (perPolicy.get(stage.policy) ?? 0) >= stage.maxApplicationsPerPromotion);
       if (full !== undefined) {
         skipped.push({ application: plan.application, reason: `policy ${full.policy} moves at most ${full.maxApplicationsPerPromotion} applications per promotion; the next run promotes it` });
         continue;
@@ -223,7 +225,12 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     by: actor.identity,
     applications: plans.map((plan) => ({ name: plan.application, image: plan.image, previousImage: plan.previousImage })),
     risks: plans.map((plan) => ({ application: plan.application, riskClass: plan.risk.riskClass })),
-    gates: plans.flatMap((plan) => plan.gates.map((gate) => ({ application: plan.application, gate: gate.gate, verdict: gate.verdict, reason: gate.reason }))),
+    gates: plans.flatMap((plan) => plan.gates.map((gate) => ({
+      application: plan.application,
+      gate: gate.gate,
+      verdict: gate.verdict,
+      reason: gate.reason,
+    }))),
   });
   const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey);
   if (committed === undefined) {

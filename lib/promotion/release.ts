@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
 import { applicationRecord, listEnvironments, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { resolveActor } from './identity';
 import { formatInstant } from './private/time';
@@ -104,7 +104,14 @@ async function releaseIn(copy: EnvRepoWorkCopy, request: ReleaseRequest): Promis
   const releasesFile = releasesFileOf(program, request.environment);
   const releases = readReleasesOf(program.directory, request.environment, releasesFile);
   const previous = releases.applications[request.application];
-  const base = { application: request.application, environment: request.environment, image: request.image, previousImage: previous?.image, by: actor.identity, at };
+  const base = {
+    application: request.application,
+    environment: request.environment,
+    image: request.image,
+    previousImage: previous?.image,
+    by: actor.identity,
+    at,
+  };
   const tree = readEnvironmentTree(root, request.environment, source);
   if (previous?.image === request.image && applicationRecord(tree, request.application)?.image === request.image) {
     return { ...base, signed: false, changedFiles: [] };

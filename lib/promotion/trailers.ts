@@ -108,7 +108,8 @@ export function parseTrailers(message: string): StagecraftTrailers | undefined {
     } else if (key === 'Application') {
       const parts = /^(\S+) (\S+)(?: was (\S+))?$/.exec(value);
       if (parts !== null) {
-        applications.push(parts[3] === undefined ? { name: parts[1], image: parts[2] } : { name: parts[1], image: parts[2], previousImage: parts[3] });
+        const [, name, image, previousImage] = parts;
+        applications.push(previousImage === undefined ? { name, image } : { name, image, previousImage });
       }
     } else if (key === 'Risk') {
       const parts = /^(\S+) (\S+)$/.exec(value);

@@ -60,16 +60,21 @@ const APPROVERS = ['alice@example.com', 'bob@example.com', 'carol@example.com'];
 describe('each gate for one promotion of web from staging to prod', () => {
   it.each<[string, Array<Record<string, unknown>>, Partial<GateInput>, GateVerdict[]]>([
     ['auto passes', [{ type: 'auto' }], {}, [
-      { gate: 'auto', verdict: 'pass', reason: 'automatic promotion allowed' }]],
+      { gate: 'auto', verdict: 'pass', reason: 'automatic promotion allowed' },
+    ]],
     ['auto passes when automatic', [{ type: 'auto' }], { automatic: true }, [
-      { gate: 'auto', verdict: 'pass', reason: 'automatic promotion allowed' }]],
+      { gate: 'auto', verdict: 'pass', reason: 'automatic promotion allowed' },
+    ]],
     ['manual passes when a person promotes', [{ type: 'manual' }], {}, [
-      { gate: 'manual', verdict: 'pass', reason: 'run by a person (alice@example.com)' }]],
+      { gate: 'manual', verdict: 'pass', reason: 'run by a person (alice@example.com)' },
+    ]],
     ['fails manual when automatic', [{ type: 'manual' }], { automatic: true }, [
-      { gate: 'manual', verdict: 'fail', reason: 'needs a person: run stagecraft promote without --auto' }]],
+      { gate: 'manual', verdict: 'fail', reason: 'needs a person: run stagecraft promote without --auto' },
+    ]],
     ['fails automatic promotion into a stage without auto', [{ type: 'verifiedUpstream' }], { automatic: true, upstreamRecords: [record({ commit: '1'.repeat(40) })] }, [
       { gate: 'verifiedUpstream', verdict: 'pass', reason: 'healthy in staging (commit 111111111111 recorded 2026-11-26T08:05:00Z)' },
-      { gate: 'auto', verdict: 'fail', reason: 'the stage into prod has no PromotionGate.auto(), so promotions into it need a person: run stagecraft promote without --auto' }]],
+      { gate: 'auto', verdict: 'fail', reason: 'the stage into prod has no PromotionGate.auto(), so promotions into it need a person: run stagecraft promote without --auto' },
+    ]],
   ])('%s', (_name, gates, fields, expected) => {
     // GIVEN a stage with gates WHEN a promotion is judged THEN each gate's verdict
     const result = evaluateStages([stage(gates)], input(fields));
@@ -93,7 +98,8 @@ describe('verifiedUpstream', () => {
       { gate: 'verifiedUpstream', verdict: 'fail', reason: 'no verification record of staging shows web running web@sha256:bbbbbbbbbbbb; reconcile staging with --record once it runs this version (1 record of staging name no applications and count for no version)' }],
     ['fails when the latest record of this version failed', [
       record({ recordedAt: '2026-11-26T08:05:00Z' }),
-      record({ commit: '2'.repeat(40), verdict: 'failed', firstHealthyAt: undefined, recordedAt: '2026-11-26T09:00:00Z', reason: 'Deployment/staging/web: 0/2 replicas available' })],
+      record({ commit: '2'.repeat(40), verdict: 'failed', firstHealthyAt: undefined, recordedAt: '2026-11-26T09:00:00Z', reason: 'Deployment/staging/web: 0/2 replicas available' }),
+    ],
     { gate: 'verifiedUpstream', verdict: 'fail', reason: 'the latest record of this version in staging says failed (commit 222222222222 recorded 2026-11-26T09:00:00Z: Deployment/staging/web: 0/2 replicas available)' }],
   ])('%s', (_name, records, expected) => {
     // GIVEN records of staging WHEN verifiedUpstream is judged THEN
@@ -112,16 +118,19 @@ describe('soak', () => {
       { gate: 'soak', verdict: 'wait', until: '2026-11-26T13:20:00Z', reason: 'healthy in staging for 40m since 2026-11-26T11:20:00Z, needs 2h' }],
     ['counts from the earliest first-healthy time of several healthy records', [
       record({ firstHealthyAt: '2026-11-26T11:00:00Z', recordedAt: '2026-11-26T11:01:00Z' }),
-      record({ firstHealthyAt: '2026-11-26T09:30:00Z', recordedAt: '2026-11-26T09:31:00Z' })], NOW,
+      record({ firstHealthyAt: '2026-11-26T09:30:00Z', recordedAt: '2026-11-26T09:31:00Z' }),
+    ], NOW,
     { gate: 'soak', verdict: 'pass', reason: 'healthy in staging for 2h 30m since 2026-11-26T09:30:00Z (needs 2h)' }],
     ['restarts after a failure of this version', [
       record({ firstHealthyAt: '2026-11-26T06:00:00Z', recordedAt: '2026-11-26T06:01:00Z' }),
       record({ verdict: 'failed', firstHealthyAt: undefined, recordedAt: '2026-11-26T10:30:00Z' }),
-      record({ firstHealthyAt: '2026-11-26T06:00:00Z', recordedAt: '2026-11-26T10:45:00Z' })], NOW,
+      record({ firstHealthyAt: '2026-11-26T06:00:00Z', recordedAt: '2026-11-26T10:45:00Z' }),
+    ], NOW,
     { gate: 'soak', verdict: 'wait', until: '2026-11-26T12:30:00Z', reason: 'healthy in staging for 1h 30m since 2026-11-26T10:30:00Z, needs 2h' }],
     ['fails when the latest record of this version failed', [
       record({ recordedAt: '2026-11-26T08:05:00Z' }),
-      record({ commit: '3'.repeat(40), verdict: 'rolled-back', firstHealthyAt: undefined, recordedAt: '2026-11-26T09:00:00Z' })], NOW,
+      record({ commit: '3'.repeat(40), verdict: 'rolled-back', firstHealthyAt: undefined, recordedAt: '2026-11-26T09:00:00Z' }),
+    ], NOW,
     { gate: 'soak', verdict: 'fail', reason: 'soak cannot start: the latest record of this version in staging says rolled-back (commit 333333333333 recorded 2026-11-26T09:00:00Z)' }],
     ['fails without a record of this version', [], NOW,
       { gate: 'soak', verdict: 'fail', reason: 'soak cannot start: no verification record of staging shows web running web@sha256:bbbbbbbbbbbb; reconcile staging with --record once it runs this version' }],
@@ -143,7 +152,8 @@ describe('approvals', () => {
     ['fails counting no identity outside "from"', twoOfThree, [approval('bob@example.com'), approval('mallory@example.com')],
       { gate: 'approvals', verdict: 'fail', reason: '1 of 2 approvals (bob@example.com); not counted, not allowed to approve: mallory@example.com; missing 1 from alice@example.com, carol@example.com: run stagecraft approve web --env prod' }],
     ['fails counting no approval of another image, application or environment', twoOfThree, [
-      approval('alice@example.com', { image: OLD_IMAGE }), approval('bob@example.com', { application: 'api' }), approval('carol@example.com', { environment: 'staging' })],
+      approval('alice@example.com', { image: OLD_IMAGE }), approval('bob@example.com', { application: 'api' }), approval('carol@example.com', { environment: 'staging' }),
+    ],
     { gate: 'approvals', verdict: 'fail', reason: '0 of 2 approvals; missing 2 from alice@example.com, bob@example.com, carol@example.com: run stagecraft approve web --env prod' }],
     ['passes with anyone when "from" is not given', { type: 'approvals', count: 1 }, [approval('mallory@example.com')],
       { gate: 'approvals', verdict: 'pass', reason: '1 of 1 approvals (mallory@example.com)' }],
@@ -179,26 +189,36 @@ describe('extra approvals and soak for risky changes', () => {
 describe('windows, freezes and the size of a promotion', () => {
   it.each<[string, Array<Record<string, unknown>>, Partial<GateInput>, GateVerdict[]]>([
     ['allowWindow passes inside', [{ type: 'allowWindow', window: BERLIN_OFFICE }], {}, [
-      { gate: 'allowWindow', verdict: 'pass', reason: 'inside Mon–Thu 09:00–16:00 Europe/Berlin' }]],
+      { gate: 'allowWindow', verdict: 'pass', reason: 'inside Mon–Thu 09:00–16:00 Europe/Berlin' },
+    ]],
     ['allowWindow waits for the next opening outside', [{ type: 'allowWindow', window: BERLIN_OFFICE }], { now: Date.parse('2026-11-27T10:00:00Z') }, [
-      { gate: 'allowWindow', verdict: 'wait', until: '2026-11-30T08:00:00Z', reason: 'outside Mon–Thu 09:00–16:00 Europe/Berlin; opens 2026-11-30T08:00:00Z' }]],
+      { gate: 'allowWindow', verdict: 'wait', until: '2026-11-30T08:00:00Z', reason: 'outside Mon–Thu 09:00–16:00 Europe/Berlin; opens 2026-11-30T08:00:00Z' },
+    ]],
     ['fails an allow window that has ended', [{ type: 'allowWindow', window: HOLIDAYS }], { now: Date.parse('2027-02-01T00:00:00Z') }, [
-      { gate: 'allowWindow', verdict: 'fail', reason: '2026-12-21T00:00Z – 2027-01-04T00:00Z has ended; it allows no promotion any more, remove the gate or add another window' }]],
+      { gate: 'allowWindow', verdict: 'fail', reason: '2026-12-21T00:00Z – 2027-01-04T00:00Z has ended; it allows no promotion any more, remove the gate or add another window' },
+    ]],
     ['allow windows are alternatives: one open window is enough', [{ type: 'allowWindow', window: BERLIN_OFFICE }, { type: 'allowWindow', window: FRIDAY_MORNING }], { now: Date.parse('2026-11-27T09:00:00Z') }, [
       { gate: 'allowWindow#1', verdict: 'pass', reason: 'outside Mon–Thu 09:00–16:00 Europe/Berlin; opens 2026-11-30T08:00:00Z, but allowWindow#2 is open' },
-      { gate: 'allowWindow#2', verdict: 'pass', reason: 'inside Fri 09:00–12:00 Europe/Berlin' }]],
+      { gate: 'allowWindow#2', verdict: 'pass', reason: 'inside Fri 09:00–12:00 Europe/Berlin' },
+    ]],
     ['denyWindow passes outside', [{ type: 'denyWindow', window: HOLIDAYS }], {}, [
-      { gate: 'denyWindow', verdict: 'pass', reason: 'outside 2026-12-21T00:00Z – 2027-01-04T00:00Z' }]],
+      { gate: 'denyWindow', verdict: 'pass', reason: 'outside 2026-12-21T00:00Z – 2027-01-04T00:00Z' },
+    ]],
     ['denyWindow waits for the end of a freeze inside it', [{ type: 'denyWindow', window: HOLIDAYS }], { now: Date.parse('2026-12-24T12:00:00Z') }, [
-      { gate: 'denyWindow', verdict: 'wait', until: '2027-01-04T00:00:00Z', reason: 'inside 2026-12-21T00:00Z – 2027-01-04T00:00Z; ends 2027-01-04T00:00:00Z' }]],
+      { gate: 'denyWindow', verdict: 'wait', until: '2027-01-04T00:00:00Z', reason: 'inside 2026-12-21T00:00Z – 2027-01-04T00:00Z; ends 2027-01-04T00:00:00Z' },
+    ]],
     ['maxApplicationsPerPromotion passes at the limit', [], { promotedApplications: ['api', 'web'] }, [
-      { gate: 'maxApplicationsPerPromotion', verdict: 'pass', reason: 'promotion moves 2 of at most 2 applications of policy shop' }]],
+      { gate: 'maxApplicationsPerPromotion', verdict: 'pass', reason: 'promotion moves 2 of at most 2 applications of policy shop' },
+    ]],
     ['fails maxApplicationsPerPromotion over the limit, counting only the policy\'s applications', [], { promotedApplications: ['api', 'web', 'worker', 'billing'] }, [
-      { gate: 'maxApplicationsPerPromotion', verdict: 'fail', reason: 'promotion moves 3 applications of policy shop, at most 2 allowed; promote at most 2 at once' }]],
+      { gate: 'maxApplicationsPerPromotion', verdict: 'fail', reason: 'promotion moves 3 applications of policy shop, at most 2 allowed; promote at most 2 at once' },
+    ]],
     ['fails an unknown gate type rather than skipping it', [{ type: 'lunarPhase' }], {}, [
-      { gate: 'lunarPhase', verdict: 'fail', reason: 'gate type "lunarPhase" is unknown to this stagecraft, so it cannot be checked; upgrade stagecraft (a gate is never skipped)' }]],
+      { gate: 'lunarPhase', verdict: 'fail', reason: 'gate type "lunarPhase" is unknown to this stagecraft, so it cannot be checked; upgrade stagecraft (a gate is never skipped)' },
+    ]],
     ['fails a malformed gate', [{ type: 'soak', seconds: 'two hours' }], {}, [
-      { gate: 'soak', verdict: 'fail', reason: 'gate {"type":"soak","seconds":"two hours"} is malformed ("seconds" is "two hours", expected a positive number); re-run stagecraft synth with this stagecraft' }]],
+      { gate: 'soak', verdict: 'fail', reason: 'gate {"type":"soak","seconds":"two hours"} is malformed ("seconds" is "two hours", expected a positive number); re-run stagecraft synth with this stagecraft' },
+    ]],
   ])('%s', (_name, gates, fields, expected) => {
     // GIVEN a stage WHEN judged THEN each verdict
     const maxStage = gates.length === 0 ? { maxApplicationsPerPromotion: 2 } : {};

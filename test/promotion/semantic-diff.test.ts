@@ -14,7 +14,7 @@ const deployment: DeclaredObject = {
     template: { spec: { containers: [{ name: 'web', image: IMAGE_A, imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu: '500m' } } }] } },
   },
 };
-const configMap: DeclaredObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'prod' }, data: { LOG_LEVEL: 'info', 'feature.flags': 'a' } };
+const configMap: DeclaredObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'prod' }, data: { 'LOG_LEVEL': 'info', 'feature.flags': 'a' } };
 const ingress: DeclaredObject = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'prod' }, spec: { rules: [{ host: 'shop.example.com' }] } };
 
 function changed(object: DeclaredObject, edit: (copy: any) => void): DeclaredObject {
@@ -23,7 +23,7 @@ function changed(object: DeclaredObject, edit: (copy: any) => void): DeclaredObj
   return copy;
 }
 
-const SETTINGS = { replicas: 4, config: { LOG_LEVEL: 'info', 'feature.flags': 'a' }, ingressHost: 'shop.example.com', resources: { cpu: { request: '500m' } } };
+const SETTINGS = { replicas: 4, config: { 'LOG_LEVEL': 'info', 'feature.flags': 'a' }, ingressHost: 'shop.example.com', resources: { cpu: { request: '500m' } } };
 
 function context(fields: Partial<DiffContext> = {}): DiffContext {
   return { application: 'web', environment: 'prod', previousImage: IMAGE_A, image: IMAGE_B, settingsBefore: SETTINGS, settingsAfter: SETTINGS, overrides: {}, ...fields };
