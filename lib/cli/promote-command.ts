@@ -1,7 +1,7 @@
 import { parseArguments, stringOption, UsageError } from './args';
 import { Output } from './output';
 import { formatOutcome } from './promotion-format';
-import { checkedOutNote, REPO_VALUE_OPTIONS, repoOptions } from './promotion-options';
+import { checkedOutNote, FLEET_VALUE_OPTIONS, fleetOptions, REPO_VALUE_OPTIONS, repoOptions } from './promotion-options';
 import { promote, promoteEverything, PromotionOutcome } from '../promotion/promote';
 
 export const PROMOTE_USAGE = `usage: stagecraft promote APP... | --all --from ENV --to ENV --repo ENV_REPO [options]
@@ -23,6 +23,8 @@ re-synthesizes and commits with every verdict in the commit's trailers.
   --as ID         who promotes (default: git config user.email)
   --branch NAME   branch of the env repo (default: main)
   --fleet DIR     folder of the fleet program inside the env repo (default: the root)
+  --deps DIR      the fleet program's installed node_modules, linked into the private checkout (default:
+                  <repo>/<fleet>/node_modules when --repo is a local checkout that has one)
   --sign-key KEY  sign the commit with this key; without it git config commit.gpgsign decides
   --now ISO       judge at this time instead of the clock (tests, audits)
   --output json   print the plan and result as one JSON object
@@ -32,7 +34,7 @@ exit codes: 0 promoted, nothing to promote, or a dry run that would pass; 1 bloc
 
 /** `stagecraft promote`: returns the exit code. */
 export async function promoteCommand(argv: readonly string[], output: Output): Promise<number> {
-  const parsed = parseArguments(argv, { values: [...REPO_VALUE_OPTIONS, 'from', 'to', 'message', 'fleet'], switches: ['all', 'auto', 'dry-run', 'help'] });
+  const parsed = parseArguments(argv, { values: [...REPO_VALUE_OPTIONS, ...FLEET_VALUE_OPTIONS, 'from', 'to', 'message'], switches: ['all', 'auto', 'dry-run', 'help'] });
   if (parsed.options.has('help')) {
     output.line(PROMOTE_USAGE);
     return 0;
@@ -57,7 +59,7 @@ export async function promoteCommand(argv: readonly string[], output: Output): P
   }
   const request = {
     ...common,
-    fleet: stringOption(parsed, 'fleet') ?? '.',
+    ...fleetOptions(parsed, common.repo),
     dryRun: parsed.options.has('dry-run'),
     message: stringOption(parsed, 'message'),
   };

@@ -1,6 +1,9 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { ParsedArguments, stringOption, UsageError } from './args';
 import { parseInstant } from '../promotion/private/time';
 import { systemClock } from '../reconciler/clock';
+import { locateRepository } from '../reconciler/private/mirror';
 
 /** Options every env-repo-writing command shares. */
 export const REPO_VALUE_OPTIONS = ['repo', 'branch', 'as', 'sign-key', 'now', 'output'] as const;
@@ -50,4 +53,22 @@ export function checkedOutNote(checkedOutIn: string | undefined, branch: string,
     return [];
   }
   return [`note: ${branch} is checked out in ${checkedOutIn}, whose files still show ${before.slice(0, 12)}; update them with git -C ${checkedOutIn} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`];
+}
+
+/** Options of commands that run the fleet program. */
+export const FLEET_VALUE_OPTIONS = ['fleet', 'deps'] as const;
+
+/**
+ * `--fleet` and `--deps`. Without `--deps`, a local checkout's own `<fleet>/node_modules` serves when it
+ * has one (the usual case on a laptop and in CI after `npm ci`).
+ */
+export function fleetOptions(parsed: ParsedArguments, repo: string): { fleet: string; dependencies?: string } {
+  const fleet = stringOption(parsed, 'fleet') ?? '.';
+  const deps = stringOption(parsed, 'deps');
+  if (deps !== undefined) {
+    return { fleet, dependencies: path.resolve(deps) };
+  }
+  const location = locateRepository(repo);
+  const local = location.isUrl ? undefined : path.join(location.remote, fleet, 'node_modules');
+  return { fleet, dependencies: local !== undefined && fs.existsSync(local) ? local : undefined };
 }

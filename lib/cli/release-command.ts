@@ -1,6 +1,6 @@
 import { parseArguments, stringOption, UsageError } from './args';
 import { Output } from './output';
-import { checkedOutNote, REPO_VALUE_OPTIONS, repoOptions, requiredOption } from './promotion-options';
+import { checkedOutNote, FLEET_VALUE_OPTIONS, fleetOptions, REPO_VALUE_OPTIONS, repoOptions, requiredOption } from './promotion-options';
 import { release } from '../promotion/release';
 
 export const RELEASE_USAGE = `usage: stagecraft release APP --image REF --env ENV --repo ENV_REPO [options]
@@ -16,6 +16,8 @@ checkout; refuses when the branch moved meanwhile and the re-run fails too.
   --as ID         who releases (default: git config user.email)
   --branch NAME   branch of the env repo (default: main)
   --fleet DIR     folder of the fleet program inside the env repo (default: the root)
+  --deps DIR      the fleet program's installed node_modules, linked into the private checkout (default:
+                  <repo>/<fleet>/node_modules when --repo is a local checkout that has one)
   --sign-key KEY  sign the commit with this key (git user.signingkey); without it git config commit.gpgsign decides
   --force-env     release into an environment that is not a first stage of the application's policies
   --now ISO       the time to record instead of the clock (tests, replays)
@@ -25,7 +27,7 @@ exit codes: 0 released (or already running that image), 2 refused or bad input`;
 
 /** `stagecraft release`: returns the exit code. */
 export async function releaseCommand(argv: readonly string[], output: Output): Promise<number> {
-  const parsed = parseArguments(argv, { values: [...REPO_VALUE_OPTIONS, 'image', 'env', 'message', 'fleet'], switches: ['force-env', 'help'] });
+  const parsed = parseArguments(argv, { values: [...REPO_VALUE_OPTIONS, ...FLEET_VALUE_OPTIONS, 'image', 'env', 'message'], switches: ['force-env', 'help'] });
   if (parsed.options.has('help')) {
     output.line(RELEASE_USAGE);
     return 0;
@@ -37,7 +39,7 @@ export async function releaseCommand(argv: readonly string[], output: Output): P
   const common = repoOptions(parsed);
   const result = await release({
     ...common,
-    fleet: stringOption(parsed, 'fleet') ?? '.',
+    ...fleetOptions(parsed, common.repo),
     application: parsed.positionals[0],
     environment: requiredOption(parsed, 'env', 'the environment to release into'),
     image: requiredOption(parsed, 'image', 'the image reference to release, e.g. registry.example/web@sha256:<digest>'),

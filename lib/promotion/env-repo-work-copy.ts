@@ -85,6 +85,10 @@ export class EnvRepoWorkCopy {
     }
   }
 
+  /** Paths ignored in the work copy only (linked dependencies), without touching the repository's own ignore files. */
+  private readonly excludeFile: string;
+  private readonly links: string[] = [];
+
   private constructor(
     private readonly options: OpenWorkCopyOptions,
     private readonly scratch: string,
@@ -95,7 +99,10 @@ export class EnvRepoWorkCopy {
     /** The local repository's git folder, or undefined for a clone of a URL. */
     private readonly localGitDirectory: string | undefined,
     private readonly statusRef: string,
-  ) {}
+  ) {
+    this.excludeFile = path.join(scratch, 'exclude');
+    fs.writeFileSync(this.excludeFile, '');
+  }
 
   public get repo(): string {
     return this.options.repo;
@@ -122,7 +129,26 @@ export class EnvRepoWorkCopy {
 
   /** Runs git in the checkout. */
   public async git(args: readonly string[], extra: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
-    return (await runGit(args, { cwd: this.directory, timeoutMs: this.options.timeoutMs, ...extra })).stdout.toString('utf8');
+    const fullArguments = ['-c', `core.excludesFile=${this.excludeFile}`, ...args];
+    return (await runGit(fullArguments, { cwd: this.directory, timeoutMs: this.options.timeoutMs, ...extra })).stdout.toString('utf8');
+  }
+
+  /**
+   * Makes installed dependencies (a `node_modules` folder) visible to the fleet program at `folder`
+   * (repo-relative, `.` for the root) through a symbolic link that is never committed: a fresh checkout
+   * has none, and installing them for every release would be slow and need registry access.
+   */
+  public linkDependencies(folder: string, nodeModules: string): void {
+    const link = path.join(this.directory, folder, 'node_modules');
+    if (fs.existsSync(link)) {
+      return;
+    }
+    if (!fs.existsSync(nodeModules) || !fs.statSync(nodeModules).isDirectory()) {
+      throw new Error(`--deps ${nodeModules} is not a folder; pass the node_modules folder of an installed checkout of the env repo (npm ci)`);
+    }
+    fs.symlinkSync(path.resolve(nodeModules), link, 'dir');
+    this.links.push(link);
+    fs.appendFileSync(this.excludeFile, `/${folder === '.' ? '' : `${folder}/`}node_modules\n`);
   }
 
   /** A git config value as the repository and the user's config set it, or undefined. */
@@ -245,6 +271,10 @@ export class EnvRepoWorkCopy {
 
   /** Removes the checkout (and, for a local repository, its worktree entry). */
   public async dispose(): Promise<void> {
+    for (const link of this.links) {
+      // Removed first, so no recursive delete below can ever walk into the linked folder.
+      fs.unlinkSync(link);
+    }
     try {
       if (this.localGitDirectory !== undefined) {
         await runGit(['worktree', 'remove', '--force', this.directory], { gitDirectory: this.localGitDirectory }).catch(() => undefined);

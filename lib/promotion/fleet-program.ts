@@ -68,6 +68,9 @@ export function synthesizeInto(program: FleetProgram, root: string): void {
   }
   if (child.status !== 0) {
     const said = (child.stderr || child.stdout || '').trim();
-    throw new Error(`the fleet program "${program.app}" failed (exit code ${child.status ?? child.signal}); nothing was committed. It said:\n${said}`);
+    const hint = /Cannot find module|MODULE_NOT_FOUND|could not determine executable to run/.test(said)
+      ? ' The work copy has no node_modules of its own: pass --deps with the node_modules folder of an installed checkout of the env repo (npm ci).'
+      : '';
+    throw new Error(`the fleet program "${program.app}" failed (exit code ${child.status ?? child.signal}); nothing was committed.${hint} It said:\n${said}`);
   }
 }

@@ -17,6 +17,11 @@ export interface PromoteRequest {
   readonly repo: string;
   readonly branch: string;
   readonly fleet: string;
+  /**
+   * An installed `node_modules` folder for the fleet program, linked into the work copy.
+   * @default - none: the program must find its dependencies by itself
+   */
+  readonly dependencies?: string;
   /** Applications named on the command line; ignored with `all`. */
   readonly applications: readonly string[];
   /** Every application the policies move from `from` to `to`. */
@@ -164,6 +169,9 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   const { records, ignored } = parseRecords(await copy.readStatusFolder(`records/${request.from}/`));
   const warnings = ignored.map((message) => `ignored a verification record: ${message}`);
   const program = locateFleetProgram(root, request.fleet);
+  if (request.dependencies !== undefined) {
+    copy.linkDependencies(program.relative, request.dependencies);
+  }
   const releasesFile = releasesFileOf(program, request.to);
   const releases = readReleasesOf(program.directory, request.to, releasesFile);
   const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program };

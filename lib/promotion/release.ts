@@ -16,6 +16,11 @@ export interface ReleaseRequest {
   readonly branch: string;
   /** Folder of the fleet program relative to the repository root. */
   readonly fleet: string;
+  /**
+   * An installed `node_modules` folder for the fleet program, linked into the work copy.
+   * @default - none: the program must find its dependencies by itself
+   */
+  readonly dependencies?: string;
   readonly application: string;
   readonly environment: string;
   /** `repo@sha256:…` (or a tag where the environment allows it). */
@@ -101,6 +106,9 @@ async function releaseIn(copy: EnvRepoWorkCopy, request: ReleaseRequest): Promis
   const actor = await resolveActor(copy, request.identity);
   const at = formatInstant(request.now);
   const program = locateFleetProgram(root, request.fleet);
+  if (request.dependencies !== undefined) {
+    copy.linkDependencies(program.relative, request.dependencies);
+  }
   const releasesFile = releasesFileOf(program, request.environment);
   const releases = readReleasesOf(program.directory, request.environment, releasesFile);
   const previous = releases.applications[request.application];

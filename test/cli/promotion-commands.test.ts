@@ -314,6 +314,27 @@ describe('where release, promote and approve write', () => {
     expect(git(work, 'status', '--porcelain')).toBe('');
   });
 
+  it('links installed dependencies into the private checkout with --deps, and never commits them', () => {
+    // GIVEN a fleet program requiring a package that only an installed checkout has
+    const scratch = scratchFolder('stagecraft-promotion-deps-');
+    const nodeModules = path.join(scratch, 'installed', 'node_modules');
+    fs.mkdirSync(path.join(nodeModules, 'fleet-settings'), { recursive: true });
+    fs.writeFileSync(path.join(nodeModules, 'fleet-settings', 'index.js'), 'module.exports = {};\n');
+    fs.mkdirSync(path.join(scratch, 'work'));
+    fs.symlinkSync(nodeModules, path.join(scratch, 'work', 'node_modules'));
+    const { bare } = createEnvRepo(scratch, { requires: 'fleet-settings' });
+    const release = (...extra: string[]) => stagecraft(scratch, 'release', 'web', '--image', WEB_1, '--env', 'dev', '--repo', bare, '--as', 'ci@example.com', ...extra);
+    // WHEN released without --deps THEN the failure says what to do
+    const without = release();
+    expect(without.status).toBe(2);
+    expect(without.stderr).toMatch(/^stagecraft: release: the fleet program "node main.js" failed \(exit code 1\); nothing was committed\. The work copy has no node_modules of its own: pass --deps with the node_modules folder of an installed checkout of the env repo \(npm ci\)\. It said:\n/);
+    // WHEN released with --deps THEN it works and node_modules is not part of the commit
+    const withDeps = release('--deps', nodeModules);
+    expect(withDeps.status).toBe(0);
+    expect(git(bare, 'ls-tree', '-r', '--name-only', 'main').split('\n').filter((file) => file.includes('node_modules'))).toEqual([]);
+    expect(fs.readdirSync(path.join(nodeModules))).toEqual(['fleet-settings']);
+  });
+
   it('signs the commit with --sign-key', () => {
     // GIVEN an ssh signing key and gpg.format ssh in the env repo's config
     const scratch = scratchFolder('stagecraft-promotion-sign-');

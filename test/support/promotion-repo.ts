@@ -12,6 +12,8 @@ export interface FleetOptions {
   readonly prodReplicas?: number;
   /** Labels of web. */
   readonly webLabels?: Record<string, string>;
+  /** A package the program requires from its node_modules (as real programs require cdk8s). */
+  readonly requires?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ const path = require('path');
 const root = ${JSON.stringify(REPO_ROOT)};
 const { Duration } = require(path.join(root, 'node_modules', 'cdk8s'));
 const { Application, Environment, Fleet, PromotionGate, PromotionPolicy, TimeWindow, Weekday } = require(path.join(root, 'lib'));
-
+${options.requires === undefined ? '' : `require(${JSON.stringify(options.requires)});\n`}
 const fleet = new Fleet({ synthWorkers: 0 });
 const dev = new Environment(fleet, 'dev', { overrides: { replicas: 1 } });
 const staging = new Environment(fleet, 'staging');
@@ -76,6 +78,7 @@ export function stagecraft(cwd: string, ...args: string[]): CliResult {
 export function createEnvRepo(scratch: string, options: FleetOptions = {}): { bare: string; work: string } {
   const work = initRepository(path.join(scratch, 'work'));
   fs.writeFileSync(path.join(work, 'cdk8s.yaml'), 'app: node main.js\n');
+  fs.writeFileSync(path.join(work, '.gitignore'), 'node_modules\n');
   fs.writeFileSync(path.join(work, 'main.js'), fleetProgram(options));
   const synth = stagecraft(work, 'synth', '--out', '.');
   if (synth.status !== 0) {
