@@ -1,3 +1,4 @@
+import type { EnvironmentMetadata } from './environment-metadata';
 import { dnsLabelProblem } from './names';
 import { toCanonicalJson } from './private/canonical-json';
 
@@ -59,6 +60,20 @@ export function recordPath(record: Pick<VerificationRecord, 'environment' | 'com
     throw new Error(`verification record: commit "${record.commit}" is not a full hex object name; pass the commit as git rev-parse prints it`);
   }
   return `records/${record.environment}/${record.commit}.json`;
+}
+
+/**
+ * The `applications` field of a record for a commit whose `environment.json` is `metadata`: every released
+ * application and its image. The reconciler writes it so promotion gates can find the records of a version.
+ */
+export function applicationsInEffect(metadata: Pick<EnvironmentMetadata, 'applications'>): { [application: string]: string } {
+  const applications: { [application: string]: string } = {};
+  for (const record of metadata.applications) {
+    if (record.image !== undefined && record.image.length > 0) {
+      applications[record.name] = record.image;
+    }
+  }
+  return applications;
 }
 
 /** The record's file content: canonical JSON, so the same record always has the same bytes. */

@@ -194,7 +194,28 @@ export class EnvRepoWorkCopy {
       if (problem !== undefined) {
         throw new Error(`${entry.path} on branch ${STATUS_BRANCH} of ${this.repo} ${problem}; remove it from the status branch`);
       }
-      files.set(entry.path, await this.git(['cat-file', 'blob', entry.objectName]));
+    }
+    if (entries.length === 0) {
+      return files;
+    }
+    // One `cat-file --batch` for all records: a status branch holds one record per reconciled commit.
+    const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+    const output = (await runGit(['cat-file', '--batch'], {
+      cwd: this.directory,
+      timeoutMs: this.options.timeoutMs,
+      input: entries.map((entry) => `${entry.objectName}\n`).join(''),
+      maxOutputBytes: total + entries.length * 128 + 1024,
+    })).stdout;
+    let offset = 0;
+    for (const entry of entries) {
+      const headerEnd = output.indexOf(0x0a, offset);
+      const header = output.subarray(offset, headerEnd).toString('utf8');
+      const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
+      if (headerEnd < 0 || size === undefined) {
+        throw new Error(`git cat-file could not read ${entry.path} on branch ${STATUS_BRANCH} of ${this.repo} ("${header}"); run again`);
+      }
+      files.set(entry.path, output.subarray(headerEnd + 1, headerEnd + 1 + Number(size)).toString('utf8'));
+      offset = headerEnd + 1 + Number(size) + 1;
     }
     return files;
   }

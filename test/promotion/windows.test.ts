@@ -1,3 +1,5 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { describeWindow, isInsideWindow, nextClosing, nextOpening, parseWindow, PromotionWindow } from '../../lib/promotion/windows';
 
 const at = (instant: string) => Date.parse(instant);
@@ -100,5 +102,19 @@ describe('describing and reading windows', () => {
     ['a between window in local time', { type: 'between', start: '2026-12-21T00:00', end: '2027-01-04T00:00Z' }, 'between window: "start" is "2026-12-21T00:00", expected an instant in UTC such as 2026-12-20T00:00Z'],
   ])('fails on %s', (_name, record, message) => {
     expect(() => parseWindow(record)).toThrow(message);
+  });
+});
+
+describe('independence from the machine', () => {
+  it('gives the same instants whatever the machine\'s time zone and locale', () => {
+    // GIVEN the compiled windows module run under a far-away zone and a Turkish locale
+    const script = `const w = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'promotion', 'windows.js'))});
+      const win = ${JSON.stringify(BERLIN_WEEKDAYS)};
+      console.log(new Date(w.nextOpening(win, Date.parse('2026-03-27T16:00:00Z'))).toISOString());`;
+    // WHEN
+    const environment = { ...process.env, TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' };
+    const child = spawnSync(process.execPath, ['-e', script], { env: environment, encoding: 'utf8' });
+    // THEN
+    expect(child.stdout).toBe('2026-03-30T07:00:00.000Z\n');
   });
 });
