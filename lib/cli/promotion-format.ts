@@ -32,12 +32,12 @@ function summaryLine(outcome: PromotionOutcome): string {
     case 'nothing-to-promote':
       return `nothing to promote from ${outcome.from} to ${outcome.to}`;
     case 'blocked': {
-      const blocked = outcome.plans.filter((plan) => plan.outcome !== 'pass').map((plan) => plan.application);
-      const names_ = blocked.length > 0 ? blocked : outcome.skipped.map((entry) => entry.application);
+      const planned = outcome.plans.filter((plan) => plan.outcome !== 'pass').map((plan) => plan.application);
+      const blocked = planned.length > 0 ? planned : outcome.skipped.map((entry) => entry.application);
       const when = outcome.eligibleAt === undefined
         ? 'it needs more than time (see the failing gates)'
         : `every gate passes at ${outcome.eligibleAt} if nothing else changes`;
-      return `blocked: ${names_.join(', ')} cannot be promoted now; ${outcome.plans.length === 0 ? 'nothing was planned' : when}; nothing committed`;
+      return `blocked: ${blocked.join(', ')} cannot be promoted now; ${outcome.plans.length === 0 ? 'nothing was planned' : when}; nothing committed`;
     }
   }
 }

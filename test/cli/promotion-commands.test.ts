@@ -335,6 +335,25 @@ describe('where release, promote and approve write', () => {
     expect(fs.readdirSync(path.join(nodeModules))).toEqual(['fleet-settings']);
   });
 
+  it('finds the fleet program in a folder of the env repo with --fleet', () => {
+    // GIVEN the program in fleet/, the environments at the root
+    const scratch = scratchFolder('stagecraft-promotion-fleet-');
+    const { bare } = createEnvRepo(scratch, { fleetFolder: 'fleet' });
+    // WHEN
+    const result = stagecraft(scratch, 'release', 'web', '--image', WEB_1, '--env', 'dev', '--repo', bare, '--fleet', 'fleet', '--as', 'ci@example.com', '--now', '2026-11-23T08:00:00Z');
+    // THEN the program's releases file and the synthesized copy change together
+    expect(result.status).toBe(0);
+    expect(git(bare, 'show', '--name-only', '--format=', 'main').split('\n')).toEqual([
+      'dev/.stagecraft/environment.json',
+      'dev/.stagecraft/lock.json',
+      'dev/web/configmap.web.yaml',
+      'dev/web/deployment.web.yaml',
+      'dev/web/service.web.yaml',
+      'fleet/releases/dev.yaml',
+      'releases/dev.yaml',
+    ]);
+  });
+
   it('signs the commit with --sign-key', () => {
     // GIVEN an ssh signing key and gpg.format ssh in the env repo's config
     const scratch = scratchFolder('stagecraft-promotion-sign-');

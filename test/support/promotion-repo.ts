@@ -14,6 +14,8 @@ export interface FleetOptions {
   readonly webLabels?: Record<string, string>;
   /** A package the program requires from its node_modules (as real programs require cdk8s). */
   readonly requires?: string;
+  /** Folder of the fleet program inside the env repo (`--fleet`). */
+  readonly fleetFolder?: string;
 }
 
 /**
@@ -77,10 +79,12 @@ export function stagecraft(cwd: string, ...args: string[]): CliResult {
  */
 export function createEnvRepo(scratch: string, options: FleetOptions = {}): { bare: string; work: string } {
   const work = initRepository(path.join(scratch, 'work'));
-  fs.writeFileSync(path.join(work, 'cdk8s.yaml'), 'app: node main.js\n');
+  const program = path.join(work, options.fleetFolder ?? '.');
+  fs.mkdirSync(program, { recursive: true });
+  fs.writeFileSync(path.join(program, 'cdk8s.yaml'), 'app: node main.js\n');
   fs.writeFileSync(path.join(work, '.gitignore'), 'node_modules\n');
-  fs.writeFileSync(path.join(work, 'main.js'), fleetProgram(options));
-  const synth = stagecraft(work, 'synth', '--out', '.');
+  fs.writeFileSync(path.join(program, 'main.js'), fleetProgram(options));
+  const synth = stagecraft(program, 'synth', '--out', work);
   if (synth.status !== 0) {
     throw new Error(`synth of the test fleet failed: ${synth.stderr}`);
   }
