@@ -44,6 +44,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
 // Compiled output sits beside the sources: ignore it, keep the sources.
 project.gitignore.removePatterns('/lib');
+// `node_modules/` (projen's pattern) matches folders only: a worktree's node_modules symlink must be ignored too.
+project.gitignore.exclude('/node_modules');
 project.gitignore.exclude('/lib/**/*.js', '/lib/**/*.d.ts', '/bench/out/', '/.stagecraft-dev/', '/examples/**/dist/', '/examples/**/env-repo/');
 project.npmignore?.removePatterns('/lib/');
 project.npmignore?.exclude('/lib/**/*.ts', '!/lib/**/*.d.ts', '/bench/', '/examples/', '/scripts/', '/.ci/', '/docs/');

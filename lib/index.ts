@@ -10,3 +10,7 @@ export * from './constructs/time-window';
 
 // Env-repo format
 export * from './envrepo/layout';
+export * from './constructs/risk-class';
+
+// Promotion
+export * from './promotion/promotion-testing';

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { RiskClass } from './risk-class';
 import { TimeWindow } from './time-window';
 
 /**
@@ -53,6 +54,38 @@ export class PromotionGate {
     return new PromotionGate('approvals', { count, from });
   }
 
+  /**
+   * When the promoted change reaches `riskClass` or a higher class, `count` more approvals than the stage's
+   * `approvals` gate asks for (or `count` approvals when it has none). Below that class the gate passes.
+   *
+   * @param riskClass the lowest class that needs the extra approvals, e.g. `RiskClass.POD_RESTART`
+   * @param count extra approvals, at least 1
+   */
+  public static extraApprovalsFor(riskClass: RiskClass, count: number, options: ApprovalsOptions = {}): PromotionGate {
+    checkRiskClass('extra approvals gate', riskClass);
+    if (!Number.isInteger(count) || count < 1) {
+      throw new Error(`extra approvals gate: count ${count} is not a whole number of at least 1`);
+    }
+    const from = options.from ? [...new Set(options.from)].sort() : undefined;
+    return new PromotionGate('extraApprovals', { riskClass, count, from });
+  }
+
+  /**
+   * When the promoted change reaches `riskClass` or a higher class, the version must have been healthy
+   * upstream for `duration` longer than the stage's `soak` gate asks for (or for `duration` when it has
+   * none). Below that class the gate passes.
+   *
+   * @param riskClass the lowest class that needs the extra soak, e.g. `RiskClass.IMMUTABLE_FIELD_RECREATE`
+   */
+  public static extraSoakFor(riskClass: RiskClass, duration: Duration): PromotionGate {
+    checkRiskClass('extra soak gate', riskClass);
+    const seconds = duration.toSeconds();
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new Error(`extra soak gate: duration of ${seconds} seconds is not positive; use e.g. Duration.hours(4)`);
+    }
+    return new PromotionGate('extraSoak', { riskClass, seconds });
+  }
+
   /** Promotions happen only inside this window. */
   public static allowWindow(window: TimeWindow): PromotionGate {
     return new PromotionGate('allowWindow', { window: window._toRecord() });
@@ -76,5 +109,15 @@ export class PromotionGate {
    */
   public _toRecord(): Record<string, unknown> {
     return { type: this.type, ...this.settings };
+  }
+}
+
+function checkRiskClass(gate: string, riskClass: RiskClass): void {
+  const known = Object.values(RiskClass) as string[];
+  if (!known.includes(riskClass)) {
+    throw new Error(`${gate}: risk class "${riskClass}" is unknown; use one of ${known.join(', ')}`);
+  }
+  if (riskClass === RiskClass.NO_OP) {
+    throw new Error(`${gate}: risk class no-op would apply to every promotion; use the plain gate (approvals or soak) instead`);
   }
 }

@@ -1,4 +1,6 @@
 import * as yaml from 'js-yaml';
+import { compareCodePoints } from './names';
+import { toCanonicalYaml } from './private/canonical-yaml';
 
 /**
  * One application's entry in `releases/<env>.yaml`: which image it runs and who put it there, when and why.
@@ -59,6 +61,43 @@ export function parseReleasesFile(fileName: string, text: string): ReleasesFile 
     applications[application] = parseEntry(fileName, application, entry);
   }
   return { environment: expectedEnvironment, applications };
+}
+
+/**
+ * The releases file as `stagecraft release` and `stagecraft promote` write it: `environment` first, then
+ * applications by name, each with image, by, at, message in that order (the order people read them in).
+ * Comments of a hand-written file are not kept.
+ */
+export function serializeReleasesFile(file: ReleasesFile): string {
+  const lines = [`environment: ${scalar(file.environment)}`];
+  const names = Object.keys(file.applications).sort(compareCodePoints);
+  if (names.length === 0) {
+    lines.push('applications: {}');
+  } else {
+    lines.push('applications:');
+  }
+  for (const name of names) {
+    const entry = file.applications[name];
+    lines.push(`  ${scalar(name)}:`);
+    for (const key of ['image', 'by', 'at', 'message'] as const) {
+      const value = entry[key];
+      if (value !== undefined) {
+        lines.push(`    ${key}: ${scalar(value)}`);
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A copy of `file` in which `application` runs `entry`. */
+export function withRelease(file: ReleasesFile, application: string, entry: ReleaseEntry): ReleasesFile {
+  return { environment: file.environment, applications: { ...file.applications, [application]: entry } };
+}
+
+/** One scalar on one line: the canonical emitter's quoting, JSON quoting where it would use a block. */
+function scalar(value: string): string {
+  const emitted = toCanonicalYaml(value).replace(/\n$/, '');
+  return emitted.includes('\n') ? JSON.stringify(value) : emitted;
 }
 
 function parseEntry(fileName: string, application: string, entry: unknown): ReleaseEntry {

@@ -1,3 +1,4 @@
+import type { EnvironmentMetadata } from './environment-metadata';
 import { dnsLabelProblem } from './names';
 import { toCanonicalJson } from './private/canonical-json';
 
@@ -21,6 +22,11 @@ export interface VerificationRecord {
   readonly objects: VerificationObjectCounts;
   /** Why the verdict is not healthy, in one line. */
   readonly reason?: string;
+  /**
+   * Application → image in effect at this commit (from `environment.json`). Promotion gates find the
+   * records of one application version through it; records without it count for no version.
+   */
+  readonly applications?: { readonly [application: string]: string };
 }
 
 export type VerificationVerdict = 'healthy' | 'failed' | 'rolled-back' | 'refused';
@@ -39,7 +45,7 @@ export const STATUS_BRANCH = 'stagecraft/status';
 
 const VERDICTS: readonly VerificationVerdict[] = ['healthy', 'failed', 'rolled-back', 'refused'];
 const COUNT_FIELDS: ReadonlyArray<keyof VerificationObjectCounts> = ['total', 'created', 'configured', 'unchanged', 'pruned', 'failed'];
-const RECORD_FIELDS = new Set(['schemaVersion', 'environment', 'commit', 'lockDigest', 'verdict', 'firstHealthyAt', 'recordedAt', 'objects', 'reason']);
+const RECORD_FIELDS = new Set(['schemaVersion', 'environment', 'commit', 'lockDigest', 'verdict', 'firstHealthyAt', 'recordedAt', 'objects', 'reason', 'applications']);
 const COMMIT_PATTERN = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
@@ -54,6 +60,20 @@ export function recordPath(record: Pick<VerificationRecord, 'environment' | 'com
     throw new Error(`verification record: commit "${record.commit}" is not a full hex object name; pass the commit as git rev-parse prints it`);
   }
   return `records/${record.environment}/${record.commit}.json`;
+}
+
+/**
+ * The `applications` field of a record for a commit whose `environment.json` is `metadata`: every released
+ * application and its image. The reconciler writes it so promotion gates can find the records of a version.
+ */
+export function applicationsInEffect(metadata: Pick<EnvironmentMetadata, 'applications'>): { [application: string]: string } {
+  const applications: { [application: string]: string } = {};
+  for (const record of metadata.applications) {
+    if (record.image !== undefined && record.image.length > 0) {
+      applications[record.name] = record.image;
+    }
+  }
+  return applications;
 }
 
 /** The record's file content: canonical JSON, so the same record always has the same bytes. */
@@ -105,6 +125,17 @@ export function parseVerificationRecord(fileName: string, text: string): Verific
   }
   if (parsed.reason !== undefined && typeof parsed.reason !== 'string') {
     throw invalid('reason', 'a string');
+  }
+  if (parsed.applications !== undefined) {
+    const applications = parsed.applications;
+    if (applications === null || typeof applications !== 'object' || Array.isArray(applications)) {
+      throw invalid('applications', 'a map of application name to image reference');
+    }
+    for (const [application, image] of Object.entries(applications)) {
+      if (dnsLabelProblem(application) !== undefined || typeof image !== 'string' || image.length === 0) {
+        throw new Error(`${fileName}: "applications.${application}" is ${JSON.stringify(image ?? null)}, expected an application name (DNS-1123 label) mapped to an image reference; rewrite the record or delete it`);
+      }
+    }
   }
   const objects = parsed.objects;
   if (objects === null || typeof objects !== 'object' || Array.isArray(objects)) {

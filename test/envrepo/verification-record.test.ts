@@ -1,4 +1,4 @@
-import { parseVerificationRecord, recordPath, serializeRecord, VerificationRecord } from '../../lib/envrepo/verification-record';
+import { applicationsInEffect, parseVerificationRecord, recordPath, serializeRecord, VerificationRecord } from '../../lib/envrepo/verification-record';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const FILE = `records/dev/${COMMIT}.json`;
@@ -49,6 +49,13 @@ describe('verification records', () => {
     expect(parseVerificationRecord(FILE, text)).toEqual(RECORD);
   });
 
+  it('names the image of each application in effect, and parses back', () => {
+    // GIVEN a record the reconciler filled from environment.json
+    const record: VerificationRecord = { ...RECORD, applications: { web: `registry.example/web@sha256:${'e'.repeat(64)}` } };
+    // WHEN / THEN
+    expect(parseVerificationRecord(FILE, serializeRecord(record))).toEqual(record);
+  });
+
   it('lives at records/<env>/<commit>.json', () => {
     // WHEN
     const file = recordPath(RECORD);
@@ -72,15 +79,33 @@ describe('verification records', () => {
   it.each([
     ['a list instead of an object', '[]', `${FILE}: expected a json object; rewrite the record or delete it`],
     ['another schema version', recordWith((record) => record.schemaVersion = 2), `${FILE}: schemaVersion 2 is not supported (this stagecraft reads 1); upgrade stagecraft`],
-    ['an unknown field', recordWith((record) => record.approvedBy = 'alice'), `${FILE}: unknown field "approvedBy"; allowed fields are schemaVersion, environment, commit, lockDigest, verdict, firstHealthyAt, recordedAt, objects, reason`],
+    ['an unknown field', recordWith((record) => record.approvedBy = 'alice'), `${FILE}: unknown field "approvedBy"; allowed fields are schemaVersion, environment, commit, lockDigest, verdict, firstHealthyAt, recordedAt, objects, reason, applications`],
     ['an unknown verdict', recordWith((record) => record.verdict = 'ok'), `${FILE}: "verdict" is "ok", expected one of healthy, failed, rolled-back, refused; rewrite the record or delete it`],
     ['an abbreviated commit', recordWith((record) => record.commit = '0123456'), `${FILE}: "commit" is "0123456", expected a full hex commit name; rewrite the record or delete it`],
     ['a lock digest without algorithm', recordWith((record) => record.lockDigest = 'b'.repeat(64)), `${FILE}: "lockDigest" is "${'b'.repeat(64)}", expected sha256:<64 hex>; rewrite the record or delete it`],
     ['a local time', recordWith((record) => record.recordedAt = '2025-01-31 12:00'), `${FILE}: "recordedAt" is "2025-01-31 12:00", expected an ISO 8601 UTC timestamp such as 2025-01-31T12:00:00Z; rewrite the record or delete it`],
     ['a missing count', recordWith((record) => delete record.objects.pruned), `${FILE}: "objects.pruned" is null, expected a whole number of at least 0; rewrite the record or delete it`],
     ['a negative count', recordWith((record) => record.objects.failed = -1), `${FILE}: "objects.failed" is -1, expected a whole number of at least 0; rewrite the record or delete it`],
+    ['applications as a list', recordWith((record) => record.applications = ['web']),
+      `${FILE}: "applications" is ["web"], expected a map of application name to image reference; rewrite the record or delete it`],
+    ['an application without an image', recordWith((record) => record.applications = { web: '' }),
+      `${FILE}: "applications.web" is "", expected an application name (DNS-1123 label) mapped to an image reference; rewrite the record or delete it`],
   ])('fails to parse a record with %s', (_name, text, message) => {
     // WHEN / THEN
     expect(() => parseVerificationRecord(FILE, text)).toThrow(new Error(message));
+  });
+});
+
+describe('the applications a record names', () => {
+  it('are the released applications of environment.json with their images', () => {
+    // GIVEN environment.json with one released and one unreleased application
+    const metadata = {
+      applications: [
+        { name: 'api', settings: {}, overrides: {}, objects: 0 },
+        { name: 'web', image: `registry.example/web@sha256:${'b'.repeat(64)}`, settings: {}, overrides: {}, objects: 3 },
+      ],
+    };
+    // WHEN / THEN
+    expect(applicationsInEffect(metadata)).toEqual({ web: `registry.example/web@sha256:${'b'.repeat(64)}` });
   });
 });

@@ -31,8 +31,8 @@ interface Fixture {
 
 const fixtures: Fixture[] = [];
 afterAll(() => {
-  for (const fixture of fixtures) {
-    fixture.controller.kill();
+  for (const each of fixtures) {
+    each.controller.kill();
   }
 });
 
@@ -79,7 +79,9 @@ describe('health, rollback and records on a real API server', () => {
     expect(run.result).toMatchObject({ revision: good, verdict: 'healthy', health: { healthy: true, timedOut: false } });
     const status = runStagecraft(['status', '--env', f.repo.environment, '--kubeconfig', kubeconfig, '--output', 'json'], { cwd: REPO_ROOT });
     expect(status.status).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ namespace: f.namespace, lastKnownGood: { commit: good }, current: { commit: good }, failedCommits: [] });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      namespace: f.namespace, lastKnownGood: { commit: good }, current: { commit: good }, failedCommits: [],
+    });
   });
 
   it('rolls a failed rollout back to the last good revision exactly once, and does not apply it again until the branch moves', () => {

@@ -1,0 +1,47 @@
+import { parseArguments, stringOption, UsageError } from './args';
+import { Output } from './output';
+import { formatHistory } from './promotion-format';
+import { requiredOption } from './promotion-options';
+import { history } from '../promotion/history';
+
+export const HISTORY_USAGE = `usage: stagecraft history --env ENV --repo ENV_REPO [--app APP] [--branch main] [--limit N] [--output json]
+
+The audit trail of one environment, from git alone, newest first: releases, promotions (with every gate's
+verdict and the risk class, read from the commit trailers), approvals, hand edits of the releases file, and
+the reconciler's verification records from branch stagecraft/status.
+
+  --env ENV       the environment
+  --repo REPO     the env repo: a local path or a git URL
+  --app APP       only this application
+  --branch NAME   branch of the env repo (default: main)
+  --limit N       newest N entries (default: 100)
+  --output json   print the entries as one JSON object
+
+exit codes: 0 ok, 2 bad input`;
+
+/** `stagecraft history`: returns the exit code. */
+export async function historyCommand(argv: readonly string[], output: Output): Promise<number> {
+  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'env', 'app', 'limit', 'output'], switches: ['help'] });
+  if (parsed.options.has('help')) {
+    output.line(HISTORY_USAGE);
+    return 0;
+  }
+  output.setFormat(stringOption(parsed, 'output'));
+  if (parsed.positionals.length > 0) {
+    throw new UsageError(`history takes no positional arguments, got "${parsed.positionals[0]}"; use --app`);
+  }
+  const limitOption = stringOption(parsed, 'limit') ?? '100';
+  const limit = Number(limitOption);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UsageError(`--limit ${limitOption} is not a whole number of at least 1`);
+  }
+  const result = await history({
+    repo: requiredOption(parsed, 'repo', 'the env repo, as a local path or a git URL'),
+    branch: stringOption(parsed, 'branch') ?? 'main',
+    environment: requiredOption(parsed, 'env', 'the environment whose history to show'),
+    application: stringOption(parsed, 'app'),
+    limit,
+  });
+  output.result({ command: 'history', environment: result.environment, application: result.application, entries: result.entries }, formatHistory(result.environment, result.application, result.entries));
+  return 0;
+}

@@ -1,0 +1,74 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ParsedArguments, stringOption, UsageError } from './args';
+import { parseInstant } from '../promotion/private/time';
+import { systemClock } from '../reconciler/clock';
+import { locateRepository } from '../reconciler/private/mirror';
+
+/** Options every env-repo-writing command shares. */
+export const REPO_VALUE_OPTIONS = ['repo', 'branch', 'as', 'sign-key', 'now', 'output'] as const;
+
+export interface RepoOptions {
+  readonly repo: string;
+  readonly branch: string;
+  readonly identity?: string;
+  readonly signKey?: string;
+  /** Milliseconds since the epoch: `--now` (for tests and audits) or the system clock. */
+  readonly now: number;
+}
+
+export function repoOptions(parsed: ParsedArguments): RepoOptions {
+  const repo = stringOption(parsed, 'repo');
+  if (repo === undefined) {
+    throw new UsageError('--repo is required: the env repo, as a local path or a git URL');
+  }
+  const nowOption = stringOption(parsed, 'now');
+  let now: number;
+  try {
+    now = nowOption === undefined ? systemClock.now() : parseInstant(nowOption, '--now');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    repo,
+    branch: stringOption(parsed, 'branch') ?? 'main',
+    identity: stringOption(parsed, 'as'),
+    signKey: stringOption(parsed, 'sign-key'),
+    now,
+  };
+}
+
+/** The value of an option that must be there. */
+export function requiredOption(parsed: ParsedArguments, name: string, what: string): string {
+  const value = stringOption(parsed, name);
+  if (value === undefined) {
+    throw new UsageError(`--${name} is required: ${what}`);
+  }
+  return value;
+}
+
+/** Advice for a local checkout whose branch moved under it: a two-tree merge updates its files and keeps local edits. */
+export function checkedOutNote(checkedOutIn: string | undefined, branch: string, before: string, after: string | undefined): string[] {
+  if (checkedOutIn === undefined || after === undefined) {
+    return [];
+  }
+  return [`note: ${branch} is checked out in ${checkedOutIn}, whose files still show ${before.slice(0, 12)}; update them with git -C ${checkedOutIn} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`];
+}
+
+/** Options of commands that run the fleet program. */
+export const FLEET_VALUE_OPTIONS = ['fleet', 'deps'] as const;
+
+/**
+ * `--fleet` and `--deps`. Without `--deps`, a local checkout's own `<fleet>/node_modules` serves when it
+ * has one (the usual case on a laptop and in CI after `npm ci`).
+ */
+export function fleetOptions(parsed: ParsedArguments, repo: string): { fleet: string; dependencies?: string } {
+  const fleet = stringOption(parsed, 'fleet') ?? '.';
+  const deps = stringOption(parsed, 'deps');
+  if (deps !== undefined) {
+    return { fleet, dependencies: path.resolve(deps) };
+  }
+  const location = locateRepository(repo);
+  const local = location.isUrl ? undefined : path.join(location.remote, fleet, 'node_modules');
+  return { fleet, dependencies: local !== undefined && fs.existsSync(local) ? local : undefined };
+}

@@ -1,0 +1,113 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { applicationRecord, listEnvironments, readApprovals, readEnvironmentTree } from './env-repo-files';
+import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
+import { resolveActor } from './identity';
+import { formatInstant } from './private/time';
+import { commitMessage } from './trailers';
+import { ApprovalRecord, approvalPath, serializeApproval } from '../envrepo/approval';
+import { IMAGE_DIGEST_PATTERN } from '../envrepo/digest';
+
+export interface ApproveRequest {
+  readonly repo: string;
+  readonly branch: string;
+  readonly application: string;
+  /** The target environment the approval is for. */
+  readonly environment: string;
+  /** @default - the image that would be promoted into the environment from its upstream */
+  readonly image?: string;
+  readonly identity?: string;
+  readonly comment?: string;
+  readonly signKey?: string;
+  readonly now: number;
+}
+
+export interface ApproveResult {
+  readonly approval: ApprovalRecord;
+  /** Repo-relative path of the approval file. */
+  readonly path: string;
+  /** The commit published, or undefined when this identity had approved this image already. */
+  readonly commit?: string;
+  readonly signed: boolean;
+  /** Set when the approval will not count (the identity is not among those the gates allow). */
+  readonly note?: string;
+  readonly checkedOutIn?: string;
+  /** The branch tip the commit was published over. */
+  readonly previousTip?: string;
+}
+
+/** `stagecraft approve`: records one approval in git on the main branch. */
+export async function approve(request: ApproveRequest): Promise<ApproveResult> {
+  return withWorkCopy({ repo: request.repo, branch: request.branch }, (copy) => approveIn(copy, request));
+}
+
+async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promise<ApproveResult> {
+  const root = copy.directory;
+  const source = `branch ${request.branch} of ${request.repo}`;
+  const environments = listEnvironments(root);
+  if (!environments.includes(request.environment)) {
+    throw new Error(`environment "${request.environment}" is not in the env repo (environments: ${environments.join(', ') || 'none'}); check --env`);
+  }
+  const target = readEnvironmentTree(root, request.environment, source);
+  if (applicationRecord(target, request.application) === undefined) {
+    throw new Error(`application "${request.application}" is not in the fleet (applications: ${target.metadata.applications.map((record) => record.name).join(', ')}); check the name`);
+  }
+  const stages = target.metadata.promotion.filter((stage) => stage.from !== undefined && stage.applications.includes(request.application));
+  if (stages.length === 0) {
+    throw new Error(`no policy promotes ${request.application} into ${request.environment} (it takes releases, or no policy governs the application there), so nothing there counts approvals`);
+  }
+  const image = request.image ?? defaultImage(root, source, request.application, request.environment, stages.map((stage) => stage.from!));
+  if (target.metadata.policy.requireImageDigest && !IMAGE_DIGEST_PATTERN.test(image)) {
+    throw new Error(`image "${image}" is not pinned by digest but environment "${request.environment}" requires it; approve the digest reference that will be promoted`);
+  }
+  const actor = await resolveActor(copy, request.identity);
+  const at = formatInstant(request.now);
+  const approval: ApprovalRecord = {
+    schemaVersion: 1,
+    environment: request.environment,
+    application: request.application,
+    image,
+    approvedBy: actor.identity,
+    approvedAt: at,
+    comment: request.comment,
+  };
+  const file = approvalPath(approval);
+  const allowed = stages.flatMap((stage) => stage.gates)
+    .filter((gate) => gate.type === 'approvals' || gate.type === 'extraApprovals')
+    .map((gate) => gate.from as string[] | undefined);
+  const note = allowed.length > 0 && allowed.every((from) => from !== undefined && !from.includes(actor.identity))
+    ? `${actor.identity} is not among the identities the approvals gates of ${request.environment} allow (${[...new Set(allowed.flat() as string[])].sort().join(', ')}); this approval will not count`
+    : undefined;
+  const existing = readApprovals(root, request.environment, request.application, image).find((entry) => entry.approvedBy === actor.identity);
+  if (existing !== undefined) {
+    return { approval: existing, path: file, signed: false, note };
+  }
+  fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+  fs.writeFileSync(path.join(root, file), serializeApproval(approval));
+  const message = commitMessage(`approve ${request.application} ${image} for ${request.environment}`, request.comment, {
+    action: 'approve',
+    environment: request.environment,
+    by: actor.identity,
+    applications: [{ name: request.application, image }],
+    gates: [],
+    risks: [],
+  });
+  const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey);
+  return { approval, path: file, commit: committed?.commit, signed: committed?.signed ?? false, note };
+}
+
+/** What would be promoted into `environment`: the image its upstream runs at the branch tip. */
+function defaultImage(root: string, source: string, application: string, environment: string, upstreams: readonly string[]): string {
+  const images = [...new Set(upstreams)].map((upstream) => ({
+    upstream,
+    image: applicationRecord(readEnvironmentTree(root, upstream, source), application)?.image,
+  }));
+  const known = images.filter((entry) => entry.image !== undefined);
+  if (known.length === 0) {
+    throw new Error(`${application} is not released in ${upstreams.join(' or ')}, so nothing waits to be promoted into ${environment}; pass --image to approve a reference ahead of time`);
+  }
+  if (new Set(known.map((entry) => entry.image)).size > 1) {
+    throw new Error(`${application} runs different images in ${known.map((entry) => `${entry.upstream} (${entry.image})`).join(' and ')}, both upstream of ${environment}; pass --image to say which one you approve`);
+  }
+  return known[0].image!;
+}

@@ -1,0 +1,100 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { DeclaredObject } from './declared-object';
+import { CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
+import { approvalFolder, ApprovalRecord, parseApproval } from '../envrepo/approval';
+import { ApplicationRecord } from '../envrepo/environment-metadata';
+import { CLUSTER_FOLDER, lockPath } from '../envrepo/paths';
+import { listFilesBelow } from '../envrepo/private/list-files';
+import { EnvironmentTree, readEnvironment } from '../envrepo/read-environment';
+import { parseReleasesFile, ReleasesFile } from '../envrepo/releases';
+import { parseVerificationRecord, VerificationRecord } from '../envrepo/verification-record';
+
+/**
+ * Reading an env-repo checkout (a work copy) for promotion: environments as synth wrote them (verified
+ * against their locks), an application's objects, approvals and verification records.
+ */
+
+/** Environments of the checkout: folders holding a lock written by synth, sorted. */
+export function listEnvironments(root: string): string[] {
+  return fs.readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(root, lockPath(entry.name))))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** One environment of the checkout, verified against its lock. */
+export function readEnvironmentTree(root: string, environment: string, source: string): EnvironmentTree {
+  const files = new Map<string, Uint8Array>();
+  for (const file of listFilesBelow(root, path.join(root, environment))) {
+    const absolute = path.join(root, file);
+    if (!fs.lstatSync(absolute).isFile()) {
+      throw new Error(`${file} in ${source} is not a plain file; the env repo holds plain files only, replace it and re-run stagecraft synth`);
+    }
+    files.set(file, new Uint8Array(fs.readFileSync(absolute)));
+  }
+  return readEnvironment(environment, files, { source });
+}
+
+/**
+ * The objects an application has in an environment: those in `<env>/<app>/`, and cluster-scoped ones in
+ * `<env>/_cluster/` whose construct path (`<env>/<app>/…`) names the application.
+ */
+export function applicationObjects(tree: EnvironmentTree, application: string): DeclaredObject[] {
+  return tree.objects
+    .filter(({ path: file, object }) => {
+      const folder = file.split('/')[1];
+      if (folder === application) {
+        return true;
+      }
+      const constructPath = object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION];
+      return folder === CLUSTER_FOLDER && typeof constructPath === 'string' && constructPath.split('/')[1] === application;
+    })
+    .map(({ object }) => object as unknown as DeclaredObject);
+}
+
+/** The application's record in `environment.json`, or undefined when the fleet has no such application. */
+export function applicationRecord(tree: EnvironmentTree, application: string): ApplicationRecord | undefined {
+  return tree.metadata.applications.find((record) => record.name === application);
+}
+
+/** Every approval of `image` for the application in the environment, checked against where it sits. */
+export function readApprovals(root: string, environment: string, application: string, image: string): ApprovalRecord[] {
+  const folder = approvalFolder(environment, application, image);
+  const approvals: ApprovalRecord[] = [];
+  for (const file of listFilesBelow(root, path.join(root, folder)).sort()) {
+    const absolute = path.join(root, file);
+    if (!fs.lstatSync(absolute).isFile() || !file.endsWith('.json')) {
+      throw new Error(`${file}: not an approval file; the approvals folder holds only <identity>.json files written by stagecraft approve, remove it`);
+    }
+    approvals.push(parseApproval(file, fs.readFileSync(absolute, 'utf8')));
+  }
+  return approvals;
+}
+
+/** The releases file of the fleet program (`<fleet>/releases/<env>.yaml`), empty when there is none yet. */
+export function readReleasesOf(fleetDirectory: string, environment: string, displayPath: string): ReleasesFile {
+  const file = path.join(fleetDirectory, 'releases', `${environment}.yaml`);
+  if (!fs.existsSync(file)) {
+    return { environment, applications: {} };
+  }
+  return parseReleasesFile(displayPath, fs.readFileSync(file, 'utf8'));
+}
+
+/**
+ * Parses the records of one environment read from the status branch. A record that does not parse counts
+ * for nothing (gates then fail closed) and is reported in `ignored`.
+ */
+export function parseRecords(files: ReadonlyMap<string, string>): { records: VerificationRecord[]; ignored: string[] } {
+  const records: VerificationRecord[] = [];
+  const ignored: string[] = [];
+  for (const [file, text] of [...files].sort(([left], [right]) => (left < right ? -1 : 1))) {
+    try {
+      records.push(parseVerificationRecord(file, text));
+    } catch (error) {
+      ignored.push((error as Error).message);
+    }
+  }
+  return { records, ignored };
+}
+

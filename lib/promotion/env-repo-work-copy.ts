@@ -1,0 +1,348 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { repoPathProblem } from '../envrepo/private/repo-path';
+import { STATUS_BRANCH } from '../envrepo/verification-record';
+import { assertBranchName, locateRepository, resolveCommit } from '../reconciler/private/mirror';
+import { GitCommandError, runGit } from '../reconciler/private/run-git';
+
+export interface OpenWorkCopyOptions {
+  /** The env repo: a local path (bare or not) or a git URL. */
+  readonly repo: string;
+  readonly branch: string;
+  /** @default 120000 */
+  readonly timeoutMs?: number;
+}
+
+/** Who a commit is by and when (from the injected clock). */
+export interface CommitIdentity {
+  readonly name: string;
+  readonly email: string;
+  /** ISO 8601. */
+  readonly at: string;
+}
+
+/** A commit made in the work copy. */
+export interface MadeCommit {
+  readonly commit: string;
+  readonly signed: boolean;
+}
+
+/** What happened when a commit was offered to the branch. */
+export type PublishOutcome = 'updated' | 'moved';
+
+/** Largest file read from the status branch; records are a few hundred bytes. */
+const MAX_STATUS_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A private checkout of one branch of the env repo, in a temporary folder: release, promote and approve
+ * change files and commit there, never in the user's checkout. For a local repository it is a detached git
+ * worktree (objects shared, so publishing is a compare-and-swap of the branch ref); for a URL it is a
+ * clone, published with a plain push (rejected, never forced, when the branch moved).
+ * Hooks of the repository do not run: what is committed is exactly what stagecraft wrote.
+ */
+export class EnvRepoWorkCopy {
+  public static async open(options: OpenWorkCopyOptions): Promise<EnvRepoWorkCopy> {
+    await assertBranchName(options.branch);
+    const location = locateRepository(options.repo);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stagecraft-work-'));
+    const directory = path.join(scratch, 'tree');
+    try {
+      if (location.isUrl) {
+        await runGit(['clone', '--quiet', '--no-tags', '--single-branch', '--branch', options.branch, '--', location.remote, directory], { timeoutMs: options.timeoutMs })
+          .catch((error: unknown) => {
+            throw new Error(`cannot clone branch "${options.branch}" of ${options.repo}: ${gitLine(error)}; check the URL, the branch and the credentials`);
+          });
+        await runGit(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${STATUS_BRANCH}:refs/remotes/origin/${STATUS_BRANCH}`], { cwd: directory, timeoutMs: options.timeoutMs })
+          .catch((error: unknown) => {
+            if (!(error instanceof GitCommandError) || !error.stderr.includes("couldn't find remote ref")) {
+              throw new Error(`cannot fetch branch "${STATUS_BRANCH}" of ${options.repo}: ${gitLine(error)}`);
+            }
+          });
+        const base = (await git(directory, ['rev-parse', 'HEAD'], options.timeoutMs)).trim();
+        return new EnvRepoWorkCopy(options, scratch, directory, base, undefined, `refs/remotes/origin/${STATUS_BRANCH}`);
+      }
+      const folder = location.remote;
+      if (!fs.existsSync(folder)) {
+        throw new Error(`repository ${options.repo} does not exist; pass the path of the env repo or its URL`);
+      }
+      let commonDirectory: string;
+      try {
+        commonDirectory = (await git(folder, ['rev-parse', '--path-format=absolute', '--git-common-dir'], options.timeoutMs)).trim();
+      } catch (error) {
+        throw new Error(`${options.repo} is not a git repository (${gitLine(error)}); pass the path of the env repo or its URL`);
+      }
+      const base = await resolveCommit(commonDirectory, `refs/heads/${options.branch}`, options.timeoutMs);
+      if (base === undefined) {
+        const branches = (await runGit(['for-each-ref', '--format=%(refname:short)', 'refs/heads'], { gitDirectory: commonDirectory })).stdout.toString('utf8').trim().split('\n').filter(Boolean);
+        throw new Error(`branch "${options.branch}" does not exist in ${options.repo} (branches: ${branches.join(', ') || 'none'}); pass --branch`);
+      }
+      await runGit(['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--quiet', '--detach', directory, base], { gitDirectory: commonDirectory, timeoutMs: options.timeoutMs });
+      return new EnvRepoWorkCopy(options, scratch, directory, base, commonDirectory, `refs/heads/${STATUS_BRANCH}`);
+    } catch (error) {
+      fs.rmSync(scratch, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Paths ignored in the work copy only (linked dependencies), without touching the repository's own ignore files. */
+  private readonly excludeFile: string;
+  private readonly links: string[] = [];
+
+  private constructor(
+    private readonly options: OpenWorkCopyOptions,
+    private readonly scratch: string,
+    /** The checkout: read and write files here. */
+    public readonly directory: string,
+    /** The branch tip the checkout started from. */
+    public readonly baseCommit: string,
+    /** The local repository's git folder, or undefined for a clone of a URL. */
+    private readonly localGitDirectory: string | undefined,
+    private readonly statusRef: string,
+  ) {
+    this.excludeFile = path.join(scratch, 'exclude');
+    fs.writeFileSync(this.excludeFile, '');
+  }
+
+  public get repo(): string {
+    return this.options.repo;
+  }
+
+  public get branch(): string {
+    return this.options.branch;
+  }
+
+  /** The local repository's folder when the branch is checked out there (its files will lag behind), else undefined. */
+  public async checkedOutIn(): Promise<string | undefined> {
+    if (this.localGitDirectory === undefined) {
+      return undefined;
+    }
+    const listing = (await runGit(['worktree', 'list', '--porcelain'], { gitDirectory: this.localGitDirectory })).stdout.toString('utf8');
+    for (const block of listing.split('\n\n')) {
+      const worktree = /^worktree (.*)$/m.exec(block)?.[1];
+      if (worktree !== undefined && new RegExp(`^branch refs/heads/${escapeRegExp(this.branch)}$`, 'm').test(block) && !/^bare$/m.test(block)) {
+        return worktree;
+      }
+    }
+    return undefined;
+  }
+
+  /** Runs git in the checkout. */
+  public async git(args: readonly string[], extra: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
+    const fullArguments = ['-c', `core.excludesFile=${this.excludeFile}`, ...args];
+    return (await runGit(fullArguments, { cwd: this.directory, timeoutMs: this.options.timeoutMs, ...extra })).stdout.toString('utf8');
+  }
+
+  /**
+   * Makes installed dependencies (a `node_modules` folder) visible to the fleet program at `folder`
+   * (repo-relative, `.` for the root) through a symbolic link that is never committed: a fresh checkout
+   * has none, and installing them for every release would be slow and need registry access.
+   */
+  public linkDependencies(folder: string, nodeModules: string): void {
+    const link = path.join(this.directory, folder, 'node_modules');
+    if (fs.existsSync(link)) {
+      return;
+    }
+    if (!fs.existsSync(nodeModules) || !fs.statSync(nodeModules).isDirectory()) {
+      throw new Error(`--deps ${nodeModules} is not a folder; pass the node_modules folder of an installed checkout of the env repo (npm ci)`);
+    }
+    fs.symlinkSync(path.resolve(nodeModules), link, 'dir');
+    this.links.push(link);
+    fs.appendFileSync(this.excludeFile, `/${folder === '.' ? '' : `${folder}/`}node_modules\n`);
+  }
+
+  /** A git config value as the repository and the user's config set it, or undefined. */
+  public async config(key: string): Promise<string | undefined> {
+    try {
+      const value = (await this.git(['config', '--get', key])).trim();
+      return value.length > 0 ? value : undefined;
+    } catch (error) {
+      if (error instanceof GitCommandError && error.exitCode === 1) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** Tip of the status branch (verification records), or undefined when nothing was recorded yet. */
+  public async statusCommit(): Promise<string | undefined> {
+    return resolveCommit(this.localGitDirectory ?? path.join(this.directory, '.git'), this.statusRef, this.options.timeoutMs);
+  }
+
+  /**
+   * Every file under `folder` (e.g. `records/staging/`) on the status branch, as path → text. Only plain
+   * files; anything else is refused, as the reconciler refuses it.
+   */
+  public async readStatusFolder(folder: string): Promise<Map<string, string>> {
+    const files = new Map<string, string>();
+    const commit = await this.statusCommit();
+    if (commit === undefined) {
+      return files;
+    }
+    const listing = await this.git(['ls-tree', '-r', '-z', '--long', commit, '--', folder]);
+    const entries = listing.split('\0').filter((line) => line.length > 0).map((line) => {
+      const match = /^(\d{6}) ([a-z]+) ([0-9a-f]+) +(-|\d+)\t([^]*)$/.exec(line);
+      if (match === null) {
+        throw new Error(`unexpected git ls-tree output "${line}" in ${this.repo}; check the git version`);
+      }
+      return { mode: match[1], type: match[2], objectName: match[3], size: match[4] === '-' ? 0 : Number(match[4]), path: match[5] };
+    });
+    for (const entry of entries) {
+      const problem = entry.mode !== '100644' && entry.mode !== '100755'
+        ? 'is not a plain file'
+        : repoPathProblem(entry.path) ?? (entry.size > MAX_STATUS_FILE_BYTES ? `is ${entry.size} bytes, over the limit of ${MAX_STATUS_FILE_BYTES}` : undefined);
+      if (problem !== undefined) {
+        throw new Error(`${entry.path} on branch ${STATUS_BRANCH} of ${this.repo} ${problem}; remove it from the status branch`);
+      }
+    }
+    if (entries.length === 0) {
+      return files;
+    }
+    // One `cat-file --batch` for all records: a status branch holds one record per reconciled commit.
+    const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+    const output = (await runGit(['cat-file', '--batch'], {
+      cwd: this.directory,
+      timeoutMs: this.options.timeoutMs,
+      input: entries.map((entry) => `${entry.objectName}\n`).join(''),
+      maxOutputBytes: total + entries.length * 128 + 1024,
+    })).stdout;
+    let offset = 0;
+    for (const entry of entries) {
+      const headerEnd = output.indexOf(0x0a, offset);
+      const header = output.subarray(offset, headerEnd).toString('utf8');
+      const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
+      if (headerEnd < 0 || size === undefined) {
+        throw new Error(`git cat-file could not read ${entry.path} on branch ${STATUS_BRANCH} of ${this.repo} ("${header}"); run again`);
+      }
+      files.set(entry.path, output.subarray(headerEnd + 1, headerEnd + 1 + Number(size)).toString('utf8'));
+      offset = headerEnd + 1 + Number(size) + 1;
+    }
+    return files;
+  }
+
+  /**
+   * Commits every change in the checkout and returns the commit, or undefined when nothing changed. Signs
+   * with `signKey` when given, and otherwise exactly when git config `commit.gpgsign` says so.
+   */
+  public async commitAll(message: string, identity: CommitIdentity, signKey: string | undefined): Promise<MadeCommit | undefined> {
+    await this.git(['add', '--all']);
+    try {
+      await this.git(['diff', '--cached', '--quiet']);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof GitCommandError) || error.exitCode !== 1) {
+        throw error;
+      }
+    }
+    const signed = signKey !== undefined || (await this.config('commit.gpgsign'))?.toLowerCase() === 'true';
+    const milliseconds = Date.parse(identity.at);
+    const date = `${Math.floor(milliseconds / 1000)} +0000`;
+    for (const [field, value] of Object.entries({ name: identity.name, email: identity.email })) {
+      if (value.trim().length === 0 || /[<>\n\r\u0000]/.test(value)) {
+        throw new Error(`commit ${field} ${JSON.stringify(value)} is empty or holds "<", ">" or a line break; set git config user.${field} or pass --as`);
+      }
+    }
+    const args = ['-c', 'core.hooksPath=/dev/null', ...(signKey === undefined ? [] : ['-c', `user.signingkey=${signKey}`]), 'commit', '--quiet', ...(signed ? ['-S'] : []), '-F', '-'];
+    try {
+      await this.git(args, {
+        input: message,
+        env: {
+          GIT_AUTHOR_NAME: identity.name,
+          GIT_AUTHOR_EMAIL: identity.email,
+          GIT_AUTHOR_DATE: date,
+          GIT_COMMITTER_NAME: identity.name,
+          GIT_COMMITTER_EMAIL: identity.email,
+          GIT_COMMITTER_DATE: date,
+        },
+      });
+    } catch (error) {
+      const signing = signed ? ` (signing was requested${signKey === undefined ? ' by git config commit.gpgsign' : ` with key ${signKey}`}: check gpg.format and the key)` : '';
+      throw new Error(`cannot commit in the work copy of ${this.repo}: ${gitLine(error)}${signing}; nothing was published`);
+    }
+    return { commit: (await this.git(['rev-parse', 'HEAD'])).trim(), signed };
+  }
+
+  /**
+   * Moves the branch from `baseCommit` to `commit`, only if nobody moved it meanwhile: `update-ref` with the
+   * old value for a local repository, a push without force for a URL.
+   */
+  public async publish(commit: string): Promise<PublishOutcome> {
+    const ref = `refs/heads/${this.branch}`;
+    if (this.localGitDirectory !== undefined) {
+      try {
+        await runGit(['update-ref', ref, commit, this.baseCommit], { gitDirectory: this.localGitDirectory, timeoutMs: this.options.timeoutMs });
+        return 'updated';
+      } catch (error) {
+        if (error instanceof GitCommandError && (await resolveCommit(this.localGitDirectory, ref, this.options.timeoutMs)) !== this.baseCommit) {
+          return 'moved';
+        }
+        throw new Error(`cannot update branch "${this.branch}" of ${this.repo}: ${gitLine(error)}; commit ${commit} was made but not published`);
+      }
+    }
+    try {
+      await this.git(['push', '--quiet', 'origin', `${commit}:${ref}`]);
+      return 'updated';
+    } catch (error) {
+      if (error instanceof GitCommandError && /\[rejected\]|non-fast-forward|fetch first/.test(error.stderr)) {
+        return 'moved';
+      }
+      throw new Error(`cannot push branch "${this.branch}" to ${this.repo}: ${gitLine(error)}; check push access (commit ${commit} was made but not published)`);
+    }
+  }
+
+  /** Removes the checkout (and, for a local repository, its worktree entry). */
+  public async dispose(): Promise<void> {
+    for (const link of this.links) {
+      // Removed first, so no recursive delete below can ever walk into the linked folder.
+      fs.unlinkSync(link);
+    }
+    try {
+      if (this.localGitDirectory !== undefined) {
+        await runGit(['worktree', 'remove', '--force', this.directory], { gitDirectory: this.localGitDirectory }).catch(() => undefined);
+        await runGit(['worktree', 'prune'], { gitDirectory: this.localGitDirectory }).catch(() => undefined);
+      }
+    } finally {
+      fs.rmSync(this.scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Opens a work copy, runs `work` in it and publishes what it committed; when the branch moved meanwhile, runs
+ * everything once more on the new tip (a fresh evaluation, never a rebase of the old result).
+ */
+export async function withWorkCopy<T extends { commit?: string }>(
+  options: OpenWorkCopyOptions,
+  work: (copy: EnvRepoWorkCopy) => Promise<T>,
+): Promise<T & { checkedOutIn?: string; previousTip?: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const copy = await EnvRepoWorkCopy.open(options);
+    try {
+      const result = await work(copy);
+      if (result.commit === undefined) {
+        return result;
+      }
+      const outcome = await copy.publish(result.commit);
+      if (outcome === 'updated') {
+        return { ...result, checkedOutIn: await copy.checkedOutIn(), previousTip: copy.baseCommit };
+      }
+      if (attempt >= 2) {
+        throw new Error(`branch "${options.branch}" of ${options.repo} moved twice while stagecraft worked on it; nothing was published, run again`);
+      }
+    } finally {
+      await copy.dispose();
+    }
+  }
+}
+
+async function git(cwd: string, args: readonly string[], timeoutMs: number | undefined): Promise<string> {
+  return (await runGit(args, { cwd, timeoutMs })).stdout.toString('utf8');
+}
+
+function gitLine(error: unknown): string {
+  return error instanceof GitCommandError ? error.gitLine : (error as Error).message;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,342 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { DeclaredObject } from './declared-object';
+import { applicationObjects, applicationRecord, listEnvironments, parseRecords, readApprovals, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
+import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
+import { StageGates } from './gates';
+import { Actor, resolveActor } from './identity';
+import { ApplicationPlan, planApplication } from './plan';
+import { formatInstant } from './private/time';
+import { commitMessage } from './trailers';
+import { PromotionStageRecord } from '../envrepo/environment-metadata';
+import { EnvironmentTree } from '../envrepo/read-environment';
+import { ReleasesFile, serializeReleasesFile, withRelease } from '../envrepo/releases';
+
+export interface PromoteRequest {
+  readonly repo: string;
+  readonly branch: string;
+  readonly fleet: string;
+  /**
+   * An installed `node_modules` folder for the fleet program, linked into the work copy.
+   * @default - none: the program must find its dependencies by itself
+   */
+  readonly dependencies?: string;
+  /** Applications named on the command line; ignored with `all`. */
+  readonly applications: readonly string[];
+  /** Every application the policies move from `from` to `to`. */
+  readonly all: boolean;
+  readonly from: string;
+  readonly to: string;
+  /** Plan and judge, commit nothing. */
+  readonly dryRun: boolean;
+  /** Nobody decided this promotion (`--auto`): manual gates fail, and only eligible applications move. */
+  readonly automatic: boolean;
+  readonly identity?: string;
+  readonly signKey?: string;
+  /** Added to the commit body and each release's message. */
+  readonly message?: string;
+  readonly now: number;
+}
+
+export interface SkippedApplication {
+  readonly application: string;
+  readonly reason: string;
+}
+
+export type PromotionStatus = 'promoted' | 'blocked' | 'nothing-to-promote' | 'dry-run';
+
+export interface PromotionOutcome {
+  readonly from: string;
+  readonly to: string;
+  readonly at: string;
+  readonly by: string;
+  readonly automatic: boolean;
+  readonly status: PromotionStatus;
+  /** Plans of the applications this promotion moves (or would move). */
+  readonly plans: readonly ApplicationPlan[];
+  /** Applications left out, and why. */
+  readonly skipped: readonly SkippedApplication[];
+  /** For `blocked`: when every plan would pass (ISO 8601), if waiting is all it takes. */
+  readonly eligibleAt?: string;
+  readonly commit?: string;
+  readonly signed: boolean;
+  /** Things worth knowing that did not stop the promotion (unreadable records, files synth changed elsewhere). */
+  readonly warnings: readonly string[];
+  readonly checkedOutIn?: string;
+  /** The branch tip the commit was published over. */
+  readonly previousTip?: string;
+}
+
+interface Candidate {
+  readonly application: string;
+  readonly image: string;
+  readonly previousImage?: string;
+  readonly stages: readonly StageGates[];
+}
+
+/** `stagecraft promote FROM → TO`: plans, judges and (unless blocked or a dry run) commits one promotion. */
+export async function promote(request: PromoteRequest): Promise<PromotionOutcome> {
+  return withWorkCopy({ repo: request.repo, branch: request.branch }, (copy) => promoteIn(copy, request));
+}
+
+/** One step of the policies' graph, e.g. staging → prod. */
+export interface PromotionEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly position: number;
+}
+
+/**
+ * `stagecraft promote --auto`: every edge of every policy, in path order, each promoting what is eligible
+ * as one commit. Upstream promotions of this run need verification before they can go further, so a new
+ * version moves at most one step per run.
+ */
+export async function promoteEverything(request: Omit<PromoteRequest, 'applications' | 'all' | 'from' | 'to' | 'automatic'>): Promise<PromotionOutcome[]> {
+  const edges = await withWorkCopy({ repo: request.repo, branch: request.branch }, async (copy) => {
+    const source = `branch ${request.branch} of ${request.repo}`;
+    const found = listEnvironments(copy.directory)
+      .flatMap((name) => readEnvironmentTree(copy.directory, name, source).metadata.promotion
+        .filter((stage) => stage.from !== undefined)
+        .map((stage) => ({ from: stage.from!, to: name, position: stage.position })));
+    return { edges: uniqueEdges(found), commit: undefined };
+  });
+  const outcomes: PromotionOutcome[] = [];
+  for (const edge of edges.edges) {
+    outcomes.push(await promote({ ...request, applications: [], all: true, from: edge.from, to: edge.to, automatic: true }));
+  }
+  return outcomes;
+}
+
+function uniqueEdges(edges: readonly PromotionEdge[]): PromotionEdge[] {
+  const byKey = new Map<string, PromotionEdge>();
+  for (const edge of edges) {
+    const key = `${edge.from}→${edge.to}`;
+    const known = byKey.get(key);
+    byKey.set(key, known === undefined || edge.position < known.position ? edge : known);
+  }
+  return [...byKey.values()].sort((left, right) => left.position - right.position || compare(left.from, right.from) || compare(left.to, right.to));
+}
+
+async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promise<PromotionOutcome & { commit?: string }> {
+  const root = copy.directory;
+  const source = `branch ${request.branch} of ${request.repo}`;
+  const environments = listEnvironments(root);
+  for (const environment of [request.from, request.to]) {
+    if (!environments.includes(environment)) {
+      throw new Error(`environment "${environment}" is not in the env repo (environments: ${environments.join(', ') || 'none'}); check --from and --to`);
+    }
+  }
+  const fromTree = readEnvironmentTree(root, request.from, source);
+  const toTree = readEnvironmentTree(root, request.to, source);
+  const stages = toTree.metadata.promotion.filter((stage) => stage.from === request.from);
+  if (stages.length === 0) {
+    const sources = [...new Set(toTree.metadata.promotion.map((stage) => stage.from).filter((from) => from !== undefined))];
+    const into = sources.length === 0 ? `${request.to} is a first stage or on no promotion path` : `promotions into ${request.to} come from ${sources.join(', ')}`;
+    throw new Error(`no promotion policy moves applications from ${request.from} to ${request.to} (${into}); check --from and --to`);
+  }
+  const governed = [...new Set(stages.flatMap((stage) => stage.applications))].sort(compare);
+  const actor = await resolveActor(copy, request.identity);
+  const at = formatInstant(request.now);
+  const base = { from: request.from, to: request.to, at, by: actor.identity, automatic: request.automatic, signed: false };
+
+  const skipped: SkippedApplication[] = [];
+  let blockedBeforePlanning = false;
+  const candidates: Candidate[] = [];
+  for (const application of request.all ? governed : request.applications) {
+    if (applicationRecord(toTree, application) === undefined) {
+      throw new Error(`application "${application}" is not in the fleet (applications: ${toTree.metadata.applications.map((record) => record.name).join(', ')}); check the name`);
+    }
+    if (!governed.includes(application)) {
+      throw new Error(`application "${application}" is not moved from ${request.from} to ${request.to} by any policy (policies ${stages.map((stage) => stage.policy).join(', ')} govern ${governed.join(', ')}); check the name or the policy`);
+    }
+    const image = applicationRecord(fromTree, application)?.image;
+    const previousImage = applicationRecord(toTree, application)?.image;
+    if (image === undefined) {
+      skipped.push({ application, reason: `not released in ${request.from}; release it there first` });
+      blockedBeforePlanning ||= !request.all;
+    } else if (image === previousImage) {
+      skipped.push({ application, reason: `${request.to} already runs ${image}` });
+    } else {
+      const governing = stages.filter((stage) => stage.applications.includes(application)).map(stageGates);
+      candidates.push({ application, image, previousImage, stages: governing });
+    }
+  }
+  if (candidates.length === 0 || blockedBeforePlanning) {
+    return { ...base, status: blockedBeforePlanning ? 'blocked' : 'nothing-to-promote', plans: [], skipped, warnings: [] };
+  }
+
+  const { records, ignored } = parseRecords(await copy.readStatusFolder(`records/${request.from}/`));
+  const warnings = ignored.map((message) => `ignored a verification record: ${message}`);
+  const program = locateFleetProgram(root, request.fleet);
+  if (request.dependencies !== undefined) {
+    copy.linkDependencies(program.relative, request.dependencies);
+  }
+  const releasesFile = releasesFileOf(program, request.to);
+  const releases = readReleasesOf(program.directory, request.to, releasesFile);
+  const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program };
+
+  let chosen = candidates;
+  let plans: ApplicationPlan[];
+  if (!request.automatic) {
+    plans = applyAndPlan(context, chosen, () => candidates.map((candidate) => candidate.application));
+  } else {
+    // Judged one by one first, so one blocked application cannot hold back the others.
+    const alone = applyAndPlan(context, candidates, (candidate) => [candidate.application]);
+    chosen = [];
+    const perPolicy = new Map<string, number>();
+    for (const plan of alone) {
+      const candidate = candidates.find((entry) => entry.application === plan.application)!;
+      if (plan.outcome !== 'pass') {
+        const blockers = [...plan.gates.filter((gate) => gate.verdict === 'fail'), ...plan.gates.filter((gate) => gate.verdict === 'wait')];
+        const [first, ...others] = blockers;
+        const also = others.length === 0 ? '' : ` (also ${others.map((gate) => gate.gate).join(', ')})`;
+        skipped.push({ application: plan.application, reason: `${first.gate} ${first.verdict === 'wait' ? `waits until ${first.until}` : 'fails'}: ${first.reason}${also}` });
+        continue;
+      }
+      const full = candidate.stages.find((stage) =>
+        stage.maxApplicationsPerPromotion !== undefined && (perPolicy.get(stage.policy) ?? 0) >= stage.maxApplicationsPerPromotion);
+      if (full !== undefined) {
+        skipped.push({ application: plan.application, reason: `policy ${full.policy} moves at most ${full.maxApplicationsPerPromotion} applications per promotion; the next run promotes it` });
+        continue;
+      }
+      for (const stage of candidate.stages) {
+        perPolicy.set(stage.policy, (perPolicy.get(stage.policy) ?? 0) + 1);
+      }
+      chosen.push(candidate);
+    }
+    if (chosen.length === 0) {
+      return { ...base, status: 'nothing-to-promote', plans: [], skipped, warnings };
+    }
+    await copy.git(['reset', '--hard', '--quiet']);
+    await copy.git(['clean', '-d', '--force', '--quiet']);
+    plans = applyAndPlan(context, chosen, () => chosen.map((candidate) => candidate.application));
+  }
+  warnings.push(...await changesOutside(copy, request.to, releasesFile));
+
+  if (plans.some((plan) => plan.outcome !== 'pass')) {
+    return { ...base, status: 'blocked', plans, skipped, warnings, eligibleAt: overallEligibleAt(plans) };
+  }
+  if (request.dryRun) {
+    return { ...base, status: 'dry-run', plans, skipped, warnings };
+  }
+  const names = plans.map((plan) => plan.application);
+  const subject = `promote ${names.join(', ')} from ${request.from} to ${request.to}`;
+  const body = [
+    ...plans.map((plan) => `${plan.application}: ${plan.previousImage ?? '(not released)'} → ${plan.image} (risk ${plan.risk.riskClass})`),
+    ...(request.message === undefined ? [] : ['', request.message]),
+  ].join('\n');
+  const message = commitMessage(subject, body, {
+    action: 'promote',
+    environment: request.to,
+    from: request.from,
+    by: actor.identity,
+    applications: plans.map((plan) => ({ name: plan.application, image: plan.image, previousImage: plan.previousImage })),
+    risks: plans.map((plan) => ({ application: plan.application, riskClass: plan.risk.riskClass })),
+    gates: plans.flatMap((plan) => plan.gates.map((gate) => ({
+      application: plan.application,
+      gate: gate.gate,
+      verdict: gate.verdict,
+      reason: gate.reason,
+    }))),
+  });
+  const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey);
+  if (committed === undefined) {
+    return { ...base, status: 'nothing-to-promote', plans, skipped, warnings };
+  }
+  return { ...base, status: 'promoted', plans, skipped, warnings, commit: committed.commit, signed: committed.signed };
+}
+
+interface PlanContext {
+  readonly copy: EnvRepoWorkCopy;
+  readonly request: PromoteRequest;
+  readonly actor: Actor;
+  readonly toTree: EnvironmentTree;
+  readonly records: ReturnType<typeof parseRecords>['records'];
+  readonly releases: ReleasesFile;
+  readonly releasesFile: string;
+  readonly program: ReturnType<typeof locateFleetProgram>;
+}
+
+/** Writes the releases of `chosen` into the target, re-synthesizes and plans each application. */
+function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promotedWith: (candidate: Candidate) => string[]): ApplicationPlan[] {
+  const { copy, request, actor, toTree } = context;
+  let releases = context.releases;
+  for (const candidate of chosen) {
+    releases = withRelease(releases, candidate.application, {
+      image: candidate.image,
+      by: actor.identity,
+      at: formatInstant(request.now),
+      message: request.message ?? `promoted from ${request.from}`,
+    });
+  }
+  const file = path.join(copy.directory, context.releasesFile);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, serializeReleasesFile(releases));
+  synthesizeInto(context.program, copy.directory);
+  const after = readEnvironmentTree(copy.directory, request.to, `the re-synthesized ${request.to}`);
+  return chosen.map((candidate) => {
+    const before = applicationRecord(toTree, candidate.application);
+    const afterRecord = applicationRecord(after, candidate.application);
+    return planApplication({
+      application: candidate.application,
+      image: candidate.image,
+      previousImage: candidate.previousImage,
+      from: request.from,
+      to: request.to,
+      now: request.now,
+      upstreamRecords: context.records,
+      approvals: readApprovals(copy.directory, request.to, candidate.application, candidate.image),
+      automatic: request.automatic,
+      promotedApplications: promotedWith(candidate),
+      by: actor.identity,
+      stages: candidate.stages,
+      objectsBefore: applicationObjects(toTree, candidate.application) as DeclaredObject[],
+      objectsAfter: applicationObjects(after, candidate.application),
+      settingsBefore: candidate.previousImage === undefined ? undefined : before?.settings,
+      settingsAfter: afterRecord?.settings ?? {},
+      overrides: afterRecord?.overrides ?? {},
+    });
+  });
+}
+
+function stageGates(stage: PromotionStageRecord): StageGates {
+  return {
+    policy: stage.policy,
+    from: stage.from!,
+    applications: stage.applications,
+    maxApplicationsPerPromotion: stage.maxApplicationsPerPromotion,
+    gates: stage.gates,
+  };
+}
+
+/** The instant every plan passes, when each is only waiting; undefined when any needs more than time. */
+function overallEligibleAt(plans: readonly ApplicationPlan[]): string | undefined {
+  let latest = '';
+  for (const plan of plans) {
+    if (plan.outcome === 'pass') {
+      continue;
+    }
+    if (plan.eligibleAt === undefined) {
+      return undefined;
+    }
+    latest = plan.eligibleAt > latest ? plan.eligibleAt : latest;
+  }
+  return latest || undefined;
+}
+
+/** Files the re-synthesis changed outside the target and the releases files: the fleet program had unsynthesized changes. */
+async function changesOutside(copy: EnvRepoWorkCopy, environment: string, releasesFile: string): Promise<string[]> {
+  const status = await copy.git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
+  const paths = status.split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
+  const outside = paths.filter((file) => !file.startsWith(`${environment}/`) && file !== releasesFile && file !== `releases/${environment}.yaml`).sort(compare);
+  if (outside.length === 0) {
+    return [];
+  }
+  const shown = outside.slice(0, 5).join(', ') + (outside.length > 5 ? ` and ${outside.length - 5} more` : '');
+  return [`re-synthesis also changed files outside ${environment}/ (${shown}): the fleet program had changes that were not synthesized; they are part of this commit`];
+}
+
+function compare(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
