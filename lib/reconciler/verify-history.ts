@@ -63,6 +63,8 @@ export const DEFAULT_MAX_COMMITS = 10_000;
 
 /** Verifications in flight at once: each runs git and gpg or ssh-keygen. */
 const VERIFY_CONCURRENCY = 4;
+/** Total size of the commit objects one check reads. */
+const MAX_COMMIT_OBJECT_BYTES = 64 * 1024 * 1024;
 const COMMIT_PATTERN = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
@@ -254,7 +256,8 @@ async function readCommits(
     gitDirectory,
     timeoutMs,
     input: names.map((name) => `${name}\n`).join(''),
-    maxOutputBytes: 512 * 1024 * 1024,
+    // Commit objects are small; a pushed commit with a message of hundreds of megabytes is refused, not read.
+    maxOutputBytes: MAX_COMMIT_OBJECT_BYTES,
   });
   const stdout = output.stdout;
   const summaries: Array<CommitSummary | undefined> = [];
