@@ -1,5 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { ApplicationOverrides } from './application-overrides';
+import { InClusterReconcilerOptions } from './in-cluster-reconciler-options';
+import { resolveReconcilerOptions } from './private/reconciler-options';
 import { dnsLabelProblem } from '../envrepo/names';
 
 /**
@@ -61,6 +63,14 @@ export interface EnvironmentProps {
    * @default - only `Namespace`
    */
   readonly allowedClusterScopedKinds?: string[];
+
+  /**
+   * Runs a reconciler for this environment inside its cluster (pull-based): synth writes its
+   * ServiceAccount, RBAC limited to the kinds and namespaces this environment uses, and Deployment
+   * into `<env>/_reconciler/` (cluster-scoped ones into `<env>/_cluster/`). See `InClusterReconciler`.
+   * @default - no in-cluster reconciler (push-based: CI runs `stagecraft reconcile --once`)
+   */
+  readonly reconciler?: InClusterReconcilerOptions;
 }
 
 /**
@@ -93,6 +103,8 @@ export class Environment extends Construct implements IEnvironment {
   public readonly overrides: ApplicationOverrides;
   public readonly requireImageDigest: boolean;
   public readonly requireSignedCommits: boolean;
+  /** The in-cluster reconciler's settings, if the environment runs one. */
+  public readonly reconciler?: InClusterReconcilerOptions;
   private readonly _additionalNamespaces: string[];
   private readonly _labels: { [key: string]: string };
   private readonly _allowedClusterScopedKinds: string[];
@@ -119,6 +131,10 @@ export class Environment extends Construct implements IEnvironment {
       if (namespaceProblem) {
         throw new Error(`${this.node.path}: namespace "${namespace}" ${namespaceProblem}; pick a DNS-1123 label`);
       }
+    }
+    if (props.reconciler !== undefined) {
+      resolveReconcilerOptions(this.node.path, props.reconciler, this);
+      this.reconciler = { ...props.reconciler, resourcePlurals: props.reconciler.resourcePlurals && { ...props.reconciler.resourcePlurals } };
     }
   }
 

@@ -21,6 +21,21 @@ export interface EnvironmentMetadata {
   };
   readonly applications: readonly ApplicationRecord[];
   readonly promotion: readonly PromotionStageRecord[];
+  /** The in-cluster reconciler, when the environment runs one (its objects are in `<env>/_reconciler/`). */
+  readonly reconciler?: ReconcilerRecord;
+}
+
+/** Settings of an environment's in-cluster reconciler; key material appears as digests only. */
+export interface ReconcilerRecord {
+  readonly image: string;
+  readonly repository: string;
+  readonly branch: string;
+  readonly intervalSeconds: number;
+  /** The user name RBAC knows the reconciler by: `system:serviceaccount:<namespace>:<name>`. */
+  readonly serviceAccount: string;
+  readonly sshAllowedSignersDigest?: string;
+  readonly gpgPublicKeysDigest?: string;
+  readonly resourcePlurals?: Readonly<Record<string, string>>;
 }
 
 /** What the environment runs of one application. */
@@ -98,6 +113,9 @@ export function parseEnvironmentMetadata(fileName: string, text: string): Enviro
       throw fieldProblem(`applications[${index}].name`, 'a string');
     }
   });
+  if (parsed.reconciler !== undefined && (!isPlainObject(parsed.reconciler) || typeof parsed.reconciler.serviceAccount !== 'string')) {
+    throw fieldProblem('reconciler', 'an object with "serviceAccount"');
+  }
   if (!Array.isArray(parsed.promotion)) {
     throw fieldProblem('promotion', 'a list');
   }

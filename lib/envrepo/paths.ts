@@ -12,6 +12,12 @@ export const METADATA_FOLDER = '.stagecraft';
 /** Folder holding an environment's cluster-scoped objects. */
 export const CLUSTER_FOLDER = '_cluster';
 
+/**
+ * Folder holding the namespaced objects of the environment's in-cluster reconciler (its cluster-scoped
+ * ones go to `_cluster/` like any other). Not a DNS label, so no application can ever be called that.
+ */
+export const RECONCILER_FOLDER = '_reconciler';
+
 /** `<env>/.stagecraft/lock.json` */
 export function lockPath(environment: string): string {
   return `${environment}/${METADATA_FOLDER}/lock.json`;

@@ -45,3 +45,8 @@ const NAMESPACED_BUILT_IN_KINDS = new Set([
 export function isBuiltInKind(kind: string): boolean {
   return NAMESPACED_BUILT_IN_KINDS.has(kind) || CLUSTER_SCOPED_KINDS.has(kind);
 }
+
+/** Every built-in kind, sorted: the kinds whose resource names the built-in table must know. */
+export function builtInKinds(): string[] {
+  return [...NAMESPACED_BUILT_IN_KINDS, ...CLUSTER_SCOPED_KINDS].sort();
+}

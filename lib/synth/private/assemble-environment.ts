@@ -1,9 +1,11 @@
 import { ReleasesInput } from './read-releases';
+import { renderReconciler } from './render-reconciler';
 import { DeferredObject, PlacedObject, UnitResult, placeObject } from './render-unit';
 import { Environment } from '../../constructs/environment';
 import { Fleet } from '../../constructs/fleet';
+import { InClusterReconciler } from '../../constructs/in-cluster-reconciler';
 import { sha256Digest } from '../../envrepo/digest';
-import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord } from '../../envrepo/environment-metadata';
+import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord, ReconcilerRecord } from '../../envrepo/environment-metadata';
 import { createLock, EnvironmentLock, serializeLock } from '../../envrepo/lock';
 import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath } from '../../envrepo/paths';
 import { toCanonicalJson } from '../../envrepo/private/canonical-json';
@@ -40,6 +42,7 @@ export function assembleEnvironment(
   const pathOwners = new Map<string, string>();
   const customClusterScopedKinds = new Set<string>();
   const deferred: DeferredObject[] = [];
+  const accepted: PlacedObject[] = [];
   const accept = (placed: PlacedObject) => {
     const earlier = identityOwners.get(placed.identity);
     if (earlier !== undefined) {
@@ -53,6 +56,7 @@ export function assembleEnvironment(
       return;
     }
     pathOwners.set(placed.filePath, placed.constructPath);
+    accepted.push(placed);
     files.set(placed.filePath, placed.content);
     digests.set(placed.filePath, placed.digest);
   };
@@ -72,6 +76,11 @@ export function assembleEnvironment(
   for (const { object } of deferred) {
     const placed = placeObject(object, environment, customClusterScopedKinds, problems);
     if (placed) {
+      accept(placed);
+    }
+  }
+  if (environment.reconciler !== undefined && problems.length === problemsBefore) {
+    for (const placed of renderReconciler(environment, accepted, problems)) {
       accept(placed);
     }
   }
@@ -127,5 +136,25 @@ function environmentMetadata(fleet: Fleet, environment: Environment, application
     },
     applications,
     promotion,
+    reconciler: reconcilerRecord(environment),
+  };
+}
+
+/** The in-cluster reconciler's settings, so that the inputs digest changes with them; keys by digest only. */
+function reconcilerRecord(environment: Environment): ReconcilerRecord | undefined {
+  const options = environment.reconciler;
+  if (options === undefined) {
+    return undefined;
+  }
+  const name = InClusterReconciler.nameFor(environment.environmentName);
+  return {
+    image: options.image,
+    repository: options.repository,
+    branch: options.branch ?? 'main',
+    intervalSeconds: options.interval === undefined ? 30 : options.interval.toSeconds(),
+    serviceAccount: `system:serviceaccount:${environment.controlNamespace}:${name}`,
+    sshAllowedSignersDigest: options.sshAllowedSigners === undefined ? undefined : sha256Digest(options.sshAllowedSigners),
+    gpgPublicKeysDigest: options.gpgPublicKeys === undefined ? undefined : sha256Digest(options.gpgPublicKeys),
+    resourcePlurals: options.resourcePlurals,
   };
 }

@@ -1,6 +1,8 @@
 import { Environment } from '../../constructs/environment';
+import { InClusterReconciler } from '../../constructs/in-cluster-reconciler';
 import { isPinnedByDigest } from '../../constructs/private/image-reference';
 import { dnsLabelProblem, dnsSubdomainProblem } from '../../envrepo/names';
+import { RECONCILER_FOLDER } from '../../envrepo/paths';
 
 /** An object after rendering, with everything the rules need to name it. */
 export interface RenderedObject {
@@ -77,8 +79,9 @@ export const OBJECT_RULES: readonly ObjectRule[] = [
     },
   },
   {
-    check: ({ manifest, clusterScoped }, environment) => {
-      if (!clusterScoped || environment.allowedClusterScopedKinds.includes(manifest.kind)) {
+    check: (object, environment) => {
+      const { manifest, clusterScoped } = object;
+      if (!clusterScoped || environment.allowedClusterScopedKinds.includes(manifest.kind) || isReconcilerAccess(object, environment)) {
         return undefined;
       }
       return `cluster-scoped kind ${manifest.kind} is not allowed in environment "${environment.environmentName}" (allowed: ${environment.allowedClusterScopedKinds.join(', ') || 'none'}); add it to allowedClusterScopedKinds or remove the object`;
@@ -107,3 +110,15 @@ export const OBJECT_RULES: readonly ObjectRule[] = [
     },
   },
 ];
+
+/**
+ * The in-cluster reconciler's own ClusterRole and ClusterRoleBinding. They exist only to let the reconciler
+ * manage the cluster-scoped objects the environment already allows (its namespaces above all) and are
+ * limited to those objects by name, so allowing them is part of allowing those kinds, not a new permission.
+ */
+function isReconcilerAccess(object: RenderedObject, environment: Environment): boolean {
+  return object.application === RECONCILER_FOLDER
+    && (object.manifest.kind === 'ClusterRole' || object.manifest.kind === 'ClusterRoleBinding')
+    && object.manifest.apiVersion === 'rbac.authorization.k8s.io/v1'
+    && object.manifest.metadata?.name === InClusterReconciler.nameFor(environment.environmentName);
+}

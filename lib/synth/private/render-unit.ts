@@ -8,7 +8,7 @@ import { APPLICATION_LABEL, ENVIRONMENT_LABEL, MANAGED_BY_LABEL, effectiveSettin
 import { CONSTRUCT_PATH_ANNOTATION } from '../../envrepo/annotations';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord } from '../../envrepo/environment-metadata';
-import { describeObject, identityKey } from '../../envrepo/object-identity';
+import { describeObject, identityKey, ObjectIdentity } from '../../envrepo/object-identity';
 import { objectPath } from '../../envrepo/paths';
 import { toCanonicalYaml } from '../../envrepo/private/canonical-yaml';
 import { isBuiltInKind, isClusterScopedKind } from '../../envrepo/scope';
@@ -26,6 +26,17 @@ export interface PlacedObject {
   readonly digest: string;
   /** Kind a CustomResourceDefinition declares cluster-scoped, if this object is one. */
   readonly declaresClusterScopedKind?: string;
+  /** apiVersion, kind, namespace (none when cluster-scoped) and name, for rules about the whole environment. */
+  readonly reference: ObjectIdentity;
+  /** The resource a CustomResourceDefinition declares, if this object is one: RBAC rules need its plural. */
+  readonly declaresResource?: DeclaredResource;
+}
+
+/** What a CustomResourceDefinition declares: objects of `kind` in `group` are served as `plural`. */
+export interface DeclaredResource {
+  readonly group: string;
+  readonly kind: string;
+  readonly plural: string;
 }
 
 /** An object of a kind whose scope is known only once the whole environment is rendered (custom resources). */
@@ -150,11 +161,19 @@ export function placeObject(
   const declaresClusterScopedKind = kind === 'CustomResourceDefinition' && manifest.spec?.scope === 'Cluster' && typeof manifest.spec?.names?.kind === 'string'
     ? manifest.spec.names.kind as string
     : undefined;
+  const names = manifest.spec?.names;
+  const declaresResource = kind === 'CustomResourceDefinition' && typeof manifest.spec?.group === 'string'
+    && typeof names?.kind === 'string' && typeof names?.plural === 'string'
+    ? { group: manifest.spec.group as string, kind: names.kind as string, plural: names.plural as string }
+    : undefined;
+  const reference: ObjectIdentity = { apiVersion, kind, namespace: clusterScoped ? undefined : metadata.namespace, name: metadata.name };
   return {
     type: 'placed',
     constructPath: object.constructPath,
     description,
-    identity: identityKey({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name }),
+    identity: identityKey(reference),
+    reference,
+    declaresResource,
     filePath: objectPath(environment.environmentName, clusterScoped ? undefined : object.application, kind, metadata.name),
     content,
     digest: sha256Digest(content),
