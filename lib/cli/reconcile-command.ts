@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { parseArguments, ParsedArguments, stringOption, UsageError } from './args';
 import { clusterTargetOf, integerOption, shareOption } from './cluster-target';
 import { parseDuration } from './duration';
@@ -27,6 +28,9 @@ ${SOURCE_USAGE}
   --poll-interval DURATION  how often to read health while waiting (default 2s)
   --no-wait               do not wait for health (the revision is then never recorded as verified)
   --record                also commit a verification record to branch stagecraft/status of the env repo
+  --ssh-allowed-signers FILE  keys allowed to sign commits (ssh-keygen ALLOWED SIGNERS format)
+  --gpg-keyring PATH      OpenPGP public keys allowed to sign commits (a file or a folder of keys)
+  --allow-history-rewrite apply a tip that does not descend from the last applied revision (force push)
   --metrics-address HOST:PORT  serve Prometheus metrics at /metrics in --interval mode (default 127.0.0.1:9464)
   --kubeconfig FILE       kubeconfig (default $KUBECONFIG, else the dev cluster's when it exists, else ~/.kube/config)
   --context NAME          kubeconfig context (default its current-context)
@@ -35,14 +39,20 @@ ${SOURCE_USAGE}
   --concurrency N         requests in flight at once (default 16)
   --output json           print one JSON object per reconcile
 
+Commits since the last applied revision must be a fast-forward of it (no force push) and, where the
+environment requires signed commits (environment.json policy.requireSignedCommits), signed by an allowed key.
+
 exit codes (--once): 0 healthy (or applied with --no-wait); 1 failed, rolled back, skipped or refused as unsafe;
 2 usage error or bad input (a tree that does not match its lock is refused before anything is applied)`;
 
 /** `stagecraft reconcile`: returns the exit code. */
 export async function reconcileCommand(argv: readonly string[], output: Output): Promise<number> {
   const parsed = parseArguments(argv, {
-    values: [...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output', 'interval', 'timeout', 'poll-interval', 'metrics-address'],
-    switches: [...SOURCE_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait'],
+    values: [
+      ...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output', 'interval', 'timeout', 'poll-interval',
+      'metrics-address', 'ssh-allowed-signers', 'gpg-keyring',
+    ],
+    switches: [...SOURCE_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait', 'allow-history-rewrite'],
   });
   if (parsed.options.has('help')) {
     output.line(RECONCILE_USAGE);
@@ -74,6 +84,11 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
     },
     record: parsed.options.has('record') ? { repo: repo!, cacheDirectory, author: { name: 'stagecraft reconciler', email: 'reconciler@stagecraft.invalid' } } : undefined,
     onProgress: progress ? (line) => output.progress(line) : undefined,
+    trust: {
+      sshAllowedSignersFile: optionalPath(stringOption(parsed, 'ssh-allowed-signers')),
+      gpgKeyring: optionalPath(stringOption(parsed, 'gpg-keyring')),
+      allowHistoryRewrite: parsed.options.has('allow-history-rewrite'),
+    },
   });
   const client = await connect(parsed, output, concurrency);
   if (client === undefined) {
@@ -170,7 +185,11 @@ function exitCodeOf(result: CycleResult): number {
   if (result.verdict === 'healthy' || result.verdict === 'applied') {
     return 0;
   }
-  return result.verdict === 'refused' && result.result === undefined ? 2 : 1;
+  return result.badInput ? 2 : 1;
+}
+
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : path.resolve(value);
 }
 
 /** Connects, or prints why not and returns undefined (a kubeconfig that cannot be used is bad input). */

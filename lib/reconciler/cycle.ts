@@ -10,8 +10,10 @@ import { desiredStateOf, RevisionSource } from './revision-source';
 import { decideRevision, rollbackTarget } from './rollback';
 import { ChangeCounts, EnvironmentStatus, isRepeat, readStatus, ReconcileSummary, recordResult, writeStatus } from './status-store';
 import { describeAssessment, waitForHealth, WaitResult, WaitTarget } from './wait';
+import { parseEnvironmentMetadata } from '../envrepo/environment-metadata';
+import { environmentMetadataPath } from '../envrepo/paths';
 import { EnvironmentTree, TreeVerificationError } from '../envrepo/read-environment';
-import { recordPath, serializeRecord, VerificationRecord } from '../envrepo/verification-record';
+import { applicationsInEffect, recordPath, serializeRecord, VerificationRecord } from '../envrepo/verification-record';
 
 /** How one cycle runs. */
 export interface CycleOptions {
@@ -26,6 +28,8 @@ export interface CycleOptions {
   /** Commit a verification record to the env repo's status branch (git sources only). */
   readonly record?: { readonly repo: string; readonly cacheDirectory: string; readonly author: { readonly name: string; readonly email: string } };
   readonly onProgress?: (line: string) => void;
+  /** Keys allowed to sign the environment's commits, and whether a force push may be applied. */
+  readonly trust?: { readonly sshAllowedSignersFile?: string; readonly gpgKeyring?: string; readonly allowHistoryRewrite?: boolean };
 }
 
 /**
@@ -54,6 +58,8 @@ export interface CycleResult {
   readonly driftedObjects: number;
   readonly durationMs: number;
   readonly startedAt: string;
+  /** The env repo's content was refused as bad input (does not match its lock): the CLI exits 2. */
+  readonly badInput?: boolean;
 }
 
 /**
@@ -85,7 +91,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     tree = await source.read(revision);
   } catch (error) {
     const message = error instanceof TreeVerificationError ? error.message : `could not read ${options.environment} at ${revision}: ${messageOf(error)}`;
-    return finish({ revision, verdict: 'refused', message: `${message}. Nothing was applied` });
+    return finish({ revision, verdict: 'refused', message: `${message}. Nothing was applied`, badInput: error instanceof TreeVerificationError });
   }
   const namespace = tree.metadata.controlNamespace;
   let status: EnvironmentStatus;
@@ -93,6 +99,11 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     status = await readStatus(client, namespace, options.environment);
   } catch (error) {
     return finish({ revision, treeDigest: tree.lock.treeDigest, verdict: 'failed', message: `${messageOf(error)}. Nothing was applied` });
+  }
+
+  const historyProblem = await checkHistory(options, status, revision, tree);
+  if (historyProblem !== undefined) {
+    return finish({ revision, treeDigest: tree.lock.treeDigest, verdict: 'refused', message: historyProblem });
   }
 
   const decision = decideRevision(revision, status);
@@ -181,6 +192,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
       ...(verdict === 'healthy' && nextStatus.current?.firstHealthyAt ? { firstHealthyAt: nextStatus.current.firstHealthyAt } : {}),
       recordedAt: now,
       objects: { total: tree.objects.length, ...countChanges(attempt.result.changes) },
+      applications: applicationsInEffect(tree.metadata),
       ...(message === undefined ? {} : { reason: message }),
     };
     try {
@@ -208,6 +220,45 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     result: attempt.result,
     health: attempt.health,
   });
+}
+
+/**
+ * The commits since the last applied revision must be a fast-forward of it and, where the environment
+ * requires it, signed by an allowed key. The stricter of the old and the new policy applies, so a commit
+ * cannot switch the signature requirement off for itself.
+ */
+async function checkHistory(options: CycleOptions, status: EnvironmentStatus, revision: string, tree: EnvironmentTree): Promise<string | undefined> {
+  const source = options.source;
+  if (source.verifyHistory === undefined) {
+    return undefined;
+  }
+  const from = status.current?.commit ?? status.lastKnownGood?.commit;
+  let requiredBefore = false;
+  if (from !== undefined && source.readFileAt !== undefined) {
+    const before = await source.readFileAt(from, environmentMetadataPath(options.environment)).catch(() => undefined);
+    if (before !== undefined) {
+      try {
+        requiredBefore = parseEnvironmentMetadata(environmentMetadataPath(options.environment), Buffer.from(before).toString('utf8')).policy.requireSignedCommits;
+      } catch {
+        requiredBefore = true;
+      }
+    }
+  }
+  const requireSigned = requiredBefore || tree.metadata.policy.requireSignedCommits;
+  try {
+    const verdict = await source.verifyHistory(from, revision, {
+      requireSigned,
+      sshAllowedSignersFile: options.trust?.sshAllowedSignersFile,
+      gpgKeyring: options.trust?.gpgKeyring,
+    }, options.trust?.allowHistoryRewrite ?? false);
+    if (verdict.ok) {
+      return undefined;
+    }
+    const keep = from === undefined ? 'nothing was applied' : `the cluster keeps ${from.slice(0, 12)}`;
+    return `refusing ${revision.slice(0, 12)}: ${verdict.problems.join('; ')}. Nothing was applied; ${keep}`;
+  } catch (error) {
+    return `cannot verify the history up to ${revision.slice(0, 12)}: ${messageOf(error)}. Nothing was applied`;
+  }
 }
 
 interface Attempt {

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DesiredState } from './desired-state';
-import { fetchRevision, readEnvironmentFiles, ReadLimits } from './git-source';
+import { fetchRevision, readEnvironmentFiles, readFileAtCommit, ReadLimits } from './git-source';
+import { HistoryVerdict, TrustPolicy, verifyHistory } from './verify-history';
 import { EnvironmentTree, readEnvironment } from '../envrepo/read-environment';
 
 /**
@@ -17,6 +18,13 @@ export interface RevisionSource {
   latest(): Promise<string>;
   /** Reads and verifies the environment at a revision; throws TreeVerificationError when it is not what synth wrote. */
   read(revision: string): Promise<EnvironmentTree>;
+  /**
+   * Checks the history from the last applied revision to the new one (fast-forward, signatures). Only git
+   * sources have history; a folder has none to check.
+   */
+  verifyHistory?(from: string | undefined, to: string, trust: TrustPolicy, allowHistoryRewrite: boolean): Promise<HistoryVerdict>;
+  /** One file at a revision (git sources), or undefined when it does not exist there. */
+  readFileAt?(revision: string, file: string): Promise<Uint8Array | undefined>;
 }
 
 export interface SourceReadOptions {
@@ -36,6 +44,11 @@ export interface GitSourceOptions extends SourceReadOptions {
 /** A git env repo (local path or URL), mirrored under `cacheDirectory`. */
 export function gitSource(options: GitSourceOptions): RevisionSource {
   let gitDirectory: string | undefined;
+  const mirror = async (): Promise<string> => {
+    const { repo, branch, cacheDirectory } = options;
+    gitDirectory = gitDirectory ?? (await fetchRevision({ repo, branch, cacheDirectory })).gitDirectory;
+    return gitDirectory;
+  };
   return {
     description: `branch ${options.branch} of ${options.repo}`,
     hasHistory: true,
@@ -45,16 +58,19 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
       return fetched.commit;
     },
     async read(commit) {
-      if (gitDirectory === undefined) {
-        gitDirectory = (await fetchRevision({ repo: options.repo, branch: options.branch, cacheDirectory: options.cacheDirectory })).gitDirectory;
-      }
-      const files = await readEnvironmentFiles(gitDirectory, commit, options.environment, options.limits);
+      const files = await readEnvironmentFiles(await mirror(), commit, options.environment, options.limits);
       return readEnvironment(options.environment, files, {
         allowLockMismatch: options.allowLockMismatch,
         maxFileBytes: options.limits?.maxFileBytes,
         maxTotalBytes: options.limits?.maxTotalBytes,
         source: `commit ${commit.slice(0, 12)} of ${options.repo}`,
       });
+    },
+    async verifyHistory(from, to, trust, allowHistoryRewrite) {
+      return verifyHistory({ gitDirectory: await mirror(), from, to, trust, allowHistoryRewrite });
+    },
+    async readFileAt(commit, file) {
+      return readFileAtCommit(await mirror(), commit, file);
     },
   };
 }

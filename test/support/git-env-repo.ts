@@ -13,6 +13,7 @@ export class GitEnvRepo extends ScratchEnvRepo {
 
   /** Commits the current files; returns the commit. */
   public commit(message: string): string {
+    this.write();
     return commitAll(this.root, message);
   }
 }

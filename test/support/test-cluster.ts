@@ -71,6 +71,8 @@ export class ScratchEnvRepo {
   public readonly root = scratchFolder('stagecraft-cluster-test-');
   private readonly files = new Map<string, KubeObject>();
   private readonly applications = new Map<string, string>();
+  /** environment.json's policy.requireSignedCommits; written with the next put/remove/commit. */
+  public requireSignedCommits = false;
 
   constructor(public readonly environment: string, public readonly namespace: string) {
     this.write();
@@ -115,14 +117,16 @@ export class ScratchEnvRepo {
     return runStagecraft(['diff', '--dir', this.root, '--env', this.environment, '--kubeconfig', kubeconfig, ...extra], { cwd: REPO_ROOT });
   }
 
-  private write(): this {
+  protected write(): this {
     const folder = path.join(this.root, this.environment);
     fs.rmSync(folder, { recursive: true, force: true });
     const contents = new Map<string, string>();
     for (const [relative, object] of this.files) {
       contents.set(relative, toCanonicalYaml(object));
     }
-    contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(environmentNamed(this.environment, this.namespace), undefined, 2)}\n`);
+    const metadata = environmentNamed(this.environment, this.namespace);
+    const withPolicy = { ...metadata, policy: { ...metadata.policy, requireSignedCommits: this.requireSignedCommits } };
+    contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(withPolicy, undefined, 2)}\n`);
     for (const [relative, text] of contents) {
       fs.mkdirSync(path.dirname(path.join(this.root, relative)), { recursive: true });
       fs.writeFileSync(path.join(this.root, relative), text);
