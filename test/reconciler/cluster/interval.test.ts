@@ -1,0 +1,120 @@
+import { ChildProcess, spawn } from 'child_process';
+import * as http from 'http';
+import * as net from 'net';
+import { REPO_ROOT, STAGECRAFT_BIN } from '../../support/cli';
+import { scratchFolder } from '../../support/fleets';
+import { GitEnvRepo, startFakeController } from '../../support/git-env-repo';
+import { configMap, deployment } from '../../support/objects';
+import { kubectl, kubectlJson, startTestCluster, uniqueName } from '../../support/test-cluster';
+
+/** The pull-based mode: `stagecraft reconcile --interval` heals drift on every tick and serves metrics. */
+jest.setTimeout(180_000);
+
+let kubeconfig: string;
+beforeAll(() => {
+  kubeconfig = startTestCluster();
+}, 20 * 60_000);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function getText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+}
+
+/** Collects the structured log lines of a running reconciler and waits for one that matches. */
+class LogWatcher {
+  public readonly lines: any[] = [];
+  private waiters: Array<{ match: (line: any) => boolean; resolve: (line: any) => void }> = [];
+
+  constructor(child: ChildProcess) {
+    let buffer = '';
+    child.stderr!.on('data', (chunk) => {
+      buffer += chunk;
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const text = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!text.startsWith('{')) {
+          continue;
+        }
+        const line = JSON.parse(text);
+        this.lines.push(line);
+        this.waiters = this.waiters.filter((waiter) => (waiter.match(line) ? (waiter.resolve(line), false) : true));
+      }
+    });
+  }
+
+  public waitFor(match: (line: any) => boolean, timeoutMs = 60_000): Promise<any> {
+    const seen = this.lines.find(match);
+    if (seen) {
+      return Promise.resolve(seen);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; saw ${JSON.stringify(this.lines)}`)), timeoutMs);
+      this.waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  }
+}
+
+describe('reconcile --interval on a real API server', () => {
+  it('applies, then heals a kubectl scale on a later tick, logs one structured line per reconcile and serves metrics', async () => {
+    // GIVEN an env repo with one application and a fake Deployment controller
+    const name = uniqueName('loop');
+    const repo = new GitEnvRepo(name, name);
+    repo.put('web', deployment(name, 'web', 2)).put('web', configMap(name, 'web'));
+    const commit = repo.commit('web');
+    const controller = startFakeController(kubeconfig, name);
+    const port = await freePort();
+    const reconciler = spawn(process.execPath, [
+      STAGECRAFT_BIN, 'reconcile', '--repo', repo.root, '--env', name, '--kubeconfig', kubeconfig, '--cache-dir', scratchFolder('stagecraft-cache-'),
+      '--interval', '1s', '--timeout', '30s', '--poll-interval', '250ms', '--metrics-address', `127.0.0.1:${port}`,
+    ], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const logs = new LogWatcher(reconciler);
+    try {
+      // WHEN the first tick applies the revision
+      const first = await logs.waitFor((line) => line.msg === 'reconcile');
+      // THEN
+      // (created: the namespace, the Deployment and the ConfigMap)
+      expect(first).toMatchObject({ level: 'info', environment: name, revision: commit, verdict: 'healthy', created: 3, failed: 0 });
+
+      // WHEN someone scales the Deployment behind git's back
+      kubectl(kubeconfig, ['scale', 'deployment', 'web', '-n', name, '--replicas', '5']);
+      const healed = await logs.waitFor((line) => line.msg === 'reconcile' && line.driftedObjects === 1);
+      // THEN a later tick puts the declared replicas back
+      expect(healed).toMatchObject({ verdict: 'healthy', configured: 1, driftedObjects: 1 });
+      expect(kubectlJson(kubeconfig, ['get', 'deployment', 'web', '-n', name]).spec.replicas).toBe(2);
+
+      // AND an idle tick sends no write request
+      const idle = await logs.waitFor((line) => line.msg === 'reconcile' && logs.lines.indexOf(line) > logs.lines.indexOf(healed) && line.writeRequests === 0);
+      expect(idle).toMatchObject({ verdict: 'healthy', unchanged: 2, configured: 0 });
+
+      // AND metrics are served
+      const metrics = await getText(`http://127.0.0.1:${port}/metrics`);
+      expect(metrics).toMatch(new RegExp(`stagecraft_reconcile_total\\{environment="${name}",verdict="healthy"\\} \\d+`));
+      expect(metrics).toMatch(new RegExp(`stagecraft_last_success_timestamp_seconds\\{environment="${name}"\\} [1-9]\\d+`));
+      expect(metrics).toContain(`stagecraft_reconcile_duration_seconds_count{environment="${name}"}`);
+    } finally {
+      // WHEN stopped
+      const exited = new Promise<number | null>((resolve) => reconciler.once('exit', (code) => resolve(code)));
+      reconciler.kill('SIGTERM');
+      // THEN it ends cleanly
+      expect(await exited).toBe(0);
+      controller.kill();
+    }
+  });
+});
