@@ -1,6 +1,6 @@
 // The Acme shop fleet: three applications in three environments, promoted dev → staging → prod.
 // `cdk8s synth` or `stagecraft synth --out ../env-repo` writes the env-repo tree.
-import { Cron, Duration, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -61,13 +61,13 @@ const api = new Application(fleet, 'api', {
   },
 });
 
-/** The escape hatch: a nightly report job, written with plain cdk8s-plus. */
-class NightlyReport implements IManifestFactory {
+/** The escape hatch: the worker takes no traffic, so a NetworkPolicy written with plain cdk8s-plus denies all ingress. */
+class WorkerIsolation implements IManifestFactory {
   public produce(scope: Construct, context: RenderContext): void {
-    new kplus.CronJob(scope, 'report', {
-      metadata: { name: 'nightly-report' },
-      schedule: Cron.daily(),
-      containers: [{ name: 'report', image: context.image, args: ['--report', context.environment] }],
+    new kplus.NetworkPolicy(scope, 'isolation', {
+      metadata: { name: `${context.application}-isolation` },
+      selector: kplus.Pods.select(scope, 'pods', { labels: { 'app.kubernetes.io/name': context.application } }),
+      ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
     });
   }
 }
@@ -75,7 +75,7 @@ class NightlyReport implements IManifestFactory {
 new Application(fleet, 'worker', {
   image: 'registry.acme.example/shop/worker',
   config: { QUEUE: 'orders' },
-  manifests: new NightlyReport(),
+  manifests: new WorkerIsolation(),
   environments: { prod: { replicas: 3 } },
 });
 

@@ -187,11 +187,11 @@ describe('reading an environment of the env repo', () => {
       'dev/web/ingress.web.yaml',
       'dev/web/service.web.yaml',
       'dev/worker/configmap.worker.yaml',
-      'dev/worker/cronjob.nightly-report.yaml',
       'dev/worker/deployment.worker.yaml',
+      'dev/worker/networkpolicy.worker-isolation.yaml',
     ]);
     expect(tree.environment).toBe('dev');
-    expect(tree.lock.treeDigest).toBe('sha256:0a5c4d1af4746781a8f05b3f050058e8d22a6d98c8b70699f9c5ef1e0f1cd0e6');
+    expect(tree.lock.treeDigest).toBe('sha256:36e1d99d09f1dd646a5fb1a0fc340ccd40f7c391abef12546507b0274a7c9826');
     expect(tree.metadata.name).toBe('dev');
     expect(tree.metadata.applications.map((application) => application.name)).toEqual(['api', 'web', 'worker']);
   });

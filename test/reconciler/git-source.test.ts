@@ -17,8 +17,8 @@ const DEV_FILES = [
   'dev/web/ingress.web.yaml',
   'dev/web/service.web.yaml',
   'dev/worker/configmap.worker.yaml',
-  'dev/worker/cronjob.nightly-report.yaml',
   'dev/worker/deployment.worker.yaml',
+  'dev/worker/networkpolicy.worker-isolation.yaml',
 ];
 
 let scratch: string;

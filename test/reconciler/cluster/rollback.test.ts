@@ -135,7 +135,7 @@ describe('health, rollback and records on a real API server', () => {
     webRevision(f.repo, GOOD, 'good web');
     const file = path.join(f.repo.root, f.repo.environment, 'web', 'configmap.web.yaml');
     fs.appendFileSync(file, 'extra: tampered\n');
-    f.repo.commit('hand edit');
+    git(f.repo.root, 'commit', '--quiet', '--all', '--message', 'hand edit');
     // WHEN
     const run = reconcile(f);
     // THEN
