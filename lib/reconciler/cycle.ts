@@ -172,8 +172,10 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
   if (verdict === 'rolled-back' && rollback?.healthy && status.lastKnownGood !== undefined) {
     nextStatus = { ...nextStatus, current: { ...status.lastKnownGood } };
   }
-  // A refusal writes nothing at all; a reconcile that only repeats the last one leaves the status alone.
-  if (verdict !== 'refused' && !isRepeat(status, summary)) {
+  // A refusal writes nothing at all; a reconcile that only repeats the last one leaves the status (and the
+  // status branch) alone, so an idle reconciler writes nothing anywhere.
+  const repeat = isRepeat(status, summary);
+  if (verdict !== 'refused' && !repeat) {
     try {
       await writeStatus(client, namespace, nextStatus);
     } catch (error) {
@@ -182,7 +184,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
   }
 
   let recordCommit: string | undefined;
-  if (options.record !== undefined && verdict !== 'applied') {
+  if (options.record !== undefined && verdict !== 'applied' && !repeat) {
     const record: VerificationRecord = {
       schemaVersion: 1,
       environment: options.environment,

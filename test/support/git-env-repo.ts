@@ -20,6 +20,6 @@ export class GitEnvRepo extends ScratchEnvRepo {
 
 /** Starts the fake Deployment controller for one namespace; call `.kill()` when done. */
 export function startFakeController(kubeconfig: string, namespace: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'test', 'support', 'fake-controller.js'), kubeconfig, namespace], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'control-plane', 'simulate-rollouts.js'), kubeconfig, namespace], { stdio: 'ignore' });
   return child;
 }

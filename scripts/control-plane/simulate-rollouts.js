@@ -1,12 +1,13 @@
 // Plays the Deployment controller and kubelet on the test control plane (which runs neither): every few
-// hundred milliseconds it writes the status a real controller would write for each Deployment of one
-// namespace. Deployments whose pod template image contains ":broken" or "@sha256:bad" never progress:
-// their status says ProgressDeadlineExceeded, as a crash-looping rollout ends up.
-// Usage: node fake-controller.js KUBECONFIG NAMESPACE  (runs until killed)
+// hundred milliseconds it writes the status a real controller would write for each Deployment of the given
+// namespaces. Deployments whose pod template image contains ":broken" or "@sha256:bad" never progress:
+// their status says ProgressDeadlineExceeded, as a crash-looping rollout ends up. Used by the tests and by
+// `stagecraft demo`; never point it at a real cluster.
+// Usage: node simulate-rollouts.js KUBECONFIG NAMESPACE [NAMESPACE…]  (runs until killed)
 'use strict';
 const { execFileSync } = require('child_process');
 
-const [kubeconfig, namespace] = process.argv.slice(2);
+const [kubeconfig, ...namespaces] = process.argv.slice(2);
 const kubectl = (...args) => execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function desiredStatus(deployment) {
@@ -27,6 +28,12 @@ function desiredStatus(deployment) {
 }
 
 function tick() {
+  for (const namespace of namespaces) {
+    tickNamespace(namespace);
+  }
+}
+
+function tickNamespace(namespace) {
   let list;
   try {
     list = JSON.parse(kubectl('get', 'deployments', '-n', namespace, '-o', 'json'));
