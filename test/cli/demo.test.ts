@@ -33,7 +33,8 @@ describe('stagecraft demo', () => {
     const result = JSON.parse(first.stdout);
     const head = git(repo, 'rev-parse', 'HEAD');
     expect(result).toMatchObject({ repo, commit: head, committed: true });
-    const summary = result.environments.map((status: any) => [status.environment, status.namespace, status.lastKnownGood.commit, status.current.commit]);
+    const summary = result.environments.map((status: any) =>
+      [status.environment, status.namespace, status.lastKnownGood.commit, status.current.commit]);
     expect(summary).toEqual([
       ['dev', 'dev', head, head],
       ['prod', 'shop', head, head],
