@@ -76,4 +76,10 @@ project.addTask('bench:synth', {
   receiveArgs: true,
 });
 
+project.addTask('bench:reconcile', {
+  description: 'Benchmark: stagecraft reconcile against kubectl apply --server-side (300 apps, 900 objects) on the test control plane',
+  exec: 'node bench/reconcile/run.js',
+  receiveArgs: true,
+});
+
 project.synth();

@@ -1,0 +1,131 @@
+// bench/reconcile: stagecraft reconcile against `kubectl apply --server-side` on the same files, on the
+// test control plane (real kube-apiserver + etcd on loopback), in the same run.
+//   node bench/reconcile/run.js [--apps 300] [--repeat 3]
+// Prints a table and one JSON line (BENCH_RESULT …).
+'use strict';
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..', '..');
+const options = { apps: 300, repeat: 3 };
+for (let index = 2; index < process.argv.length; index++) {
+  if (process.argv[index] === '--apps') options.apps = Number(process.argv[++index]);
+  else if (process.argv[index] === '--repeat') options.repeat = Number(process.argv[++index]);
+  else throw new Error(`unknown option ${process.argv[index]}; use --apps N, --repeat N`);
+}
+// etcd's data lives on tmpfs, as kind and other test clusters do: the benchmark measures the tools, not this disk.
+const cluster = { dir: process.env.STAGECRAFT_BENCH_CLUSTER_DIR ?? (fs.existsSync('/dev/shm') ? '/dev/shm/stagecraft-bench-cluster' : path.join(os.homedir(), '.cache', 'stagecraft', 'bench-cluster')), port: '18443', etcd: '14379', peer: '14380' };
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stagecraft-bench-reconcile-'));
+const repo = path.join(scratch, 'env-repo');
+const cache = path.join(scratch, 'cache');
+const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.test', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.test' };
+const git = (...args) => execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' });
+const script = (name) => path.join(root, 'scripts', 'control-plane', name);
+
+function timed(command, args, env) {
+  // /usr/bin/time reports the peak RSS of the whole process.
+  const started = process.hrtime.bigint();
+  const child = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', command, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: env ?? process.env });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = Number(/MAXRSS (\d+)/.exec(child.stderr)?.[1] ?? 0) / 1024;
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr, seconds, rssMb: rss };
+}
+
+function synthesize(change) {
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'env-repo.js'), String(options.apps), repo, change ?? ''], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`env-repo.js failed:\n${child.stderr}`);
+  // kubectl gets the same YAML files, without the .stagecraft metadata it cannot read.
+  const flat = path.join(scratch, `kubectl-${change ?? 'base'}`);
+  fs.rmSync(flat, { recursive: true, force: true });
+  fs.mkdirSync(flat, { recursive: true });
+  for (const entry of fs.readdirSync(path.join(repo, 'bench-kubectl'), { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.yaml')) {
+      const from = path.join(entry.parentPath, entry.name);
+      fs.copyFileSync(from, path.join(flat, `${path.basename(entry.parentPath)}-${entry.name}`));
+    }
+  }
+  git('add', '--all');
+  git('commit', '--quiet', '--allow-empty', '-m', change ? `change ${change}` : 'base');
+  return flat;
+}
+
+function stagecraft(label) {
+  const run = timed(process.execPath, [path.join(root, 'bin', 'stagecraft'), 'reconcile', '--repo', repo, '--env', 'bench-ours', '--kubeconfig', kubeconfig,
+    '--cache-dir', cache, '--once', '--no-wait', '--output', 'json']);
+  if (run.status !== 0) throw new Error(`stagecraft reconcile (${label}) failed:\n${run.stdout}\n${run.stderr}`);
+  const result = JSON.parse(run.stdout);
+  return { seconds: run.seconds, rssMb: run.rssMb, writes: result.writeRequests, inside: result.timings.totalMs / 1000 };
+}
+
+function kubectl(label, folder) {
+  const run = timed('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager', 'bench-kubectl', '-n', 'bench-kubectl', '-f', folder]);
+  if (run.status !== 0) throw new Error(`kubectl apply (${label}) failed:\n${run.stderr}`);
+  // kubectl sends one server-side apply PATCH per object, changed or not.
+  const writes = run.stdout.split('\n').filter((line) => line.includes('serverside-applied')).length;
+  return { seconds: run.seconds, rssMb: run.rssMb, writes };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function repeatMedian(measure) {
+  const runs = Array.from({ length: options.repeat }, () => measure());
+  return { seconds: median(runs.map((r) => r.seconds)), rssMb: Math.max(...runs.map((r) => r.rssMb)), writes: runs[runs.length - 1].writes, inside: runs[0].inside };
+}
+
+process.stdout.write(`bench/reconcile: ${options.apps} apps × (Deployment + Service + ConfigMap) = ${options.apps * 3} objects, ${os.cpus().length} cores, node ${process.version}\n`);
+process.stdout.write('starting a fresh control plane for the benchmark (etcd wiped)\n');
+spawnSync('bash', [script('stop.sh'), '--dir', cluster.dir, '--wipe'], { stdio: 'ignore' });
+const start = spawnSync('bash', [script('start.sh'), '--dir', cluster.dir, '--port', cluster.port, '--etcd-port', cluster.etcd, '--etcd-peer-port', cluster.peer], { encoding: 'utf8' });
+if (start.status !== 0) throw new Error(`the control plane did not start:\n${start.stderr}`);
+const kubeconfig = start.stdout.trim().split('\n').pop();
+try {
+  fs.mkdirSync(repo, { recursive: true });
+  execFileSync('git', ['init', '--quiet', '--initial-branch=main'], { cwd: repo, env: gitEnv });
+  const baseFiles = synthesize();
+  execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'create', 'namespace', 'bench-kubectl'], { stdio: 'ignore' });
+
+  const rows = [];
+  const row = (label, ours, theirs) => {
+    rows.push({ label, ours, theirs });
+    process.stdout.write(`  ${label.padEnd(20)} stagecraft ${ours.seconds.toFixed(2).padStart(5)} s, ${String(ours.writes).padStart(4)} writes, ${ours.rssMb.toFixed(0).padStart(3)} MB`
+      + ` | kubectl ${theirs.seconds.toFixed(2).padStart(5)} s, ${String(theirs.writes).padStart(4)} writes, ${theirs.rssMb.toFixed(0).padStart(3)} MB`
+      + ` | ${(theirs.seconds / ours.seconds).toFixed(1)}× faster\n`);
+  };
+  process.stdout.write('\n');
+  row('cold apply', stagecraft('cold'), kubectl('cold', baseFiles));
+  row('no-op', repeatMedian(() => stagecraft('no-op')), repeatMedian(() => kubectl('no-op', baseFiles)));
+  const changedFiles = synthesize('debug');
+  row('one-object change', stagecraft('change'), kubectl('change', changedFiles));
+  const noop = rows[1].ours;
+  const results = {
+    objects: options.apps * 3,
+    coldSeconds: rows[0].ours.seconds,
+    kubectlColdSeconds: rows[0].theirs.seconds,
+    coldSpeedup: rows[0].theirs.seconds / rows[0].ours.seconds,
+    noopSeconds: noop.seconds,
+    noopInsideSeconds: noop.inside,
+    noopWrites: noop.writes,
+    kubectlNoopSeconds: rows[1].theirs.seconds,
+    changeSeconds: rows[2].ours.seconds,
+    changeWrites: rows[2].ours.writes,
+    kubectlChangeSeconds: rows[2].theirs.seconds,
+    maxRssMb: Math.max(...rows.map((r) => r.ours.rssMb)),
+  };
+  process.stdout.write([
+    '',
+    `cold apply: ${results.coldSpeedup.toFixed(1)}× faster than kubectl apply --server-side (target ≥ 3×)`,
+    `no-op reconcile: ${results.noopSeconds.toFixed(2)} s whole process (${results.noopInsideSeconds.toFixed(2)} s inside), ${results.noopWrites} write requests (target ≤ 0.6 s, 0 writes); kubectl ${results.kubectlNoopSeconds.toFixed(2)} s`,
+    `one-object change: ${results.changeSeconds.toFixed(2)} s with ${results.changeWrites} write requests (the ConfigMap and the status); kubectl ${results.kubectlChangeSeconds.toFixed(2)} s`,
+    `peak RSS: ${results.maxRssMb.toFixed(0)} MB (target ≤ 200 MB)`,
+    `BENCH_RESULT ${JSON.stringify(results)}`,
+    '',
+  ].join('\n'));
+} finally {
+  spawnSync('bash', [script('stop.sh'), '--dir', cluster.dir, '--wipe'], { stdio: 'ignore' });
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
