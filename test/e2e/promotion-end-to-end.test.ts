@@ -1,0 +1,127 @@
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import { CliResult, REPO_ROOT } from '../support/cli';
+import { scratchFolder } from '../support/fleets';
+import { git } from '../support/git';
+import { APPROVERS, createEnvRepo, image, stagecraft } from '../support/promotion-repo';
+
+/**
+ * Promotion end to end, through the CLI, with a real git env repo and a real control plane: release to dev →
+ * reconcile dev with --record → soak satisfied on the fake clock → promote to staging → reconcile → promote
+ * to prod blocked for missing approvals → approve → promote → reconcile prod → history shows all of it.
+ * The reconciler records real times; promote judges them at a later instant given with --now.
+ */
+jest.setTimeout(300_000);
+
+const CLUSTER = { dir: path.join(os.homedir(), '.cache', 'stagecraft', 'e2e-cluster'), port: '20443', etcd: '16379', peer: '16380' };
+const SCRIPTS = path.join(REPO_ROOT, 'scripts', 'control-plane');
+const WEB = image('web', 'b');
+
+let kubeconfig: string;
+let simulator: ChildProcess;
+
+beforeAll(() => {
+  spawnSync('bash', [path.join(SCRIPTS, 'stop.sh'), '--dir', CLUSTER.dir, '--wipe'], { stdio: 'ignore' });
+  const started = spawnSync('bash', [path.join(SCRIPTS, 'start.sh'), '--dir', CLUSTER.dir, '--port', CLUSTER.port, '--etcd-port', CLUSTER.etcd, '--etcd-peer-port', CLUSTER.peer], { encoding: 'utf8' });
+  if (started.status !== 0) {
+    throw new Error(`the control plane did not start:\n${started.stderr}`);
+  }
+  kubeconfig = started.stdout.trim().split('\n').pop()!;
+  simulator = spawn(process.execPath, [path.join(SCRIPTS, 'simulate-rollouts.js'), kubeconfig, 'dev', 'staging', 'shop'], { stdio: 'ignore' });
+}, 20 * 60_000);
+
+afterAll(() => {
+  simulator?.kill();
+  spawnSync('bash', [path.join(SCRIPTS, 'stop.sh'), '--dir', CLUSTER.dir, '--wipe'], { stdio: 'ignore' });
+});
+
+/** The first instant at or after `from` (rounded up to the hour) that falls Monday–Thursday 10:00–14:59 in Berlin: prod's window. */
+function nextWindowInstant(from: Date): string {
+  const candidate = new Date(Math.ceil(from.getTime() / 3_600_000) * 3_600_000);
+  const berlin = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', weekday: 'short', hour: 'numeric', hourCycle: 'h23' });
+  for (;;) {
+    const parts = Object.fromEntries(berlin.formatToParts(candidate).map((part) => [part.type, part.value]));
+    if (['Mon', 'Tue', 'Wed', 'Thu'].includes(parts.weekday) && Number(parts.hour) >= 10 && Number(parts.hour) <= 14) {
+      return candidate.toISOString().replace('.000Z', 'Z');
+    }
+    candidate.setTime(candidate.getTime() + 3_600_000);
+  }
+}
+
+describe('promotion end to end on a real control plane', () => {
+  it('releases, reconciles, promotes through every gate and shows the history', () => {
+    const scratch = scratchFolder('stagecraft-e2e-');
+    const repo = createEnvRepo(scratch).bare;
+    const cache = path.join(scratch, 'cache');
+    const run = (...args: string[]): CliResult => stagecraft(scratch, ...args);
+    const reconcile = (environment: string): any => {
+      const result = run('reconcile', '--repo', repo, '--env', environment, '--kubeconfig', kubeconfig, '--cache-dir', cache,
+        '--once', '--record', '--timeout', '60s', '--poll-interval', '250ms', '--output', 'json');
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    const firstHealthyAt = (environment: string, commit: string): Date =>
+      new Date(JSON.parse(git(repo, 'show', `stagecraft/status:records/${environment}/${commit}.json`)).firstHealthyAt);
+
+    // 1. CI releases web to dev
+    const release = run('release', 'web', '--image', WEB, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--message', 'build 12');
+    expect(release.status).toBe(0);
+
+    // 2. the reconciler applies dev and records it healthy, with the image it runs
+    const dev = reconcile('dev');
+    expect(dev).toMatchObject({ environment: 'dev', verdict: 'healthy', revision: git(repo, 'rev-parse', 'main') });
+    const devRecord = JSON.parse(git(repo, 'show', `stagecraft/status:records/dev/${dev.revision}.json`));
+    expect(devRecord).toMatchObject({ verdict: 'healthy', applications: { web: WEB } });
+
+    // 3. an hour later (the fake clock) the soak is satisfied: promote to staging
+    const toStaging = nextWindowInstant(new Date(firstHealthyAt('dev', dev.revision).getTime() + 61 * 60_000));
+    const promoteStaging = run('promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', toStaging);
+    expect(promoteStaging.status).toBe(0);
+    expect(promoteStaging.stdout).toContain('pass  soak');
+    expect(git(repo, 'show', 'main:releases/staging.yaml')).toContain(`image: ${WEB}`);
+
+    // 4. the reconciler applies staging
+    const staging = reconcile('staging');
+    expect(staging).toMatchObject({ environment: 'staging', verdict: 'healthy' });
+
+    // 5. prod is blocked: the soak is over but nobody approved
+    const toProd = nextWindowInstant(new Date(firstHealthyAt('staging', staging.revision).getTime() + 121 * 60_000));
+    const blocked = run('promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', repo, '--as', 'alice@example.com', '--now', toProd);
+    expect(blocked.status).toBe(1);
+    expect(blocked.stdout).toMatch(/fail\s+approvals\s+0 of 2 approvals/);
+    const headBeforeApprovals = git(repo, 'rev-parse', 'main');
+
+    // 6. two approvers approve the image
+    for (const approver of APPROVERS.slice(0, 2)) {
+      const approve = run('approve', 'web', '--env', 'prod', '--repo', repo, '--as', approver, '--now', toProd);
+      expect(approve.status).toBe(0);
+    }
+    expect(git(repo, 'rev-list', '--count', `${headBeforeApprovals}..main`)).toBe('2');
+
+    // 7. now the promotion passes every gate
+    const promoteProd = run('promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', repo, '--as', 'alice@example.com', '--now', toProd);
+    expect(promoteProd.status).toBe(0);
+    for (const gate of ['manual', 'verifiedUpstream', 'soak', 'approvals', 'allowWindow']) {
+      expect(promoteProd.stdout).toMatch(new RegExp(`pass\\s+${gate}`));
+    }
+
+    // 8. the reconciler applies prod
+    const prod = reconcile('prod');
+    expect(prod).toMatchObject({ environment: 'prod', verdict: 'healthy' });
+    const live = spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'get', 'deployment', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], { encoding: 'utf8' });
+    expect(live.stdout).toBe(WEB);
+
+    // 9. the history of prod shows who promoted what, the gates, the approvals and the verification
+    const history = run('history', '--env', 'prod', '--repo', repo, '--app', 'web', '--output', 'json');
+    expect(history.status).toBe(0);
+    const actions = JSON.parse(history.stdout).entries.map((entry: any) => [entry.action, entry.by ?? null]);
+    expect(actions).toEqual(expect.arrayContaining([
+      ['promote', 'alice@example.com'],
+      ['approve', 'alice@example.com'],
+      ['approve', 'bob@example.com'],
+    ]));
+    expect(actions.some((entry: string[]) => entry[0] === 'verify')).toBe(true);
+  });
+});
