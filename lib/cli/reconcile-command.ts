@@ -36,7 +36,8 @@ ${SOURCE_USAGE}
   --output json           print one JSON object per reconcile
 
 exit codes (--once): 0 healthy (or applied with --no-wait); 1 failed, rolled back, skipped or refused as unsafe;
-2 usage error or bad input (a tree that does not match its lock is refused before anything is applied)`;
+2 usage error or bad input (a tree that is not what synth wrote, or a kind the server does not serve, is refused
+before anything is applied)`;
 
 /** `stagecraft reconcile`: returns the exit code. */
 export async function reconcileCommand(argv: readonly string[], output: Output): Promise<number> {
@@ -170,7 +171,9 @@ function exitCodeOf(result: CycleResult): number {
   if (result.verdict === 'healthy' || result.verdict === 'applied') {
     return 0;
   }
-  return result.verdict === 'refused' && result.result === undefined ? 2 : 1;
+  // Refused before planning (a tree that is not what synth wrote) or at plan time for bad input (a kind the
+  // server does not serve): 2, like any bad input. Refused as unsafe in this cluster (mass prune): 1.
+  return result.verdict === 'refused' && (result.result === undefined || result.result.badInput === true) ? 2 : 1;
 }
 
 /** Connects, or prints why not and returns undefined (a kubeconfig that cannot be used is bad input). */

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { REPO_ROOT, runStagecraft, CliResult } from './cli';
 import { scratchFolder } from './fleets';
 import { environmentNamed } from './objects';
+import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 import { createLock, serializeLock } from '../../lib/envrepo/lock';
 import { objectPath } from '../../lib/envrepo/paths';
 import { toCanonicalYaml } from '../../lib/envrepo/private/canonical-yaml';
@@ -71,9 +72,18 @@ export class ScratchEnvRepo {
   public readonly root = scratchFolder('stagecraft-cluster-test-');
   private readonly files = new Map<string, KubeObject>();
   private readonly applications = new Map<string, string>();
+  /** Files written byte for byte (hostile input): repo-relative path → content. */
+  private readonly rawFiles = new Map<string, string | Uint8Array>();
 
-  constructor(public readonly environment: string, public readonly namespace: string) {
+  /** `metadata` replaces fields of the default environment.json (one namespace, only Namespace allowed cluster-wide). */
+  constructor(public readonly environment: string, public readonly namespace: string, private readonly metadata: Partial<EnvironmentMetadata> = {}) {
     this.write();
+  }
+
+  /** Writes a file as given, not as synth would, and locks it like the rest (what a hand edit plus a re-lock does). */
+  public putFile(relativePath: string, content: string | Uint8Array): this {
+    this.rawFiles.set(relativePath, content);
+    return this.write();
   }
 
   public put(application: string, object: KubeObject): this {
@@ -118,11 +128,15 @@ export class ScratchEnvRepo {
   private write(): this {
     const folder = path.join(this.root, this.environment);
     fs.rmSync(folder, { recursive: true, force: true });
-    const contents = new Map<string, string>();
+    const contents = new Map<string, string | Uint8Array>();
     for (const [relative, object] of this.files) {
       contents.set(relative, toCanonicalYaml(object));
     }
-    contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(environmentNamed(this.environment, this.namespace), undefined, 2)}\n`);
+    const metadata = { ...environmentNamed(this.environment, this.namespace), ...this.metadata };
+    contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(metadata, undefined, 2)}\n`);
+    for (const [relative, content] of this.rawFiles) {
+      contents.set(relative, content);
+    }
     for (const [relative, text] of contents) {
       fs.mkdirSync(path.dirname(path.join(this.root, relative)), { recursive: true });
       fs.writeFileSync(path.join(this.root, relative), text);
