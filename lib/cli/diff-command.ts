@@ -64,7 +64,7 @@ export async function diffCommand(argv: readonly string[], output: Output): Prom
     }
     if ('refused' in diff) {
       output.error(`diff: reconcile would refuse this environment: ${diff.refused}`);
-      return 1;
+      return diff.badInput ? 2 : 1;
     }
     const differences: Difference[] = [];
     for (const change of diff.plan.changes) {

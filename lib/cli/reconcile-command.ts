@@ -43,7 +43,8 @@ Commits since the last applied revision must be a fast-forward of it (no force p
 environment requires signed commits (environment.json policy.requireSignedCommits), signed by an allowed key.
 
 exit codes (--once): 0 healthy (or applied with --no-wait); 1 failed, rolled back, skipped or refused as unsafe;
-2 usage error or bad input (a tree that does not match its lock is refused before anything is applied)`;
+2 usage error or bad input (a tree that is not what synth wrote, or a kind the server does not serve, is refused
+before anything is applied)`;
 
 /** `stagecraft reconcile`: returns the exit code. */
 export async function reconcileCommand(argv: readonly string[], output: Output): Promise<number> {
@@ -185,7 +186,9 @@ function exitCodeOf(result: CycleResult): number {
   if (result.verdict === 'healthy' || result.verdict === 'applied') {
     return 0;
   }
-  return result.badInput ? 2 : 1;
+  // Bad input: a tree that is not what synth wrote, or a kind the server does not serve (refused at plan
+  // time): 2. Refused as unsafe in this cluster (mass prune, history not a fast-forward, unsigned): 1.
+  return result.badInput || (result.verdict === 'refused' && result.result?.badInput === true) ? 2 : 1;
 }
 
 function optionalPath(value: string | undefined): string | undefined {

@@ -6,6 +6,7 @@ import { resolveReconcilerOptions, ResolvedReconcilerOptions } from './private/r
 import { clusterRules, namespacedRules, PolicyRule, stateRules } from './private/reconciler-rules';
 import { ENVIRONMENT_LABEL } from '../envrepo/annotations';
 import { dnsSubdomainProblem } from '../envrepo/names';
+import { RECONCILER_NAME, reconcilerNameFor } from '../envrepo/reconciler-names';
 
 /**
  * A kind of object the reconciler manages, as RBAC names it.
@@ -50,7 +51,6 @@ const KEYRING_KEY = 'keyring.asc';
 /** Not root, not any user of the image: the reconciler needs no identity on the node. */
 const RUN_AS = 65532;
 const NAME_LABEL = 'app.kubernetes.io/name';
-const RECONCILER_NAME = 'stagecraft-reconciler';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 /**
@@ -65,7 +65,7 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export class InClusterReconciler extends Construct {
   /** Name of the reconciler's ServiceAccount, Deployment and ClusterRole for an environment. */
   public static nameFor(environmentName: string): string {
-    return `${RECONCILER_NAME}-${environmentName}`;
+    return reconcilerNameFor(environmentName);
   }
 
   /** Name of the reconciler's ServiceAccount. */

@@ -1,6 +1,7 @@
 import { sha256Digest } from './digest';
 import { ENV_REPO_FORMAT_VERSION } from './paths';
 import { toCanonicalJson } from './private/canonical-json';
+import { repoPathProblem } from './private/repo-path';
 
 /**
  * `<env>/.stagecraft/lock.json`: what synth wrote for one environment. The reconciler refuses a tree
@@ -79,6 +80,11 @@ export function parseLock(fileName: string, text: string): EnvironmentLock {
     throw new Error(`${fileName}: "files" must map paths to digests; re-run stagecraft synth to rewrite it`);
   }
   for (const [path, digest] of Object.entries(parsed.files)) {
+    // Paths come from whoever pushed the lock: one that leaves the environment folder is never looked up.
+    const pathProblem = repoPathProblem(path) ?? (path.startsWith(`${parsed.environment}/`) ? undefined : `is outside ${parsed.environment}/`);
+    if (pathProblem !== undefined) {
+      throw new Error(`${fileName}: files[${JSON.stringify(path)}]: path ${pathProblem}; a lock lists only plain relative paths inside its environment folder, re-run stagecraft synth to rewrite it`);
+    }
     if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
       throw new Error(`${fileName}: files["${path}"] is not a sha256 digest; re-run stagecraft synth to rewrite it`);
     }

@@ -1,19 +1,17 @@
 import { sha256Digest } from './digest';
 import { EnvironmentMetadata, parseEnvironmentMetadata } from './environment-metadata';
+import { environmentMetadataProblems, environmentObjectProblems } from './environment-rules';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
 import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
 import { compareCodePoints, dnsLabelProblem } from './names';
 import { describeObject } from './object-identity';
 import { CLUSTER_FOLDER, environmentMetadataPath, lockPath, METADATA_FOLDER, objectPath } from './paths';
-import { repoPathProblem } from './private/repo-path';
+import { displayPath, repoPathProblem } from './private/repo-path';
 import { parseStrictYaml } from './private/strict-yaml';
 import { isClusterScopedKind } from './scope';
 import type { KubeObject } from '../reconciler/kube-object';
 
-/** 1 MiB: far above any sane Kubernetes object (etcd refuses objects over 1.5 MiB anyway). */
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
-
-/** 64 MiB: an environment of thousands of objects, still small enough to hold in memory. */
-export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
 
 export interface ReadEnvironmentOptions {
   /**
@@ -125,7 +123,11 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   }
 
   const metadata = readMetadata(environment, usable, problems);
-  const objects = readObjects(environment, usable, problems);
+  const { objects, clusterScopedKinds } = readObjects(environment, usable, problems);
+  if (metadata !== undefined) {
+    // The rules synth applies, under the policy environment.json records: a tree pushed by hand gets no pass.
+    problems.push(...environmentObjectProblems(metadata, objects, clusterScopedKinds));
+  }
   if (problems.length > 0) {
     throw refuse(problems);
   }
@@ -151,7 +153,7 @@ function checkPathsAndSizes(
     totalBytes += bytes.byteLength;
     const pathProblem = repoPathProblem(path);
     if (pathProblem !== undefined) {
-      problems.push(`${path}: path ${pathProblem}; only plain relative paths inside ${environment}/ are read: remove the file from the env repo`);
+      problems.push(`${displayPath(path)}: path ${pathProblem}; only plain relative paths inside ${environment}/ are read: remove the file from the env repo`);
     } else if (!isInsideEnvironment(environment, path)) {
       problems.push(`${path}: outside ${environment}/; pass only the files of environment ${environment}`);
     } else if (bytes.byteLength > maxFileBytes) {
@@ -186,15 +188,24 @@ function readMetadata(environment: string, files: ReadonlyMap<string, Uint8Array
     if (metadata.name !== environment) {
       problems.push(`${metadataFile}: "name" is "${metadata.name}" but the file sits in ${environment}/; ${RESYNTH}`);
     }
-    return metadata;
+    const metadataProblems = environmentMetadataProblems(metadataFile, metadata);
+    problems.push(...metadataProblems);
+    return metadataProblems.length === 0 ? metadata : undefined;
   } catch (error) {
     problems.push((error as Error).message);
     return undefined;
   }
 }
 
-/** Parses every object file, then checks each sits where synth would have written it. */
-function readObjects(environment: string, files: ReadonlyMap<string, Uint8Array>, problems: string[]): EnvironmentObject[] {
+/**
+ * Parses every object file, then checks each sits where synth would have written it. Returns the objects
+ * sorted by path and the custom kinds the environment's CustomResourceDefinitions declare cluster-scoped.
+ */
+function readObjects(
+  environment: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  problems: string[],
+): { objects: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
   const parsed: EnvironmentObject[] = [];
   for (const [path, bytes] of files) {
     const folder = objectFolderOf(environment, path);
@@ -224,7 +235,7 @@ function readObjects(environment: string, files: ReadonlyMap<string, Uint8Array>
       problems.push(placementProblem);
     }
   }
-  return parsed.sort((left, right) => compareCodePoints(left.path, right.path));
+  return { objects: parsed.sort((left, right) => compareCodePoints(left.path, right.path)), clusterScopedKinds };
 }
 
 /** The folder of an object file (`web`, `_cluster`), or undefined when the path is not one. */

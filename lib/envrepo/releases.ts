@@ -1,6 +1,7 @@
 import * as yaml from 'js-yaml';
 import { compareCodePoints } from './names';
 import { toCanonicalYaml } from './private/canonical-yaml';
+import { anchorProblem, mergeKeyProblem, refuseAnchors } from './private/strict-yaml';
 
 /**
  * One application's entry in `releases/<env>.yaml`: which image it runs and who put it there, when and why.
@@ -33,9 +34,14 @@ export function parseReleasesFile(fileName: string, text: string): ReleasesFile 
   let document: unknown;
   try {
     // JSON_SCHEMA keeps timestamps as strings and refuses YAML-only types; duplicate keys are errors.
-    document = yaml.load(text, { schema: yaml.JSON_SCHEMA });
+    // Anchors (and so aliases) and merge keys are refused as in every file of the env repo (strict-yaml.ts).
+    document = yaml.load(text, { schema: yaml.JSON_SCHEMA, listener: refuseAnchors });
   } catch (error) {
-    throw new Error(`${fileName}: invalid yaml: ${(error as Error).message.split('\n')[0]}`);
+    throw new Error(`${fileName}: ${anchorProblem(error, text) ?? `invalid yaml: ${(error as Error).message.split('\n')[0]}`}`);
+  }
+  const mergeKey = mergeKeyProblem(document);
+  if (mergeKey !== undefined) {
+    throw new Error(`${fileName}: ${mergeKey}`);
   }
   if (document === undefined || document === null) {
     document = {};

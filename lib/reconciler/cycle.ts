@@ -91,7 +91,8 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     tree = await source.read(revision);
   } catch (error) {
     const message = error instanceof TreeVerificationError ? error.message : `could not read ${options.environment} at ${revision}: ${messageOf(error)}`;
-    return finish({ revision, verdict: 'refused', message: `${message}. Nothing was applied`, badInput: error instanceof TreeVerificationError });
+    // Whatever keeps the tree from being read at this revision is in the input (names, paths, sizes, content).
+    return finish({ revision, verdict: 'refused', message: `${message}. Nothing was applied`, badInput: true });
   }
   const namespace = tree.metadata.controlNamespace;
   let status: EnvironmentStatus;

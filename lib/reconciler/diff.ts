@@ -13,6 +13,7 @@ import {
 import { KubeObject } from './kube-object';
 import { KindToList, readForeignMembers, readMembers } from './live-state';
 import { duplicateDeclarations, Plan, planChanges } from './plan';
+import { unservedKindProblems } from './served-kinds';
 import { isClusterScopedKind } from '../envrepo/scope';
 
 /** Desired vs live for one environment, read without writing anything. */
@@ -30,6 +31,12 @@ export interface EnvironmentDiff {
 /** Why the environment must not be reconciled at all; nothing was read beyond the parent. */
 export interface DiffRefusal {
   readonly refused: string;
+  /**
+   * Whether the desired state itself is wrong (objects declared twice, kinds the server does not serve):
+   * bad input, which no retry fixes. Otherwise applying it looks unsafe in this cluster (another tool's
+   * applyset parent).
+   */
+  readonly badInput: boolean;
 }
 
 /**
@@ -43,12 +50,17 @@ export async function diffEnvironment(client: ClusterClient, desired: DesiredSta
   const objects = withDefaultNamespace(desired.objects, environment.namespaces[0]);
   const duplicates = duplicateDeclarations(objects);
   if (duplicates.length > 0) {
-    return { refused: `the desired state declares objects more than once: ${duplicates.join('; ')}` };
+    return { refused: `the desired state declares objects more than once: ${duplicates.join('; ')}`, badInput: true };
+  }
+  // Every kind, before anything is written: one object the server cannot take refuses the whole revision.
+  const unserved = await unservedKindProblems(client, objects);
+  if (unserved.length > 0) {
+    return { refused: `the API server cannot take ${unserved.length === 1 ? 'one kind' : `${unserved.length} kinds`} of this revision: ${unserved.join('; ')}`, badInput: true };
   }
   const liveParent = await client.get(parent.reference);
   const ownership = parentOwnershipProblem(parent, liveParent);
   if (ownership !== undefined) {
-    return { refused: ownership };
+    return { refused: ownership, badInput: false };
   }
   const parentContents = parentContentsOf(liveParent);
   const namespaces = sortedUnique([

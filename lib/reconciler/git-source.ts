@@ -1,6 +1,7 @@
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES } from '../envrepo/limits';
 import { dnsLabelProblem } from '../envrepo/names';
-import { repoPathProblem } from '../envrepo/private/repo-path';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, TreeVerificationError } from '../envrepo/read-environment';
+import { displayPath, repoPathProblem } from '../envrepo/private/repo-path';
+import { TreeVerificationError } from '../envrepo/read-environment';
 import { assertBranchName, ensureMirror, fetchBranch, locateRepository, remoteBranches } from './private/mirror';
 import { GitCommandError, runGit } from './private/run-git';
 
@@ -35,7 +36,7 @@ export interface ReadLimits {
   readonly maxFiles?: number;
 }
 
-export const DEFAULT_MAX_FILES = 10_000;
+export { DEFAULT_MAX_FILES } from '../envrepo/limits';
 
 /** Mode git gives symbolic links and submodules in a tree. */
 const SYMLINK_MODE = '120000';
@@ -74,12 +75,16 @@ interface TreeEntry {
 /**
  * Every file of `<environment>/` at `commit`, as repo-relative path → bytes. Refuses symbolic links,
  * submodules, unsafe paths and files over the caps, judged from the tree listing before any content is read.
+ *
+ * @param source where the files come from in messages, e.g. `commit 1a2b3c4d5e6f of git@example.com:acme/env`
+ * (default: the full commit and the mirror's folder)
  */
 export async function readEnvironmentFiles(
   gitDirectory: string,
   commit: string,
   environment: string,
   limits: ReadLimits = {},
+  source: string = `commit ${commit} of ${gitDirectory}`,
 ): Promise<Map<string, Uint8Array>> {
   assertCommitName(commit);
   const environmentProblem = dnsLabelProblem(environment);
@@ -89,7 +94,6 @@ export async function readEnvironmentFiles(
   const maxFileBytes = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxTotalBytes = limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
   const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
-  const source = `commit ${commit} of ${gitDirectory}`;
 
   const entries = await listTree(gitDirectory, ['-r', commit, '--', `${environment}/`]);
   if (entries.length === 0) {
@@ -102,7 +106,7 @@ export async function readEnvironmentFiles(
   for (const entry of entries) {
     const problem = entryProblem(entry, environment, maxFileBytes);
     if (problem !== undefined) {
-      problems.push(`${entry.path}: ${problem}`);
+      problems.push(`${displayPath(entry.path)}: ${problem}`);
     }
     totalBytes += entry.size ?? 0;
   }

@@ -36,8 +36,13 @@ export interface ReconcileResult {
   /** Apply and delete requests sent by this reconcile. */
   readonly writeRequests: number;
   readonly timings: { readonly planMs: number; readonly applyMs: number; readonly pruneMs: number; readonly totalMs: number };
-  /** `refused`: nothing was written because it looked unsafe (mass prune, someone else's applyset). */
+  /**
+   * `refused`: nothing was written, because the desired state is wrong (`badInput`: kinds the server does not
+   * serve, objects declared twice) or applying it looked unsafe (mass prune, someone else's applyset).
+   */
   readonly verdict: 'applied' | 'failed' | 'refused';
+  /** With verdict `refused`: the desired state itself is wrong, so no retry helps (the CLI exits 2, not 1). */
+  readonly badInput?: boolean;
   /** Why the verdict is not `applied`, and what was and was not done. */
   readonly message?: string;
 }
@@ -74,10 +79,13 @@ export async function reconcile(desired: DesiredState, options: ReconcileOptions
   const environment = desired.environment;
   const parent = applySetParentOf(environment);
   const timings = { planMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 };
-  const finish = (verdict: ReconcileResult['verdict'], changes: readonly ReconcileChange[], message?: string): ReconcileResult => {
+  const finish = (verdict: ReconcileResult['verdict'], changes: readonly ReconcileChange[], message?: string, badInput?: boolean): ReconcileResult => {
     timings.totalMs = clock.now() - started;
     const writeRequests = client.writeRequests - writesBefore;
-    return { revision: desired.revision, environment: environment.name, applyset: parent.id, changes, writeRequests, timings, verdict, message };
+    const result: ReconcileResult = {
+      revision: desired.revision, environment: environment.name, applyset: parent.id, changes, writeRequests, timings, verdict, message,
+    };
+    return badInput ? { ...result, badInput } : result;
   };
 
   // 1. Plan from the live state, without writing.
@@ -86,7 +94,7 @@ export async function reconcile(desired: DesiredState, options: ReconcileOptions
     const read = await diffEnvironment(client, desired, options.concurrency);
     if ('refused' in read) {
       timings.planMs = clock.now() - started;
-      return finish('refused', [], `${read.refused}. Nothing was applied or deleted`);
+      return finish('refused', [], `${read.refused}. Nothing was applied or deleted`, read.badInput);
     }
     diff = read;
   } catch (error) {

@@ -3,7 +3,10 @@ import * as path from 'path';
 import { DesiredState } from './desired-state';
 import { fetchRevision, readEnvironmentFiles, readFileAtCommit, ReadLimits } from './git-source';
 import { HistoryVerdict, TrustPolicy, verifyHistory } from './verify-history';
-import { EnvironmentTree, readEnvironment } from '../envrepo/read-environment';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES } from '../envrepo/limits';
+import { compareCodePoints, dnsLabelProblem } from '../envrepo/names';
+import { displayPath } from '../envrepo/private/repo-path';
+import { EnvironmentTree, readEnvironment, TreeVerificationError } from '../envrepo/read-environment';
 
 /**
  * Where desired state comes from: a git env repo (the real thing: commits, history, rollback to an
@@ -58,12 +61,13 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
       return fetched.commit;
     },
     async read(commit) {
-      const files = await readEnvironmentFiles(await mirror(), commit, options.environment, options.limits);
+      const source = `commit ${commit.slice(0, 12)} of ${options.repo}`;
+      const files = await readEnvironmentFiles(await mirror(), commit, options.environment, options.limits, source);
       return readEnvironment(options.environment, files, {
         allowLockMismatch: options.allowLockMismatch,
         maxFileBytes: options.limits?.maxFileBytes,
         maxTotalBytes: options.limits?.maxTotalBytes,
-        source: `commit ${commit.slice(0, 12)} of ${options.repo}`,
+        source,
       });
     },
     async verifyHistory(from, to, trust, allowHistoryRewrite) {
@@ -78,7 +82,7 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
 /** A folder written by `stagecraft synth --out`; its revision is the lock's tree digest. */
 export function folderSource(options: SourceReadOptions & { readonly directory: string }): RevisionSource {
   const read = (): EnvironmentTree => {
-    const files = readFolderFiles(options.directory, options.environment);
+    const files = readFolderFiles(options.directory, options.environment, options.limits);
     return readEnvironment(options.environment, files, {
       allowLockMismatch: options.allowLockMismatch,
       maxFileBytes: options.limits?.maxFileBytes,
@@ -104,28 +108,58 @@ export function desiredStateOf(revision: string, tree: EnvironmentTree): Desired
 }
 
 /**
- * Every file below `<directory>/<environment>/` as repo-relative path → bytes. Links are refused here
- * (a link can point anywhere); sizes and paths are checked by readEnvironment.
+ * Every file below `<directory>/<environment>/` as repo-relative path → bytes. Links and anything but plain
+ * files and folders are refused, and sizes and the file count are judged from `lstat` before any content is
+ * read (as the git source judges them from the tree listing); paths are checked again by readEnvironment.
  */
-function readFolderFiles(directory: string, environment: string): Map<string, Uint8Array> {
+function readFolderFiles(directory: string, environment: string, limits: ReadLimits = {}): Map<string, Uint8Array> {
+  const environmentProblem = dnsLabelProblem(environment);
+  if (environmentProblem !== undefined) {
+    throw new Error(`environment name "${environment}" ${environmentProblem}; pass the name of a folder stagecraft synth wrote`);
+  }
   const root = path.join(directory, environment);
   if (!fs.existsSync(root)) {
     throw new Error(`${root} does not exist; pass the env-repo folder as --dir and an environment synthesized into it as --env`);
   }
-  const files = new Map<string, Uint8Array>();
+  const maxFileBytes = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxTotalBytes = limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
+  const fix = 'the env repo holds plain files only: replace it with a file or re-run stagecraft synth';
+  const problems: string[] = [];
+  const sizes = new Map<string, number>();
   const visit = (relativeFolder: string): void => {
-    for (const entry of fs.readdirSync(path.join(directory, relativeFolder), { withFileTypes: true })) {
+    const entries = fs.readdirSync(path.join(directory, relativeFolder), { withFileTypes: true });
+    for (const entry of entries.sort((left, right) => compareCodePoints(left.name, right.name))) {
       const relative = `${relativeFolder}/${entry.name}`;
       if (entry.isSymbolicLink()) {
-        throw new Error(`${path.join(directory, relative)} is a symbolic link; an env repo holds plain files only (a link could point outside it)`);
-      }
-      if (entry.isDirectory()) {
+        problems.push(`${displayPath(relative)}: is a symbolic link; ${fix}`);
+      } else if (entry.isDirectory()) {
         visit(relative);
+      } else if (!entry.isFile()) {
+        problems.push(`${displayPath(relative)}: is not a plain file; ${fix}`);
       } else {
-        files.set(relative, fs.readFileSync(path.join(directory, relative)));
+        const size = fs.lstatSync(path.join(directory, relative)).size;
+        sizes.set(relative, size);
+        if (size > maxFileBytes) {
+          problems.push(`${displayPath(relative)}: ${size} bytes, over the limit of ${maxFileBytes} bytes per file; shrink the file or raise the per-file limit`);
+        }
       }
     }
   };
   visit(environment);
+  const totalBytes = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+  if (sizes.size > maxFiles) {
+    problems.push(`${environment}/: ${sizes.size} files, over the limit of ${maxFiles} files per environment; split the environment or raise the limit`);
+  }
+  if (totalBytes > maxTotalBytes) {
+    problems.push(`${environment}/: ${totalBytes} bytes in ${sizes.size} files, over the limit of ${maxTotalBytes} bytes per environment; split the environment or raise the per-environment limit`);
+  }
+  if (problems.length > 0) {
+    throw new TreeVerificationError(environment, `folder ${directory}`, problems);
+  }
+  const files = new Map<string, Uint8Array>();
+  for (const relative of sizes.keys()) {
+    files.set(relative, fs.readFileSync(path.join(directory, relative)));
+  }
   return files;
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { SynthesizedTree } from './synthesize';
 import { lockPath, METADATA_FOLDER } from '../envrepo/paths';
 import { listFilesBelow } from '../envrepo/private/list-files';
+import { repoPathProblem } from '../envrepo/private/repo-path';
 
 /** What a write changed on disk. */
 export interface WriteReport {
@@ -26,6 +27,7 @@ export interface WriteReport {
  */
 export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
   const root = path.resolve(outdir);
+  assertPlainPaths(root, tree);
   for (const environment of tree.environments) {
     assertOwnedOrAbsent(root, environment.name);
   }
@@ -118,6 +120,52 @@ function sameContent(absolute: string, content: string | Buffer): boolean {
       return false;
     }
     throw error;
+  }
+}
+
+/**
+ * Refuses, before anything is written, a path that would leave its folder and a symbolic link anywhere on
+ * the way to a file synth writes: the output folder is often a checkout of the env repo, where anyone with
+ * push access can commit `dev/web -> /home/user/.ssh`, and writing through it would land outside the folder.
+ */
+function assertPlainPaths(root: string, tree: SynthesizedTree): void {
+  const planned: Array<{ readonly relativePath: string; readonly folder: string }> = [];
+  for (const environment of tree.environments) {
+    for (const relativePath of [...environment.files.keys(), lockPath(environment.name)]) {
+      planned.push({ relativePath, folder: `${environment.name}/` });
+    }
+  }
+  if (path.resolve(tree.releasesDirectory) !== path.join(root, 'releases')) {
+    for (const relativePath of tree.releases.keys()) {
+      planned.push({ relativePath, folder: 'releases/' });
+    }
+  }
+  const checked = new Set<string>();
+  for (const { relativePath, folder } of planned) {
+    const problem = repoPathProblem(relativePath);
+    if (problem !== undefined || !relativePath.startsWith(folder)) {
+      throw new Error(`${relativePath}: path ${problem ?? `is outside ${folder}`}; synth writes only plain paths inside the output folder, nothing was written`);
+    }
+    const segments = relativePath.split('/');
+    for (let length = 1; length <= segments.length; length++) {
+      const prefix = segments.slice(0, length).join('/');
+      if (checked.has(prefix)) {
+        continue;
+      }
+      checked.add(prefix);
+      let stats: fs.Stats;
+      try {
+        stats = fs.lstatSync(path.join(root, prefix));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          break;
+        }
+        throw error;
+      }
+      if (stats.isSymbolicLink()) {
+        throw new Error(`${path.join(root, prefix)} is a symbolic link (to ${fs.readlinkSync(path.join(root, prefix))}); synth writes only plain files and folders, so a link cannot send its output outside ${root}: replace the link with a folder or file, nothing was written`);
+      }
+    }
   }
 }
 

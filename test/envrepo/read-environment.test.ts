@@ -4,6 +4,14 @@ import { bytes, goldenEnvironmentFiles, relock, text } from '../support/env-repo
 const RESYNTH = 're-run stagecraft synth and commit its output';
 const NO_SHARING = 'anchors, aliases and merge keys are not allowed';
 const WEB_CONFIG = 'dev/web/configmap.web.yaml';
+const METADATA = 'dev/.stagecraft/environment.json';
+
+/** Changes environment.json of the golden dev tree. */
+function changeMetadata(files: Map<string, Uint8Array>, change: (metadata: any) => void): void {
+  const metadata = JSON.parse(text(files.get(METADATA)!));
+  change(metadata);
+  files.set(METADATA, bytes(`${JSON.stringify(metadata, undefined, 2)}\n`));
+}
 
 /** A ConfigMap `web` in namespace dev whose `data` section is `data` (YAML lines, indented by two). */
 function webConfigMap(data: string): string {
@@ -164,6 +172,53 @@ const REFUSALS: Record<string, RefusalCase> = {
     keepLock: true,
     problems: ['dev//web/configmap.other.yaml: path has an empty segment; only plain relative paths inside dev/ are read: remove the file from the env repo'],
   },
+  'a lock listing a path outside the environment': {
+    change: (files) => {
+      const lock = JSON.parse(text(files.get('dev/.stagecraft/lock.json')!));
+      lock.files['/etc/passwd'] = lock.files[WEB_CONFIG];
+      files.set('dev/.stagecraft/lock.json', bytes(JSON.stringify(lock)));
+    },
+    keepLock: true,
+    problems: ['dev/.stagecraft/lock.json: files["/etc/passwd"]: path is absolute; a lock lists only plain relative paths inside its environment folder, re-run stagecraft synth to rewrite it'],
+  },
+  'one object in two application folders': {
+    change: (files) => files.set('dev/api/configmap.web.yaml', files.get(WEB_CONFIG)!),
+    problems: ['dev/web/configmap.web.yaml: holds ConfigMap/dev/web, the same object as dev/api/configmap.web.yaml; an object is declared once per environment: delete one of the files, or rename one of the objects in the fleet program and re-run stagecraft synth'],
+  },
+  'an object name that is not DNS-1123': {
+    change: (files) => files.set('dev/web/configmap.Web_Config.yaml', bytes(webConfigMap('  A: x').replace('name: web', 'name: Web_Config'))),
+    problems: ['dev/web/configmap.Web_Config.yaml (ConfigMap/dev/Web_Config): name "Web_Config" must consist of lowercase letters a-z, digits 0-9, "-" and ".", and start and end with a letter or digit (DNS-1123); rename the object'],
+  },
+  'a kind that is not a kubernetes kind': {
+    change: (files) => files.set('dev/web/config map.web.yaml', bytes(webConfigMap('  A: x').replace('kind: ConfigMap', 'kind: Config Map'))),
+    problems: ['dev/web/config map.web.yaml (Config Map/dev/web): kind "Config Map" is not a kubernetes kind (letters, digits and "-", starting with a letter, at most 63 characters); fix the kind'],
+  },
+  'an object outside the environment\'s namespaces': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: x').replace('namespace: dev', 'namespace: kube-system'))),
+    problems: ['dev/web/configmap.web.yaml (ConfigMap/kube-system/web): namespace "kube-system" is outside environment "dev" (allowed: dev); put the object in one of those or add the namespace with additionalNamespaces'],
+  },
+  'a cluster-scoped kind the environment does not allow': {
+    change: (files) => files.set('dev/_cluster/clusterrole.reader.yaml', bytes('apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n')),
+    problems: ['dev/_cluster/clusterrole.reader.yaml (ClusterRole/reader): cluster-scoped kind ClusterRole is not allowed in environment "dev" (allowed: Namespace); add it to allowedClusterScopedKinds or remove the object'],
+  },
+  'a Secret with plaintext data': {
+    change: (files) => files.set('dev/web/secret.db.yaml', bytes('apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: dev\ndata:\n  password: aHVudGVyMg==\n')),
+    problems: ['dev/web/secret.db.yaml (Secret/dev/db): holds plaintext secret data (keys: password) that would be committed to git; use a reference type instead, such as an ExternalSecret (external-secrets.io) or a SealedSecret (bitnami.com)'],
+  },
+  'an image not pinned by digest where environment.json requires it': {
+    change: (files) => files.set('dev/web/deployment.web.yaml', bytes(text(files.get('dev/web/deployment.web.yaml')!).replace(/image: .*/, 'image: registry.acme.example/shop/web:latest'))),
+    problems: ['dev/web/deployment.web.yaml (Deployment/dev/web): image not pinned by digest (web=registry.acme.example/shop/web:latest) but environment "dev" requires it; release the image as repo@sha256:<digest> or set requireImageDigest: false'],
+  },
+  'annotations over 256 KiB': {
+    change: (files) => files.set(WEB_CONFIG, bytes(webConfigMap('  A: x').replace('  namespace: dev', `  namespace: dev\n  annotations:\n    notes: ${'n'.repeat(256 * 1024)}`))),
+    problems: ['dev/web/configmap.web.yaml (ConfigMap/dev/web): annotations take 262249 bytes with stagecraft.dev/applied-digest (added at apply time), over the API server\'s limit of 262144 bytes (256 KiB); the largest is "notes" (262149 bytes): move large values into a ConfigMap'],
+  },
+  'a namespace in environment.json that is not DNS-1123': {
+    change: (files) => changeMetadata(files, (metadata) => {
+      metadata.namespaces = ['dev', 'Kube_System'];
+    }),
+    problems: [`${METADATA}: namespaces[1] "Kube_System" must consist of lowercase letters a-z, digits 0-9 and "-", and start and end with a letter or digit (DNS-1123 label); re-run stagecraft synth to rewrite it`],
+  },
   'a file of another environment': {
     change: (files) => files.set('prod/web/configmap.web.yaml', files.get(WEB_CONFIG)!),
     keepLock: true,
@@ -262,6 +317,9 @@ describe('reading an environment of the env repo', () => {
       '',
     ].join('\n')));
     files.set('dev/_cluster/gate.main.yaml', bytes('apiVersion: acme.example/v1\nkind: Gate\nmetadata:\n  name: main\n'));
+    changeMetadata(files, (metadata) => {
+      metadata.policy.allowedClusterScopedKinds = ['CustomResourceDefinition', 'Gate', 'Namespace'];
+    });
     relock('dev', files);
     // WHEN
     const tree = readEnvironment('dev', files);
@@ -270,6 +328,17 @@ describe('reading an environment of the env repo', () => {
       'dev/_cluster/customresourcedefinition.gates.acme.example.yaml',
       'dev/_cluster/gate.main.yaml',
     ]);
+  });
+
+  it('accepts annotations of exactly 256 KiB once stagecraft.dev/applied-digest is added', () => {
+    // GIVEN annotations of 262144 bytes: 100 for the applied digest, 5 for the key "notes", the rest its value
+    const files = goldenEnvironmentFiles('dev');
+    files.set(WEB_CONFIG, bytes(webConfigMap('  A: x').replace('  namespace: dev', `  namespace: dev\n  annotations:\n    notes: ${'n'.repeat(256 * 1024 - 100 - 5)}`)));
+    relock('dev', files);
+    // WHEN
+    const tree = readEnvironment('dev', files);
+    // THEN
+    expect(tree.objects.find((entry) => entry.path === WEB_CONFIG)!.object.metadata.annotations!.notes).toHaveLength(262039);
   });
 
   it.each(Object.entries(REFUSALS))('fails on %s', (_name, refusalCase) => {

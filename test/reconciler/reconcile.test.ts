@@ -125,6 +125,20 @@ describe('reconcile (orchestration, against an in-memory cluster)', () => {
     expect(result.message).toBe('the desired state declares objects more than once: ConfigMap/shop/api is declared twice, in dev/api/configmap.api.yaml and dev/other/configmap.api.yaml; keep one. Nothing was applied or deleted');
   });
 
+  it('fails (refuses) the whole revision as bad input when one kind is not served, before any write', async () => {
+    // GIVEN
+    const cluster = new FakeCluster();
+    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'a', namespace: 'shop' } };
+    // WHEN
+    const result = await reconcile(desiredState([...apps, desiredAt('dev', 'web', widget)]), options(cluster));
+    // THEN
+    expect({ verdict: result.verdict, badInput: result.badInput, writeRequests: result.writeRequests, changes: result.changes }).toEqual({
+      verdict: 'refused', badInput: true, writeRequests: 0, changes: [],
+    });
+    expect(result.message).toBe('the API server cannot take one kind of this revision: dev/web/widget.a.yaml (Widget/shop/a): the server does not serve kind Widget in apiVersion example.com/v1; install its CustomResourceDefinition first or fix apiVersion. Nothing was applied or deleted');
+    expect(cluster.has({ apiVersion: 'v1', kind: 'Namespace', name: 'shop' })).toBe(false);
+  });
+
   it('places namespaced objects without a namespace in the environment\'s first namespace', async () => {
     // GIVEN
     const cluster = new FakeCluster();

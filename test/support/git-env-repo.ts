@@ -3,17 +3,17 @@ import * as path from 'path';
 import { REPO_ROOT } from './cli';
 import { commitAll } from './git-commit';
 import { ScratchEnvRepo } from './test-cluster';
+import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 
 /** A ScratchEnvRepo that is also a git repository: every `commit()` makes a revision the reconciler can fetch. */
 export class GitEnvRepo extends ScratchEnvRepo {
-  constructor(environment: string, namespace: string) {
-    super(environment, namespace);
+  constructor(environment: string, namespace: string, metadata: Partial<EnvironmentMetadata> = {}) {
+    super(environment, namespace, metadata);
     commitAll(this.root, 'empty environment', true);
   }
 
   /** Commits the current files; returns the commit. */
   public commit(message: string): string {
-    this.write();
     return commitAll(this.root, message);
   }
 }

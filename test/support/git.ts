@@ -44,3 +44,8 @@ export function commitFiles(repository: string, files: Readonly<Record<string, s
   git(repository, 'commit', '--quiet', '--allow-empty', '--message', message);
   return git(repository, 'rev-parse', 'HEAD');
 }
+
+/** Runs git in `cwd` with `input` on stdin (plumbing such as mktree and hash-object) and returns its stdout without the final newline. */
+export function gitWithInput(cwd: string, input: string | Uint8Array, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env: GIT_ENVIRONMENT, encoding: 'utf8', input }).replace(/\n$/, '');
+}

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { REPO_ROOT, runStagecraft, CliResult } from './cli';
 import { scratchFolder } from './fleets';
 import { environmentNamed } from './objects';
+import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 import { createLock, serializeLock } from '../../lib/envrepo/lock';
 import { objectPath } from '../../lib/envrepo/paths';
 import { toCanonicalYaml } from '../../lib/envrepo/private/canonical-yaml';
@@ -73,9 +74,18 @@ export class ScratchEnvRepo {
   private readonly applications = new Map<string, string>();
   /** environment.json's policy.requireSignedCommits; written with the next put/remove/commit. */
   public requireSignedCommits = false;
+  /** Files written byte for byte (hostile input): repo-relative path → content. */
+  private readonly rawFiles = new Map<string, string | Uint8Array>();
 
-  constructor(public readonly environment: string, public readonly namespace: string) {
+  /** `metadata` replaces fields of the default environment.json (one namespace, only Namespace allowed cluster-wide). */
+  constructor(public readonly environment: string, public readonly namespace: string, private readonly metadata: Partial<EnvironmentMetadata> = {}) {
     this.write();
+  }
+
+  /** Writes a file as given, not as synth would, and locks it like the rest (what a hand edit plus a re-lock does). */
+  public putFile(relativePath: string, content: string | Uint8Array): this {
+    this.rawFiles.set(relativePath, content);
+    return this.write();
   }
 
   public put(application: string, object: KubeObject): this {
@@ -120,13 +130,16 @@ export class ScratchEnvRepo {
   protected write(): this {
     const folder = path.join(this.root, this.environment);
     fs.rmSync(folder, { recursive: true, force: true });
-    const contents = new Map<string, string>();
+    const contents = new Map<string, string | Uint8Array>();
     for (const [relative, object] of this.files) {
       contents.set(relative, toCanonicalYaml(object));
     }
-    const metadata = environmentNamed(this.environment, this.namespace);
-    const withPolicy = { ...metadata, policy: { ...metadata.policy, requireSignedCommits: this.requireSignedCommits } };
-    contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(withPolicy, undefined, 2)}\n`);
+    const base = { ...environmentNamed(this.environment, this.namespace), ...this.metadata };
+    const metadata = { ...base, policy: { ...base.policy, requireSignedCommits: this.requireSignedCommits || base.policy.requireSignedCommits } };
+    contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(metadata, undefined, 2)}\n`);
+    for (const [relative, content] of this.rawFiles) {
+      contents.set(relative, content);
+    }
     for (const [relative, text] of contents) {
       fs.mkdirSync(path.dirname(path.join(this.root, relative)), { recursive: true });
       fs.writeFileSync(path.join(this.root, relative), text);

@@ -29,3 +29,11 @@ export function repoPathProblem(path: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A path as messages show it: as it is, or JSON-quoted when it holds control characters, so that a pushed
+ * file name (`dev/x\nrefusing nothing`) cannot forge lines in logs and terminals.
+ */
+export function displayPath(path: string): string {
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
+}

@@ -17,8 +17,9 @@ export function parseStrictYaml(text: string): StrictYamlResult {
   try {
     documents = yaml.loadAll(text, null, { schema: yaml.JSON_SCHEMA, listener: refuseAnchors });
   } catch (error) {
-    if (error instanceof AnchorFound) {
-      return { problem: `yaml anchor "&${error.anchor}" at line ${lineOf(text, `&${error.anchor}`)}; ${NO_SHARING}` };
+    const anchor = anchorProblem(error, text);
+    if (anchor !== undefined) {
+      return { problem: anchor };
     }
     if (error instanceof yaml.YAMLException) {
       const mark = error.mark as { line?: number; column?: number } | undefined;
@@ -30,11 +31,25 @@ export function parseStrictYaml(text: string): StrictYamlResult {
   if (documents.length !== 1) {
     return { problem: `holds ${documents.length} yaml documents, exactly one is allowed (one object per file)` };
   }
-  const mergeKeyPath = findMergeKey(documents[0], '');
-  if (mergeKeyPath !== undefined) {
-    return { problem: `merge key "<<" at ${mergeKeyPath === '' ? 'the top level' : mergeKeyPath}; ${NO_SHARING}` };
+  const mergeKey = mergeKeyProblem(documents[0]);
+  if (mergeKey !== undefined) {
+    return { problem: mergeKey };
   }
   return { document: documents[0] };
+}
+
+/**
+ * Why a load with the `refuseAnchors` listener stopped, when it stopped at an anchor; undefined for other
+ * errors. For readers with their own syntax messages (releases files) that refuse anchors all the same.
+ */
+export function anchorProblem(error: unknown, text: string): string | undefined {
+  return error instanceof AnchorFound ? `yaml anchor "&${error.anchor}" at line ${lineOf(text, `&${error.anchor}`)}; ${NO_SHARING}` : undefined;
+}
+
+/** Where a loaded document uses the merge key `<<`, as a problem, or undefined when it does not. */
+export function mergeKeyProblem(document: unknown): string | undefined {
+  const mergeKeyPath = findMergeKey(document, '');
+  return mergeKeyPath === undefined ? undefined : `merge key "<<" at ${mergeKeyPath === '' ? 'the top level' : mergeKeyPath}; ${NO_SHARING}`;
 }
 
 class AnchorFound extends Error {
@@ -53,7 +68,7 @@ function lineOf(text: string, fragment: string): number {
  * js-yaml calls this when it opens and closes every node; on close, `anchor` holds the node's `&name`.
  * Refusing every anchor also refuses every alias: an alias without an anchor is a parse error.
  */
-function refuseAnchors(this: yaml.State, eventType: yaml.EventType, state: yaml.State): void {
+export function refuseAnchors(this: yaml.State, eventType: yaml.EventType, state: yaml.State): void {
   const anchor = (state as yaml.State & { anchor?: string | null }).anchor;
   if (eventType === 'close' && typeof anchor === 'string') {
     throw new AnchorFound(anchor);

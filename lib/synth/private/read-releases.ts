@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { MAX_RELEASES_FILE_BYTES } from '../../envrepo/limits';
 import { releasesPath } from '../../envrepo/paths';
 import { parseReleasesFile, ReleasesFile } from '../../envrepo/releases';
 
@@ -33,6 +34,10 @@ export function readReleases(directory: string, environmentNames: readonly strin
     if (entry.name.startsWith('.')) {
       continue;
     }
+    if (entry.isSymbolicLink()) {
+      problems.push(`${display}: is a symbolic link (to ${fs.readlinkSync(path.join(directory, entry.name))}); a link can point outside the repository, so releases are read from plain files only: replace it with the file itself`);
+      continue;
+    }
     if (!entry.isFile() || !entry.name.endsWith('.yaml')) {
       problems.push(`${display}: not a releases file; the releases folder holds only <environment>.yaml files, move it elsewhere`);
       continue;
@@ -40,6 +45,12 @@ export function readReleases(directory: string, environmentNames: readonly strin
     const environment = entry.name.slice(0, -'.yaml'.length);
     if (!known.has(environment)) {
       problems.push(`${display}: release for unknown environment "${environment}" (known: ${environmentNames.join(', ')}); rename the file or add the environment to the fleet`);
+      continue;
+    }
+    // Judged before reading: a releases file names one image per application, it is never this large.
+    const size = fs.statSync(path.join(directory, entry.name)).size;
+    if (size > MAX_RELEASES_FILE_BYTES) {
+      problems.push(`${display}: ${size} bytes, over the limit of ${MAX_RELEASES_FILE_BYTES} bytes per releases file; it was not read: keep only the releases of environment "${environment}" in it`);
       continue;
     }
     const bytes = fs.readFileSync(path.join(directory, entry.name));

@@ -1,5 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { OBJECT_RULES, RenderedObject, containersOf, podSpecOf } from './kubernetes-rules';
+import { RenderedObject, renderedObjectProblems } from './kubernetes-rules';
 import { ReleasesInput } from './read-releases';
 import { Application } from '../../constructs/application';
 import { Environment } from '../../constructs/environment';
@@ -8,7 +8,9 @@ import { APPLICATION_LABEL, ENVIRONMENT_LABEL, MANAGED_BY_LABEL, effectiveSettin
 import { CONSTRUCT_PATH_ANNOTATION } from '../../envrepo/annotations';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord } from '../../envrepo/environment-metadata';
+import { DEFAULT_MAX_FILE_BYTES } from '../../envrepo/limits';
 import { describeObject, identityKey, ObjectIdentity } from '../../envrepo/object-identity';
+import { containersOf, podSpecOf } from '../../envrepo/object-rules';
 import { objectPath } from '../../envrepo/paths';
 import { toCanonicalYaml } from '../../envrepo/private/canonical-yaml';
 import { isBuiltInKind, isClusterScopedKind } from '../../envrepo/scope';
@@ -140,15 +142,9 @@ export function placeObject(
   const located: RenderedObject = { ...object, manifest, clusterScoped };
   const { apiVersion, kind, metadata } = manifest;
   const description = `${object.constructPath} (${describeObject({ apiVersion, kind, namespace: metadata?.namespace, name: metadata?.name ?? '<unnamed>' })})`;
-  let valid = true;
-  for (const rule of OBJECT_RULES) {
-    const problem = rule.check(located, environment);
-    if (problem !== undefined) {
-      problems.push(`${description}: ${problem}`);
-      valid = false;
-    }
-  }
-  if (!valid) {
+  const ruleProblems = renderedObjectProblems(located, environment);
+  if (ruleProblems.length > 0) {
+    problems.push(...ruleProblems.map((problem) => `${description}: ${problem}`));
     return undefined;
   }
   let content: string;
@@ -156,6 +152,12 @@ export function placeObject(
     content = toCanonicalYaml(manifest);
   } catch (error) {
     problems.push(`${description}: ${(error as Error).message}`);
+    return undefined;
+  }
+  const bytes = Buffer.byteLength(content, 'utf8');
+  if (bytes > DEFAULT_MAX_FILE_BYTES) {
+    // The reconciler refuses files over this size unread; writing one would only move the failure to deploy time.
+    problems.push(`${description}: renders to ${bytes} bytes of yaml, over the limit of ${DEFAULT_MAX_FILE_BYTES} bytes per object file the reconciler reads; move large data out of the object (a volume, an image, or several ConfigMaps)`);
     return undefined;
   }
   const declaresClusterScopedKind = kind === 'CustomResourceDefinition' && manifest.spec?.scope === 'Cluster' && typeof manifest.spec?.names?.kind === 'string'
