@@ -106,9 +106,27 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   }
 }
 
+/** Longest wait between two attempts to fetch an unreachable env repo (unless --interval is longer). */
+export const MAX_FETCH_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * How long the loop waits after `consecutiveFetchFailures` fetches in a row failed: the interval, doubled
+ * per failure, capped at 5 minutes (or the interval, when that is longer), so an unreachable git server is
+ * not hammered while it recovers. 0 failures: the interval.
+ */
+export function nextReconcileDelay(intervalMs: number, consecutiveFetchFailures: number): number {
+  if (consecutiveFetchFailures <= 0) {
+    return intervalMs;
+  }
+  const cap = Math.max(intervalMs, MAX_FETCH_BACKOFF_MS);
+  return Math.min(intervalMs * 2 ** Math.min(consecutiveFetchFailures, 30), cap);
+}
+
 /**
  * The pull-based loop: one cycle per interval (each tick also heals drift: declared fields that differ live
- * are applied again), metrics on /metrics, one structured log line per reconcile. Ends on SIGINT/SIGTERM.
+ * are applied again), metrics on /metrics, one structured log line per reconcile. When the env repo cannot be
+ * fetched the wait grows (nextReconcileDelay) until a fetch succeeds. Ends on SIGINT/SIGTERM, never in the
+ * middle of a cycle: a cycle in progress finishes (and writes its status) first.
  */
 async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>, parsed: ParsedArguments, output: Output): Promise<number> {
   const metrics = new ReconcileMetrics();
@@ -127,9 +145,12 @@ async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  let fetchFailures = 0;
   try {
     while (!stopping) {
       const result = await cycle();
+      fetchFailures = result.fetchFailed ? fetchFailures + 1 : 0;
+      const delay = nextReconcileDelay(intervalMs, fetchFailures);
       metrics.observe({
         environment: result.environment,
         verdict: result.verdict,
@@ -139,10 +160,10 @@ async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>
         finishedAt: Math.floor(Date.now() / 1000),
       });
       printCycle(result, output);
-      process.stderr.write(`${JSON.stringify(logLine(result))}\n`);
+      process.stderr.write(`${JSON.stringify({ ...logLine(result), nextReconcileInMs: delay, ...(fetchFailures > 0 ? { consecutiveFetchFailures: fetchFailures } : {}) })}\n`);
       if (!stopping) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, intervalMs);
+          const timer = setTimeout(resolve, delay);
           wake = () => {
             clearTimeout(timer);
             resolve();

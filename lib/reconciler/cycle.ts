@@ -60,6 +60,8 @@ export interface CycleResult {
   readonly startedAt: string;
   /** The env repo's content was refused as bad input (does not match its lock): the CLI exits 2. */
   readonly badInput?: boolean;
+  /** The revision could not be fetched (git remote unreachable): nothing was read or written. */
+  readonly fetchFailed?: boolean;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
   try {
     revision = await source.latest();
   } catch (error) {
-    return finish({ revision: '', verdict: 'failed', message: `could not fetch ${source.description}: ${messageOf(error)}; the cluster keeps running what it runs` });
+    return finish({ revision: '', verdict: 'failed', fetchFailed: true, message: `could not fetch ${source.description}: ${messageOf(error)}; the cluster keeps running what it runs` });
   }
   let tree: EnvironmentTree;
   try {

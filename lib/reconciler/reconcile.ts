@@ -24,6 +24,10 @@ export interface ReconcileChange {
   readonly path?: string;
   /** For `configured` (and a planned configure that failed): declared fields whose live value differed. */
   readonly driftedFields?: readonly string[];
+  /** For `configured`: declared fields other field managers had set, by manager, taken back (git wins). */
+  readonly takenBack?: ReadonlyArray<{ readonly manager: string; readonly fields: readonly string[] }>;
+  /** For `configured`: deleted and created again, because an immutable field changed and the object opts in. */
+  readonly recreated?: boolean;
 }
 
 export interface ReconcileResult {
@@ -185,7 +189,9 @@ function desiredChanges(plan: Plan, outcomes: readonly ApplyOutcome[]): Reconcil
       return { ...base, action: 'failed', message: outcome.message, ...drifted };
     }
     const message = outcome.message ?? (change.action === 'configure' ? change.reason : undefined);
-    return { ...base, action: outcome.result, ...(message === undefined ? {} : { message }), ...drifted };
+    const takenBack = outcome.takenBack === undefined ? {} : { takenBack: outcome.takenBack };
+    const recreated = outcome.recreated ? { recreated: true } : {};
+    return { ...base, action: outcome.result, ...(message === undefined ? {} : { message }), ...drifted, ...takenBack, ...recreated };
   });
 }
 
