@@ -79,6 +79,18 @@ export class ScratchEnvRepo {
   }
 
   public put(application: string, object: KubeObject): this {
+    return this.putAll(application, [object]);
+  }
+
+  /** Adds many objects and writes the tree once (put rewrites every file on each call). */
+  public putAll(application: string, objects: readonly KubeObject[]): this {
+    for (const object of objects) {
+      this.add(application, object);
+    }
+    return this.write();
+  }
+
+  private add(application: string, object: KubeObject): void {
     // Cluster-scoped objects live under _cluster/, as synth writes them (the reader refuses them elsewhere).
     const customClusterScoped = new Set([...this.files.values()]
       .filter((candidate) => candidate.kind === 'CustomResourceDefinition' && (candidate as any).spec?.scope === 'Cluster')
@@ -87,7 +99,6 @@ export class ScratchEnvRepo {
     const relative = objectPath(this.environment, folder, object.kind, object.metadata.name);
     this.files.set(relative, object);
     this.applications.set(relative, application);
-    return this.write();
   }
 
   public remove(application: string, kind?: string): this {
