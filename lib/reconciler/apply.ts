@@ -5,7 +5,7 @@ import { PlannedChange } from './plan';
 import { describeWithConstructPath, messageOf } from './private/describe';
 import { describeTakenBack, otherOwnersOf, TakenBackFields } from './private/field-owners';
 import { mapWithConcurrency, stageOf } from './private/stages';
-import { immutableFieldsOf, optsInToRecreate, recreateObject } from './recreate';
+import { describeImmutableFields, immutableFieldsOf, optsInToRecreate, recreateObject } from './recreate';
 
 /** The part of a clock applying needs (`clock.ts`'s `Clock` fits). */
 export interface WaitClock {
@@ -86,11 +86,11 @@ async function applyOne(client: ClusterClient, change: PlannedChange, options: S
         return {
           change,
           result: 'failed',
-          message: `could not apply ${describeWithConstructPath(change.applied)} from ${change.path}: ${immutable.join(', ')} cannot be changed in place (the server says: field is immutable); keep the live value, or annotate the object ${RECREATE_ON_IMMUTABLE_CHANGE_ANNOTATION}: "true" to let stagecraft delete and re-create it`,
+          message: `could not apply ${describeWithConstructPath(change.applied)} from ${change.path}: the server refuses to change ${describeImmutableFields(immutable)} in place; keep the live value, or annotate the object ${RECREATE_ON_IMMUTABLE_CHANGE_ANNOTATION}: "true" to let stagecraft delete and re-create it`,
         };
       }
       await recreateObject(client, change.live, change.applied, options.clock, 30_000, options.pollIntervalMs ?? 200);
-      return { change, result: 'configured', recreated: true, message: `re-created (deleted and created again): ${immutable.join(', ')} cannot be changed in place and the object opts in with ${RECREATE_ON_IMMUTABLE_CHANGE_ANNOTATION}` };
+      return { change, result: 'configured', recreated: true, message: `re-created (deleted and created again): the server refuses to change ${describeImmutableFields(immutable)} in place and the object opts in with ${RECREATE_ON_IMMUTABLE_CHANGE_ANNOTATION}` };
     }
     if (taken.length > 0) {
       return { change, result: 'configured', takenBack: taken, message: `${change.reason}; ${describeTakenBack(taken)}` };

@@ -107,10 +107,14 @@ export async function reconcile(desired: DesiredState, options: ReconcileOptions
   // 2. Namespaces, parent, apply.
   const applyStarted = clock.now();
   const declaredNamespaces = new Set(objects.filter((entry) => entry.object.kind === 'Namespace').map((entry) => entry.object.metadata.name));
+  // The control namespace must exist before the applyset parent is written into it, even when the environment
+  // declares it (its declaration is applied in the namespaces stage, after the parent).
   const environmentNamespaces = sortedUnique([...environment.namespaces, environment.controlNamespace])
-    .filter((name) => !declaredNamespaces.has(name));
+    .filter((name) => !declaredNamespaces.has(name) || name === environment.controlNamespace);
   const namespaceOutcomes = await ensureNamespaces(client, environmentNamespaces);
-  const namespaceChanges = namespaceOutcomes.filter((outcome) => outcome.result !== 'present').map(namespaceChange);
+  const namespaceChanges = namespaceOutcomes
+    .filter((outcome) => outcome.result !== 'present' && !(outcome.result === 'created' && declaredNamespaces.has(outcome.name)))
+    .map(namespaceChange);
   const namespaceFailures = namespaceOutcomes.filter((outcome) => outcome.result === 'failed');
   if (namespaceFailures.length > 0) {
     timings.applyMs = clock.now() - applyStarted;

@@ -9,23 +9,36 @@ export interface RecreateClock {
   sleep(milliseconds: number): Promise<void>;
 }
 
+/** What the API server answers when a change needs a new object: 1.20 words it both ways. */
+const IMMUTABLE_MESSAGES = ['field is immutable', 'may not change once set'];
+
+/** A field the server refused to change in place, with its words for why. */
+export interface ImmutableField {
+  readonly field: string;
+  readonly why: string;
+}
+
 /**
- * The fields the server refused to change in place (422 `field is immutable`), e.g. `spec.clusterIP`, or
- * undefined when `error` is anything else.
+ * The fields the server refused to change in place (422 `field is immutable`, `may not change once set`),
+ * e.g. `spec.selector`, or undefined when `error` is anything else.
  */
-export function immutableFieldsOf(error: unknown): string[] | undefined {
-  if (!(error instanceof ClusterError) || error.status !== 422 || !error.message.includes('field is immutable')) {
+export function immutableFieldsOf(error: unknown): ImmutableField[] | undefined {
+  if (!(error instanceof ClusterError) || error.status !== 422 || !IMMUTABLE_MESSAGES.some((text) => error.message.includes(text))) {
     return undefined;
   }
   const causes = (error.details as { details?: { causes?: Array<{ field?: string; message?: string }> } } | undefined)?.details?.causes ?? [];
   const fields = causes
-    .filter((cause) => typeof cause.field === 'string' && (cause.message ?? '').includes('field is immutable'))
-    .map((cause) => cause.field!);
+    .map((cause) => ({ field: cause.field, why: IMMUTABLE_MESSAGES.find((text) => (cause.message ?? '').includes(text)) }))
+    .filter((cause): cause is ImmutableField => typeof cause.field === 'string' && cause.why !== undefined);
   if (fields.length > 0) {
-    return [...new Set(fields)];
+    return fields.filter((cause, index) => fields.findIndex((other) => other.field === cause.field) === index);
   }
-  const fromMessage = [...error.message.matchAll(/([A-Za-z0-9_.[\]]+): Invalid value: [^:]*: field is immutable/g)].map((match) => match[1]);
-  return fromMessage.length > 0 ? [...new Set(fromMessage)] : ['(a field the server did not name)'];
+  return [{ field: '(a field the server did not name)', why: IMMUTABLE_MESSAGES.find((text) => error.message.includes(text))! }];
+}
+
+/** `spec.selector (field is immutable), spec.clusterIPs[0] (may not change once set)`. */
+export function describeImmutableFields(fields: readonly ImmutableField[]): string {
+  return fields.map((entry) => `${entry.field} (${entry.why})`).join(', ');
 }
 
 /** Whether the desired object allows a delete and re-create when an immutable field changes. */
