@@ -1,6 +1,15 @@
+import * as fs from 'fs';
 import { FAULT_CLUSTER, killApiServer, RejectingWebhook, runStagecraftAsync, snapshot, Snapshot, startFaultCluster, wipeFaultCluster, wrongfulDeletions } from './fault-cluster';
+import { systemClock } from '../../lib/reconciler/clock';
+import { reconcileCycle } from '../../lib/reconciler/cycle';
 import { KubeObject } from '../../lib/reconciler/kube-object';
+import { ApiRequest, ApiResponse, ApiTransport, openTransport } from '../../lib/reconciler/private/api-transport';
+import { readKubeconfig } from '../../lib/reconciler/private/kubeconfig';
 import { KubernetesClusterClient } from '../../lib/reconciler/private/kubernetes-cluster-client';
+import { folderSource } from '../../lib/reconciler/revision-source';
+import { runStagecraft, REPO_ROOT } from '../support/cli';
+import { scratchFolder } from '../support/fleets';
+import { GitEnvRepo } from '../support/git-env-repo';
 import { configMap, deployment, service } from '../support/objects';
 import { changesOf, kubectl, kubectlJson, kubectlNames, ScratchEnvRepo, uniqueName } from '../support/test-cluster';
 
@@ -75,7 +84,6 @@ describe('faults on a real API server', () => {
     const objects = Array.from({ length: 300 }, (_, index) => configMap(name, `cm-${String(index).padStart(3, '0')}`, { BLOB: 'x'.repeat(20 * 1024) }));
     const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
     const watcher = await KubernetesClusterClient.connect({ kubeconfig });
-    const guardian = guard([name]);
     // WHEN the API server is killed (kill -9) once the 20th object exists
     const run = runStagecraftAsync(reconcileArgs(repo, ['--concurrency', '1']));
     try {
@@ -110,6 +118,7 @@ describe('faults on a real API server', () => {
     expect(labelled.filter((object) => !desiredNames.has(object))).toEqual([]);
     expect(parentGroupKinds(repo)).toBe('ConfigMap');
     // WHEN the next reconcile runs
+    const guardian = guard([name]);
     const next = repo.reconcile(kubeconfig);
     // THEN it converges: all 300 present, each created or unchanged exactly once
     expect(next.status).toBe(0);
@@ -399,7 +408,157 @@ describe('faults on a real API server', () => {
     expect(kubectlNames(kubeconfig, ['get', 'configmaps', '-n', name, '-l', partOf(first.result.applyset)])).toEqual(['configmap/a', 'configmap/b']);
     guardian.check(first.result.applyset, [configMap(name, 'a'), configMap(name, 'b')]);
   });
+  scenario('keeps the last good revision when the git remote is unreachable: failed with the fetch message, exit 1, nothing deleted', () => {
+    // GIVEN an environment applied from a git env repo
+    const name = uniqueName('gitgone');
+    const repo = new GitEnvRepo(name, name);
+    repo.put('web', configMap(name, 'web')).put('web', deployment(name, 'web'));
+    const commit = repo.commit('web');
+    const cache = scratchFolder('stagecraft-cache-');
+    const args = ['reconcile', '--repo', repo.root, '--env', name, '--kubeconfig', kubeconfig, '--cache-dir', cache, '--once', '--output', 'json', '--no-wait'];
+    const first = runStagecraft(args, { cwd: REPO_ROOT });
+    expect(first.status).toBe(0);
+    const applyset = JSON.parse(first.stdout).applyset;
+    const guardian = guard([name]);
+    // WHEN the remote disappears
+    const moved = `${repo.root}.gone`;
+    fs.renameSync(repo.root, moved);
+    let run: ReturnType<typeof runStagecraft>;
+    try {
+      run = runStagecraft(args, { cwd: REPO_ROOT });
+    } finally {
+      fs.renameSync(moved, repo.root);
+    }
+    // THEN the reconcile fails with the fetch message and the cluster keeps running the last good revision
+    expect(run.status).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(result.verdict).toBe('failed');
+    expect(result.message).toMatch(new RegExp(`^could not fetch branch main of ${repo.root}: .*; the cluster keeps running what it runs$`));
+    expect(result.writeRequests).toBe(0);
+    const status = kubectlJson(kubeconfig, ['get', 'configmap', `stagecraft-status-${name}`, '-n', name]);
+    expect(JSON.stringify(status.data)).toContain(commit);
+    expect(kubectlNames(kubeconfig, ['get', 'configmaps,deployments', '-n', name, '-l', partOf(applyset)])).toEqual(['configmap/web', 'deployment.apps/web']);
+    guardian.check(applyset, [configMap(name, 'web'), deployment(name, 'web')]);
+  });
+
+  scenario('retries an unreachable git remote with a growing delay in --interval mode and resumes once it is back', async () => {
+    // GIVEN a reconciler running every 200 ms on a git env repo
+    const name = uniqueName('backoff');
+    const repo = new GitEnvRepo(name, name);
+    repo.put('web', configMap(name, 'web'));
+    repo.commit('web');
+    const reconciler = runStagecraftAsync([
+      'reconcile', '--repo', repo.root, '--env', name, '--kubeconfig', kubeconfig, '--cache-dir', scratchFolder('stagecraft-cache-'),
+      '--interval', '200ms', '--no-wait', '--metrics-address', '127.0.0.1:0',
+    ]);
+    const lines: any[] = [];
+    let buffer = '';
+    reconciler.child.stderr!.on('data', (chunk) => {
+      buffer += chunk;
+      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+        const text = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (text.startsWith('{')) {
+          lines.push(JSON.parse(text));
+        }
+      }
+    });
+    const waitFor = async (match: (line: any) => boolean, what: string): Promise<any> => {
+      for (let tries = 0; tries < 600; tries++) {
+        const found = lines.find(match);
+        if (found !== undefined) {
+          return found;
+        }
+        await sleep(50);
+      }
+      throw new Error(`no log line ${what} within 30 s; saw ${JSON.stringify(lines)}`);
+    };
+    const moved = `${repo.root}.gone`;
+    try {
+      const applied = await waitFor((line) => line.verdict === 'applied', 'with verdict applied');
+      expect(applied.nextReconcileInMs).toBe(200);
+      const guardian = guard([name]);
+      // WHEN the remote disappears for four attempts, then comes back
+      fs.renameSync(repo.root, moved);
+      await waitFor((line) => line.consecutiveFetchFailures === 4, 'after 4 failed fetches');
+      fs.renameSync(moved, repo.root);
+      const failures = lines.filter((line) => line.consecutiveFetchFailures !== undefined);
+      const resumed = await waitFor((line) => lines.indexOf(line) > lines.indexOf(failures[failures.length - 1]) && line.verdict === 'applied', 'applied again');
+      // THEN each failure logs an error with the fetch message and a doubled delay; the delay falls back once a fetch works
+      expect(failures.slice(0, 4).map((line) => [line.level, line.verdict, line.consecutiveFetchFailures, line.nextReconcileInMs])).toEqual([
+        ['error', 'failed', 1, 400],
+        ['error', 'failed', 2, 800],
+        ['error', 'failed', 3, 1600],
+        ['error', 'failed', 4, 3200],
+      ]);
+      expect(failures[0].reason).toMatch(/^could not fetch branch main of /);
+      expect([resumed.nextReconcileInMs, resumed.consecutiveFetchFailures, resumed.writeRequests]).toEqual([200, undefined, 0]);
+      const applyset = kubectlJson(kubeconfig, ['get', 'secret', `stagecraft-applyset-${name}`, '-n', name]).metadata.labels['applyset.kubernetes.io/id'];
+      guardian.check(applyset, [configMap(name, 'web')]);
+    } finally {
+      if (fs.existsSync(moved)) {
+        fs.renameSync(moved, repo.root);
+      }
+      reconciler.child.kill('SIGTERM');
+    }
+    // AND SIGTERM ends the loop cleanly
+    expect((await reconciler.done).status).toBe(0);
+  });
+
+  scenario('converges while the API server throttles every third request with 429 and Retry-After', async () => {
+    // GIVEN a transport to the real API server that answers every third request with 429 Retry-After: 1
+    const name = uniqueName('throttle');
+    const objects = Array.from({ length: 20 }, (_, index) => configMap(name, `cm-${index}`));
+    const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
+    const reading = readKubeconfig(kubeconfig, fs.readFileSync(kubeconfig, 'utf8'));
+    if (reading.kind !== 'static') {
+      throw new Error('the fault cluster kubeconfig has static credentials');
+    }
+    const throttling = new ThrottlingTransport(openTransport(reading.settings, 4));
+    const slept: number[] = [];
+    const client = new KubernetesClusterClient(reading.settings, throttling, async (milliseconds) => {
+      slept.push(milliseconds);
+      await sleep(10);
+    });
+    // WHEN a reconcile runs through it
+    let result: Awaited<ReturnType<typeof reconcileCycle>>;
+    try {
+      result = await reconcileCycle({
+        client,
+        clock: systemClock,
+        source: folderSource({ directory: repo.root, environment: name }),
+        environment: name,
+        concurrency: 4,
+        prune: { maxPruneShare: 0.5, allowMassPrune: false },
+      });
+    } finally {
+      client.close();
+    }
+    // THEN every throttled request waited as told and was sent again, and everything is applied
+    expect(result.verdict).toBe('applied');
+    expect(throttling.throttled).toBeGreaterThan(5);
+    expect(slept).toEqual(Array.from({ length: throttling.throttled }, () => 1000));
+    expect(changesOf(result.result).filter(([action]) => action === 'created').length).toBe(21);
+    expect(kubectlNames(kubeconfig, ['get', 'configmaps', '-n', name, '-l', partOf(result.result!.applyset)]).length).toBe(20);
+  });
 });
+
+/** Passes requests to the real API server, but answers every third one itself with 429 Retry-After: 1. */
+class ThrottlingTransport implements ApiTransport {
+  public throttled = 0;
+  private count = 0;
+  constructor(private readonly inner: ApiTransport) {}
+  public async send(request: ApiRequest): Promise<ApiResponse> {
+    if (++this.count % 3 === 0) {
+      this.throttled++;
+      return { status: 429, body: JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'TooManyRequests', code: 429 }), retryAfterSeconds: 1 };
+    }
+    return this.inner.send(request);
+  }
+  public close(): void {
+    this.inner.close();
+  }
+}
 
 function withClusterIp(object: KubeObject, clusterIP: string): KubeObject {
   return { ...object, spec: { ...(object.spec as object), clusterIP } };
