@@ -541,6 +541,74 @@ describe('faults on a real API server', () => {
     expect(changesOf(result.result).filter(([action]) => action === 'created').length).toBe(21);
     expect(kubectlNames(kubeconfig, ['get', 'configmaps', '-n', name, '-l', partOf(result.result!.applyset)]).length).toBe(20);
   });
+  scenario('re-creates a CustomResourceDefinition deleted out of band, with its custom resources', () => {
+    // GIVEN an environment that declares a CustomResourceDefinition and two of its objects, applied
+    const name = uniqueName('crd');
+    const group = `${name}.faults.stagecraft.dev`;
+    const definition: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.${group}` },
+      spec: {
+        group,
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+        scope: 'Namespaced',
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+      },
+    };
+    const widget = (widgetName: string, size: number): KubeObject => ({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: widgetName, namespace: name }, spec: { size } });
+    const repo = new ScratchEnvRepo(name, name);
+    repo.allowedClusterScopedKinds = ['Namespace', 'CustomResourceDefinition'];
+    repo.put('widgets', definition).put('widgets', widget('small', 1)).put('widgets', widget('large', 9));
+    const first = repo.reconcile(kubeconfig);
+    expect({ status: first.status, message: first.result?.message, stderr: first.stderr }).toEqual({ status: 0, message: undefined, stderr: '' });
+    const guardian = guard([name]);
+    // WHEN someone deletes the definition (the API server deletes its objects with it)
+    kubectl(kubeconfig, ['delete', 'customresourcedefinition', `widgets.${group}`, '--wait=true', '--timeout=60s']);
+    const run = repo.reconcile(kubeconfig);
+    // THEN the reconcile creates the definition, waits until it is served, and creates the objects again
+    expect(run.status).toBe(0);
+    expect(changesOf(run.result)).toEqual([['created', `CustomResourceDefinition/widgets.${group}`], ['created', 'Widget/large'], ['created', 'Widget/small']]);
+    expect(kubectlJson(kubeconfig, ['get', `widgets.${group}`, '-n', name]).items.map((item: any) => [item.metadata.name, item.spec.size])).toEqual([['large', 9], ['small', 1]]);
+    guardian.check(first.result.applyset, [definition, widget('small', 1), widget('large', 9)]);
+  });
+
+  scenario('finishes the reconcile in progress and its status when --interval mode gets SIGTERM', async () => {
+    // GIVEN a reconciler in --interval mode applying 300 ConfigMaps one request at a time
+    const name = uniqueName('sigterm');
+    const objects = Array.from({ length: 300 }, (_, index) => configMap(name, `cm-${String(index).padStart(3, '0')}`, { BLOB: 'x'.repeat(4 * 1024) }));
+    const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
+    const watcher = await KubernetesClusterClient.connect({ kubeconfig });
+    const reconciler = runStagecraftAsync([
+      'reconcile', '--dir', repo.root, '--env', name, '--kubeconfig', kubeconfig, '--interval', '1h', '--no-wait', '--concurrency', '1', '--metrics-address', '127.0.0.1:0',
+    ]);
+    // WHEN SIGTERM arrives once the 20th object exists
+    try {
+      for (let tries = 0; ; tries++) {
+        if (tries > 3000) {
+          throw new Error('the reconcile never got to the 20th object');
+        }
+        if (await watcher.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: name, name: 'cm-020' }).catch(() => undefined)) {
+          break;
+        }
+        await sleep(10);
+      }
+      reconciler.child.kill('SIGTERM');
+    } finally {
+      watcher.close();
+    }
+    const exit = await reconciler.done;
+    // THEN the cycle in progress completes (all 300 applied), its status is written, and the process exits 0
+    expect(exit.status).toBe(0);
+    const log = exit.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    // (300 ConfigMaps and the namespace)
+    expect(log.map((line) => [line.verdict, line.created, line.failed])).toEqual([['applied', 301, 0]]);
+    const applyset = kubectlJson(kubeconfig, ['get', 'secret', `stagecraft-applyset-${name}`, '-n', name]).metadata.labels['applyset.kubernetes.io/id'];
+    expect(kubectlNames(kubeconfig, ['get', 'configmaps', '-n', name, '-l', partOf(applyset)]).length).toBe(300);
+    const status = kubectlJson(kubeconfig, ['get', 'configmap', `stagecraft-status-${name}`, '-n', name]);
+    expect(JSON.stringify(status.data)).toContain(log[0].revision);
+    expect(repo.reconcile(kubeconfig).result.writeRequests).toBe(0);
+  });
 });
 
 /** Passes requests to the real API server, but answers every third one itself with 429 Retry-After: 1. */

@@ -73,6 +73,8 @@ export class ScratchEnvRepo {
   private readonly applications = new Map<string, string>();
   /** environment.json's policy.requireSignedCommits; written with the next put/remove/commit. */
   public requireSignedCommits = false;
+  /** environment.json's policy.allowedClusterScopedKinds; written with the next put/remove/commit. */
+  public allowedClusterScopedKinds: string[] = ['Namespace'];
 
   constructor(public readonly environment: string, public readonly namespace: string) {
     this.write();
@@ -136,7 +138,7 @@ export class ScratchEnvRepo {
       contents.set(relative, toCanonicalYaml(object));
     }
     const metadata = environmentNamed(this.environment, this.namespace);
-    const withPolicy = { ...metadata, policy: { ...metadata.policy, requireSignedCommits: this.requireSignedCommits } };
+    const withPolicy = { ...metadata, policy: { ...metadata.policy, requireSignedCommits: this.requireSignedCommits, allowedClusterScopedKinds: this.allowedClusterScopedKinds } };
     contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(withPolicy, undefined, 2)}\n`);
     for (const [relative, text] of contents) {
       fs.mkdirSync(path.dirname(path.join(this.root, relative)), { recursive: true });
