@@ -138,7 +138,8 @@ export class ScratchEnvRepo {
       contents.set(relative, toCanonicalYaml(object));
     }
     const metadata = environmentNamed(this.environment, this.namespace);
-    const withPolicy = { ...metadata, policy: { ...metadata.policy, requireSignedCommits: this.requireSignedCommits, allowedClusterScopedKinds: this.allowedClusterScopedKinds } };
+    const policy = { ...metadata.policy, requireSignedCommits: this.requireSignedCommits, allowedClusterScopedKinds: this.allowedClusterScopedKinds };
+    const withPolicy = { ...metadata, policy };
     contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(withPolicy, undefined, 2)}\n`);
     for (const [relative, text] of contents) {
       fs.mkdirSync(path.dirname(path.join(this.root, relative)), { recursive: true });
