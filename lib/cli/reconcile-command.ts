@@ -1,3 +1,4 @@
+import * as os from 'os';
 import * as path from 'path';
 import { parseArguments, ParsedArguments, stringOption, UsageError } from './args';
 import { clusterTargetOf, integerOption, shareOption } from './cluster-target';
@@ -37,7 +38,15 @@ ${SOURCE_USAGE}
   --allow-mass-prune      prune even when that deletes every object of the set or more than --max-prune-share
   --max-prune-share N     largest share of the set one reconcile may prune (default ${DEFAULT_MAX_PRUNE_SHARE})
   --concurrency N         requests in flight at once (default 16)
+  --lock-lease DURATION   how long the environment's lock (Lease stagecraft-lock-<env> in the control namespace)
+                          holds without renewal when its holder dies (default 60s); a reconcile with something to
+                          write takes it, and a reconcile that finds it held by another is refused
   --output json           print one JSON object per reconcile
+
+A desired object annotated stagecraft.dev/recreate-on-immutable-change: "true" is deleted and created again when
+the server refuses to change one of its fields in place (a Service's clusterIP, a Deployment's selector); without
+the annotation such a change fails, naming the field. With --interval, an env repo that cannot be fetched is
+retried after the interval doubled per failure (at most 5m, or the interval when longer).
 
 Commits since the last applied revision must be a fast-forward of it (no force push) and, where the
 environment requires signed commits (environment.json policy.requireSignedCommits), signed by an allowed key.
@@ -50,7 +59,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   const parsed = parseArguments(argv, {
     values: [
       ...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output', 'interval', 'timeout', 'poll-interval',
-      'metrics-address', 'ssh-allowed-signers', 'gpg-keyring',
+      'metrics-address', 'ssh-allowed-signers', 'gpg-keyring', 'lock-lease',
     ],
     switches: [...SOURCE_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait', 'allow-history-rewrite'],
   });
@@ -84,6 +93,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
     },
     record: parsed.options.has('record') ? { repo: repo!, cacheDirectory, author: { name: 'stagecraft reconciler', email: 'reconciler@stagecraft.invalid' } } : undefined,
     onProgress: progress ? (line) => output.progress(line) : undefined,
+    lock: { holder: `${os.hostname()}-${process.pid}`, leaseSeconds: Math.max(1, Math.round(parseDuration('lock-lease', stringOption(parsed, 'lock-lease') ?? '60s') / 1000)) },
     trust: {
       sshAllowedSignersFile: optionalPath(stringOption(parsed, 'ssh-allowed-signers')),
       gpgKeyring: optionalPath(stringOption(parsed, 'gpg-keyring')),

@@ -63,6 +63,13 @@ export interface ReconcileOptions {
    * verdict turns the result into `failed`. Without it, reconcile stops after prune.
    */
   readonly waitForHealth?: (targets: readonly ObjectReference[]) => Promise<HealthVerdict>;
+  /**
+   * Called once before the first write to the environment's objects, only when there is something to write:
+   * answers why this reconcile must not write (another one holds the environment's lock), or undefined.
+   */
+  readonly beforeWrite?: () => Promise<string | undefined>;
+  /** Write requests sent so far that count as this reconcile's. @default the client's writeRequests */
+  readonly countWrites?: () => number;
 }
 
 /**
@@ -74,13 +81,14 @@ export interface ReconcileOptions {
 export async function reconcile(desired: DesiredState, options: ReconcileOptions): Promise<ReconcileResult> {
   const { client, clock } = options;
   const started = clock.now();
-  const writesBefore = client.writeRequests;
+  const countWrites = options.countWrites ?? (() => client.writeRequests);
+  const writesBefore = countWrites();
   const environment = desired.environment;
   const parent = applySetParentOf(environment);
   const timings = { planMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 };
   const finish = (verdict: ReconcileResult['verdict'], changes: readonly ReconcileChange[], message?: string): ReconcileResult => {
     timings.totalMs = clock.now() - started;
-    const writeRequests = client.writeRequests - writesBefore;
+    const writeRequests = countWrites() - writesBefore;
     return { revision: desired.revision, environment: environment.name, applyset: parent.id, changes, writeRequests, timings, verdict, message };
   };
 
@@ -123,6 +131,14 @@ export async function reconcile(desired: DesiredState, options: ReconcileOptions
   const desiredContents = contentsOf(parent, objects.map((entry) => entry.object));
   let parentContents = parentContentsOf(liveParent);
   const widened = parentBeforeApply(parent, liveParent, desiredContents);
+  const writes = widened !== undefined || pruneDecision.deletions.length > 0 || plan.changes.some((change) => change.action === 'create' || change.action === 'configure');
+  if (writes && options.beforeWrite !== undefined) {
+    const refusal = await options.beforeWrite();
+    if (refusal !== undefined) {
+      timings.applyMs = clock.now() - applyStarted;
+      return finish('refused', namespaceChanges, refusal);
+    }
+  }
   if (widened !== undefined) {
     try {
       await client.apply(widened, { fieldManager: FIELD_MANAGER, force: true });

@@ -85,7 +85,7 @@ describe('faults on a real API server', () => {
     const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
     const watcher = await KubernetesClusterClient.connect({ kubeconfig });
     // WHEN the API server is killed (kill -9) once the 20th object exists
-    const run = runStagecraftAsync(reconcileArgs(repo, ['--concurrency', '1']));
+    const run = runStagecraftAsync(reconcileArgs(repo, ['--concurrency', '1', '--lock-lease', '3s']));
     try {
       for (let tries = 0; ; tries++) {
         if (tries > 3000) {
@@ -117,8 +117,11 @@ describe('faults on a real API server', () => {
     const desiredNames = new Set(objects.map((object) => `configmap/${object.metadata.name}`));
     expect(labelled.filter((object) => !desiredNames.has(object))).toEqual([]);
     expect(parentGroupKinds(repo)).toBe('ConfigMap');
-    // WHEN the next reconcile runs
+    // WHEN the next reconcile runs (after the lease of the killed run, which could not release it, expired)
     const guardian = guard([name]);
+    const lease = kubectlJson(kubeconfig, ['get', 'lease', `stagecraft-lock-${name}`, '-n', name]).spec;
+    expect(lease.leaseDurationSeconds).toBe(3);
+    await sleep(Math.max(0, Date.parse(lease.renewTime) + 3_000 - Date.now()));
     const next = repo.reconcile(kubeconfig);
     // THEN it converges: all 300 present, each created or unchanged exactly once
     expect(next.status).toBe(0);
@@ -608,6 +611,48 @@ describe('faults on a real API server', () => {
     const status = kubectlJson(kubeconfig, ['get', 'configmap', `stagecraft-status-${name}`, '-n', name]);
     expect(JSON.stringify(status.data)).toContain(log[0].revision);
     expect(repo.reconcile(kubeconfig).result.writeRequests).toBe(0);
+  });
+  scenario('keeps a second reconciler out while one writes the environment, and lets it in once the lease expires', async () => {
+    // GIVEN an applied environment of 300 ConfigMaps
+    const name = uniqueName('twice');
+    const objects = Array.from({ length: 300 }, (_, index) => configMap(name, `cm-${String(index).padStart(3, '0')}`, { BLOB: 'x'.repeat(4 * 1024) }));
+    const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
+    const first = repo.reconcile(kubeconfig);
+    expect(first.status).toBe(0);
+    const guardian = guard([name]);
+    // WHEN two reconcilers start at once on a new revision
+    const changed = objects.map((object) => ({ ...object, data: { BLOB: 'y'.repeat(4 * 1024) } }));
+    repo.putAll('bulk', changed);
+    const runs = await Promise.all([0, 1].map(() => runStagecraftAsync(reconcileArgs(repo, ['--concurrency', '1'])).done));
+    // THEN exactly one writes, the other is kept out having written nothing
+    expect(runs.map((run) => [run.status, run.result.verdict]).sort()).toEqual([[0, 'applied'], [1, 'refused']]);
+    const keptOut = runs.find((run) => run.status === 1)!;
+    expect(keptOut.result.message).toMatch(new RegExp(`^another reconcile is writing environment ${name}: Lease/${name}/stagecraft-lock-${name} (is held by [^ ]+ \\(renewed .*, expires .*\\)|was taken by another reconciler at the same moment)\\. Nothing was applied or deleted; the next reconcile tries again \\(a lease whose holder died expires by itself\\)$`));
+    expect(keptOut.result.writeRequests).toBe(0);
+    const writer = runs.find((run) => run.status === 0)!;
+    expect(changesOf(writer.result, ['configured']).length).toBe(300);
+    // AND the writer released the lease
+    expect(kubectlJson(kubeconfig, ['get', 'lease', `stagecraft-lock-${name}`, '-n', name]).spec.holderIdentity ?? '').toBe('');
+    // WHEN another holder's unexpired lease is in place, then expires
+    const lease = (renewTime: string) => JSON.stringify({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: `stagecraft-lock-${name}`, namespace: name },
+      spec: { holderIdentity: 'ci-runner-42', leaseDurationSeconds: 60, renewTime },
+    });
+    kubectl(kubeconfig, ['apply', '--server-side', '--field-manager', 'ci', '--force-conflicts', '-f', '-'], { input: lease(new Date().toISOString().replace('Z', '000Z')) });
+    repo.putAll('bulk', objects);
+    const held = repo.reconcile(kubeconfig);
+    kubectl(kubeconfig, ['apply', '--server-side', '--field-manager', 'ci', '--force-conflicts', '-f', '-'], { input: lease(new Date(Date.now() - 120_000).toISOString().replace('Z', '000Z')) });
+    const expired = repo.reconcile(kubeconfig);
+    // THEN the first is kept out naming the holder, the second takes the expired lease and writes
+    expect(held.status).toBe(1);
+    expect(held.result.message).toMatch(new RegExp(`^another reconcile is writing environment ${name}: Lease/${name}/stagecraft-lock-${name} is held by ci-runner-42 \\(renewed `));
+    expect(held.result.writeRequests).toBe(0);
+    expect(expired.status).toBe(0);
+    expect(changesOf(expired.result, ['configured']).length).toBe(300);
+    expect(repo.reconcile(kubeconfig).result.writeRequests).toBe(0);
+    guardian.check(first.result.applyset, objects);
   });
 });
 
