@@ -1,4 +1,4 @@
-import { ClusterClient } from './cluster-client';
+import { ClusterClient, ClusterError } from './cluster-client';
 import { KubeObject, referenceOf } from './kube-object';
 import { FIELD_MANAGER, RECREATE_ON_IMMUTABLE_CHANGE_ANNOTATION } from './metadata-keys';
 import { PlannedChange } from './plan';
@@ -47,7 +47,8 @@ export async function applyStaged(client: ClusterClient, changes: readonly Plann
   const first = toApply.filter((change) => stageOf(change.applied) !== 'rest');
   const rest = toApply.filter((change) => stageOf(change.applied) === 'rest');
 
-  const outcomes = await mapWithConcurrency(first, options.concurrency, (change) => applyOne(client, change, options));
+  const breaker: Breaker = {};
+  const outcomes = await mapWithConcurrency(first, options.concurrency, (change) => applyOne(client, change, options, breaker));
   const definitions = outcomes.filter((outcome) => outcome.result !== 'failed' && stageOf(outcome.change.applied) === 'definitions');
   if (definitions.length > 0) {
     const waited = await Promise.all(definitions.map((outcome) => waitUntilEstablished(client, outcome, options)));
@@ -67,11 +68,31 @@ export async function applyStaged(client: ClusterClient, changes: readonly Plann
     })));
     return outcomes;
   }
-  outcomes.push(...await mapWithConcurrency(rest, options.concurrency, (change) => applyOne(client, change, options)));
+  outcomes.push(...await mapWithConcurrency(rest, options.concurrency, (change) => applyOne(client, change, options, breaker)));
   return outcomes;
 }
 
-async function applyOne(client: ClusterClient, change: PlannedChange, options: StagedApplyOptions): Promise<ApplyOutcome> {
+/** Set once the API server stopped answering: the objects not sent yet are not sent (each would wait in vain). */
+interface Breaker {
+  unavailable?: string;
+}
+
+/**
+ * Whether an error says the API server cannot serve requests at all right now (unreachable, or its storage
+ * not answering: 503, 504), rather than something about one object.
+ */
+function serverUnavailable(error: unknown): boolean {
+  return error instanceof ClusterError && (error.status === 0 || error.status === 503 || error.status === 504);
+}
+
+async function applyOne(client: ClusterClient, change: PlannedChange, options: StagedApplyOptions, breaker: Breaker): Promise<ApplyOutcome> {
+  if (breaker.unavailable !== undefined) {
+    return {
+      change,
+      result: 'failed',
+      message: `not applied: ${describeWithConstructPath(change.applied)} from ${change.path} was not sent, because the API server stopped answering during this reconcile (${breaker.unavailable}); the next reconcile applies it`,
+    };
+  }
   try {
     const taken = change.action === 'configure' && change.live !== undefined ? otherOwnersOf(change.live, change.driftedFields, FIELD_MANAGER) : [];
     let stored: KubeObject;
@@ -105,6 +126,9 @@ async function applyOne(client: ClusterClient, change: PlannedChange, options: S
     }
     return { change, result: 'configured' };
   } catch (error) {
+    if (serverUnavailable(error)) {
+      breaker.unavailable ??= messageOf(error);
+    }
     return { change, result: 'failed', message: `could not apply ${describeWithConstructPath(change.applied)} from ${change.path}: ${messageOf(error)}` };
   }
 }

@@ -42,7 +42,16 @@ export function wipeFaultCluster(): void {
 
 /** kill -9 of the fault cluster's kube-apiserver (etcd keeps running); resolves once the process is gone. */
 export async function killApiServer(): Promise<void> {
-  const pid = Number(fs.readFileSync(path.join(FAULT_CLUSTER.dir, 'kube-apiserver.pid'), 'utf8').trim());
+  await killProcess('kube-apiserver');
+}
+
+/** kill -9 of the fault cluster's etcd (the API server keeps running); resolves once the process is gone. */
+export async function killEtcd(): Promise<void> {
+  await killProcess('etcd');
+}
+
+async function killProcess(name: 'kube-apiserver' | 'etcd'): Promise<void> {
+  const pid = Number(fs.readFileSync(path.join(FAULT_CLUSTER.dir, `${name}.pid`), 'utf8').trim());
   process.kill(pid, 'SIGKILL');
   for (let tries = 0; tries < 200 && fs.existsSync(`/proc/${pid}`) && !isZombie(pid); tries++) {
     await new Promise((resolve) => setTimeout(resolve, 25));
