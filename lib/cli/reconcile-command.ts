@@ -1,3 +1,4 @@
+import * as os from 'os';
 import * as path from 'path';
 import { parseArguments, ParsedArguments, stringOption, UsageError } from './args';
 import { clusterTargetOf, integerOption, shareOption } from './cluster-target';
@@ -37,7 +38,15 @@ ${SOURCE_USAGE}
   --allow-mass-prune      prune even when that deletes every object of the set or more than --max-prune-share
   --max-prune-share N     largest share of the set one reconcile may prune (default ${DEFAULT_MAX_PRUNE_SHARE})
   --concurrency N         requests in flight at once (default 16)
+  --lock-lease DURATION   how long the environment's lock (Lease stagecraft-lock-<env> in the control namespace)
+                          holds without renewal when its holder dies (default 60s); a reconcile with something to
+                          write takes it, and a reconcile that finds it held by another is refused
   --output json           print one JSON object per reconcile
+
+A desired object annotated stagecraft.dev/recreate-on-immutable-change: "true" is deleted and created again when
+the server refuses to change one of its fields in place (a Service's clusterIP, a Deployment's selector); without
+the annotation such a change fails, naming the field. With --interval, an env repo that cannot be fetched is
+retried after the interval doubled per failure (at most 5m, or the interval when longer).
 
 Commits since the last applied revision must be a fast-forward of it (no force push) and, where the
 environment requires signed commits (environment.json policy.requireSignedCommits), signed by an allowed key.
@@ -51,7 +60,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   const parsed = parseArguments(argv, {
     values: [
       ...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output', 'interval', 'timeout', 'poll-interval',
-      'metrics-address', 'ssh-allowed-signers', 'gpg-keyring',
+      'metrics-address', 'ssh-allowed-signers', 'gpg-keyring', 'lock-lease',
     ],
     switches: [...SOURCE_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait', 'allow-history-rewrite'],
   });
@@ -85,6 +94,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
     },
     record: parsed.options.has('record') ? { repo: repo!, cacheDirectory, author: { name: 'stagecraft reconciler', email: 'reconciler@stagecraft.invalid' } } : undefined,
     onProgress: progress ? (line) => output.progress(line) : undefined,
+    lock: { holder: `${os.hostname()}-${process.pid}`, leaseSeconds: Math.max(1, Math.round(parseDuration('lock-lease', stringOption(parsed, 'lock-lease') ?? '60s') / 1000)) },
     trust: {
       sshAllowedSignersFile: optionalPath(stringOption(parsed, 'ssh-allowed-signers')),
       gpgKeyring: optionalPath(stringOption(parsed, 'gpg-keyring')),
@@ -107,9 +117,27 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   }
 }
 
+/** Longest wait between two attempts to fetch an unreachable env repo (unless --interval is longer). */
+export const MAX_FETCH_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * How long the loop waits after `consecutiveFetchFailures` fetches in a row failed: the interval, doubled
+ * per failure, capped at 5 minutes (or the interval, when that is longer), so an unreachable git server is
+ * not hammered while it recovers. 0 failures: the interval.
+ */
+export function nextReconcileDelay(intervalMs: number, consecutiveFetchFailures: number): number {
+  if (consecutiveFetchFailures <= 0) {
+    return intervalMs;
+  }
+  const cap = Math.max(intervalMs, MAX_FETCH_BACKOFF_MS);
+  return Math.min(intervalMs * 2 ** Math.min(consecutiveFetchFailures, 30), cap);
+}
+
 /**
  * The pull-based loop: one cycle per interval (each tick also heals drift: declared fields that differ live
- * are applied again), metrics on /metrics, one structured log line per reconcile. Ends on SIGINT/SIGTERM.
+ * are applied again), metrics on /metrics, one structured log line per reconcile. When the env repo cannot be
+ * fetched the wait grows (nextReconcileDelay) until a fetch succeeds. Ends on SIGINT/SIGTERM, never in the
+ * middle of a cycle: a cycle in progress finishes (and writes its status) first.
  */
 async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>, parsed: ParsedArguments, output: Output): Promise<number> {
   const metrics = new ReconcileMetrics();
@@ -128,9 +156,12 @@ async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  let fetchFailures = 0;
   try {
     while (!stopping) {
       const result = await cycle();
+      fetchFailures = result.fetchFailed ? fetchFailures + 1 : 0;
+      const delay = nextReconcileDelay(intervalMs, fetchFailures);
       metrics.observe({
         environment: result.environment,
         verdict: result.verdict,
@@ -140,10 +171,10 @@ async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>
         finishedAt: Math.floor(Date.now() / 1000),
       });
       printCycle(result, output);
-      process.stderr.write(`${JSON.stringify(logLine(result))}\n`);
+      process.stderr.write(`${JSON.stringify({ ...logLine(result), nextReconcileInMs: delay, ...(fetchFailures > 0 ? { consecutiveFetchFailures: fetchFailures } : {}) })}\n`);
       if (!stopping) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, intervalMs);
+          const timer = setTimeout(resolve, delay);
           wake = () => {
             clearTimeout(timer);
             resolve();

@@ -138,7 +138,7 @@ export class InClusterReconciler extends Construct {
     }
 
     const objectRules = namespacedRules(managed);
-    const state = stateRules(`stagecraft-applyset-${environment.environmentName}`, `stagecraft-status-${environment.environmentName}`);
+    const state = stateRules(`stagecraft-applyset-${environment.environmentName}`, `stagecraft-status-${environment.environmentName}`, `stagecraft-lock-${environment.environmentName}`);
     for (const namespace of environment.namespaces) {
       // One Role per namespace, named after it: files are named by kind and name, not by namespace.
       const roleName = `${name}-${namespace}`;

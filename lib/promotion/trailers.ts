@@ -3,7 +3,7 @@ import type { Verdict } from './gates';
 /**
  * The block of git trailers every release, promotion and approval commit ends with, so `stagecraft history`
  * (and anyone with `git log`) can read back who moved what where and what each gate said. One fact per
- * line; the format is part of the env-repo contract (ADR 6).
+ * line; the format is part of the env-repo contract (ADR 10).
  *
  * ```
  * Stagecraft-Action: promote

@@ -1,6 +1,7 @@
 import { Clock } from './clock';
 import { ClusterClient } from './cluster-client';
 import { ObjectReference, referenceOf } from './kube-object';
+import { acquireEnvironmentLock, EnvironmentLock } from './lock';
 import { CONSTRUCT_PATH_ANNOTATION } from './metadata-keys';
 import { messageOf } from './private/describe';
 import { PruneOptions } from './prune';
@@ -30,6 +31,11 @@ export interface CycleOptions {
   readonly onProgress?: (line: string) => void;
   /** Keys allowed to sign the environment's commits, and whether a force push may be applied. */
   readonly trust?: { readonly sshAllowedSignersFile?: string; readonly gpgKeyring?: string; readonly allowHistoryRewrite?: boolean };
+  /**
+   * Take the environment's lock (a Lease in the control namespace, see lock.ts) before writing, as `holder`;
+   * a reconcile that finds it held by another is refused. Without it, no lock is taken.
+   */
+  readonly lock?: { readonly holder: string; readonly leaseSeconds?: number };
 }
 
 /**
@@ -60,6 +66,8 @@ export interface CycleResult {
   readonly startedAt: string;
   /** The env repo's content was refused as bad input (does not match its lock): the CLI exits 2. */
   readonly badInput?: boolean;
+  /** The revision could not be fetched (git remote unreachable): nothing was read or written. */
+  readonly fetchFailed?: boolean;
 }
 
 /**
@@ -71,9 +79,12 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
   const started = clock.now();
   const startedAt = new Date(started).toISOString();
   const writesBefore = client.writeRequests;
+  // The lock's own requests (acquire, renew, release) are not writes to the environment.
+  const lockState: { lock?: EnvironmentLock; refusedWrites: number } = { refusedWrites: 0 };
+  const countWrites = (): number => client.writeRequests - (lockState.lock?.writeRequests ?? 0) - lockState.refusedWrites;
   const finish = (fields: Omit<CycleResult, 'environment' | 'writeRequests' | 'durationMs' | 'startedAt' | 'driftedObjects'> & { driftedObjects?: number }): CycleResult => ({
     environment: options.environment,
-    writeRequests: client.writeRequests - writesBefore,
+    writeRequests: countWrites() - writesBefore,
     durationMs: clock.now() - started,
     startedAt,
     driftedObjects: fields.driftedObjects ?? 0,
@@ -84,7 +95,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
   try {
     revision = await source.latest();
   } catch (error) {
-    return finish({ revision: '', verdict: 'failed', message: `could not fetch ${source.description}: ${messageOf(error)}; the cluster keeps running what it runs` });
+    return finish({ revision: '', verdict: 'failed', fetchFailed: true, message: `could not fetch ${source.description}: ${messageOf(error)}; the cluster keeps running what it runs` });
   }
   let tree: EnvironmentTree;
   try {
@@ -117,8 +128,33 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     });
   }
 
+  const lockOptions = options.lock;
+  const beforeWrite = lockOptions === undefined ? undefined : async (): Promise<string | undefined> => {
+    if (lockState.lock !== undefined) {
+      return undefined;
+    }
+    try {
+      const taken = await acquireEnvironmentLock(client, {
+        controlNamespace: namespace,
+        environment: options.environment,
+        holder: lockOptions.holder,
+        now: () => clock.now(),
+        leaseSeconds: lockOptions.leaseSeconds,
+      });
+      if (!taken.held) {
+        lockState.refusedWrites += taken.writeRequests;
+        return taken.message;
+      }
+      lockState.lock = taken.lock;
+      return undefined;
+    } catch (error) {
+      return `could not read the lock of environment ${options.environment} in namespace ${namespace}: ${messageOf(error)}. Nothing was applied or deleted`;
+    }
+  };
+  const writeHooks: WriteHooks = { beforeWrite, countWrites };
+
   options.onProgress?.(`applying ${tree.objects.length} objects of ${options.environment} at ${revision.slice(0, 12)}`);
-  const attempt = await applyAndWait(options, revision, tree);
+  const attempt = await applyAndWait(options, revision, tree, writeHooks);
   const driftedObjects = status.current?.commit === revision
     ? attempt.result.changes.filter((change) => change.action === 'configured' && (change.driftedFields?.length ?? 0) > 0).length
     : 0;
@@ -145,7 +181,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
       options.onProgress?.(`revision ${revision.slice(0, 12)} failed (${reason}); rolling back to ${target.slice(0, 12)}`);
       try {
         const targetTree = await source.read(target);
-        const back = await applyAndWait(options, target, targetTree);
+        const back = await applyAndWait(options, target, targetTree, writeHooks);
         const healthy = back.result.verdict === 'applied' && (back.health === undefined || back.health.healthy);
         rollback = { ...back.result, healthy };
         verdict = 'rolled-back';
@@ -164,7 +200,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     verdict,
     startedAt,
     durationMs: clock.now() - started,
-    writeRequests: client.writeRequests - writesBefore,
+    writeRequests: countWrites() - writesBefore,
     counts: countChanges(attempt.result.changes),
     driftedObjects,
     ...(message === undefined ? {} : { reason: message }),
@@ -212,6 +248,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
       message = `${message ? `${message}; ` : ''}could not commit the verification record: ${messageOf(error)}`;
     }
   }
+  await lockState.lock?.release();
   return finish({
     revision,
     treeDigest: tree.lock.treeDigest,
@@ -270,7 +307,12 @@ interface Attempt {
   readonly targets: readonly WaitTarget[];
 }
 
-async function applyAndWait(options: CycleOptions, revision: string, tree: EnvironmentTree): Promise<Attempt> {
+interface WriteHooks {
+  readonly beforeWrite?: () => Promise<string | undefined>;
+  readonly countWrites: () => number;
+}
+
+async function applyAndWait(options: CycleOptions, revision: string, tree: EnvironmentTree, hooks: WriteHooks): Promise<Attempt> {
   const desired = desiredStateOf(revision, tree);
   const targets: WaitTarget[] = tree.objects.map(({ object }) => ({
     reference: referenceOf(object),
@@ -282,6 +324,8 @@ async function applyAndWait(options: CycleOptions, revision: string, tree: Envir
     clock: options.clock,
     concurrency: options.concurrency,
     prune: options.prune,
+    beforeWrite: hooks.beforeWrite,
+    countWrites: hooks.countWrites,
     waitForHealth: options.health === undefined ? undefined : async (references: readonly ObjectReference[]) => {
       const wanted = new Set(references.map(keyOf));
       options.onProgress?.(`waiting up to ${Math.round(options.health!.timeoutMs / 1000)} s for ${wanted.size} objects to become healthy`);

@@ -29,3 +29,9 @@ export const APPLIED_DIGEST_ANNOTATION = 'stagecraft.dev/applied-digest';
 
 /** On members: the construct that produced the object (written by synth), named in every message. */
 export const CONSTRUCT_PATH_ANNOTATION = 'stagecraft.dev/construct-path';
+
+/**
+ * On a desired object: `"true"` lets the reconciler delete and re-create it when the server refuses a change
+ * of an immutable field (a Service's clusterIP, a Deployment's selector). Without it such a change fails.
+ */
+export const RECREATE_ON_IMMUTABLE_CHANGE_ANNOTATION = 'stagecraft.dev/recreate-on-immutable-change';

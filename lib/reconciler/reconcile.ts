@@ -24,6 +24,10 @@ export interface ReconcileChange {
   readonly path?: string;
   /** For `configured` (and a planned configure that failed): declared fields whose live value differed. */
   readonly driftedFields?: readonly string[];
+  /** For `configured`: declared fields other field managers had set, by manager, taken back (git wins). */
+  readonly takenBack?: ReadonlyArray<{ readonly manager: string; readonly fields: readonly string[] }>;
+  /** For `configured`: deleted and created again, because an immutable field changed and the object opts in. */
+  readonly recreated?: boolean;
 }
 
 export interface ReconcileResult {
@@ -64,6 +68,13 @@ export interface ReconcileOptions {
    * verdict turns the result into `failed`. Without it, reconcile stops after prune.
    */
   readonly waitForHealth?: (targets: readonly ObjectReference[]) => Promise<HealthVerdict>;
+  /**
+   * Called once before the first write to the environment's objects, only when there is something to write:
+   * answers why this reconcile must not write (another one holds the environment's lock), or undefined.
+   */
+  readonly beforeWrite?: () => Promise<string | undefined>;
+  /** Write requests sent so far that count as this reconcile's. @default the client's writeRequests */
+  readonly countWrites?: () => number;
 }
 
 /**
@@ -75,13 +86,14 @@ export interface ReconcileOptions {
 export async function reconcile(desired: DesiredState, options: ReconcileOptions): Promise<ReconcileResult> {
   const { client, clock } = options;
   const started = clock.now();
-  const writesBefore = client.writeRequests;
+  const countWrites = options.countWrites ?? (() => client.writeRequests);
+  const writesBefore = countWrites();
   const environment = desired.environment;
   const parent = applySetParentOf(environment);
   const timings = { planMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 };
   const finish = (verdict: ReconcileResult['verdict'], changes: readonly ReconcileChange[], message?: string, badInput?: boolean): ReconcileResult => {
     timings.totalMs = clock.now() - started;
-    const writeRequests = client.writeRequests - writesBefore;
+    const writeRequests = countWrites() - writesBefore;
     const result: ReconcileResult = {
       revision: desired.revision, environment: environment.name, applyset: parent.id, changes, writeRequests, timings, verdict, message,
     };
@@ -111,10 +123,14 @@ export async function reconcile(desired: DesiredState, options: ReconcileOptions
   // 2. Namespaces, parent, apply.
   const applyStarted = clock.now();
   const declaredNamespaces = new Set(objects.filter((entry) => entry.object.kind === 'Namespace').map((entry) => entry.object.metadata.name));
+  // The control namespace must exist before the applyset parent is written into it, even when the environment
+  // declares it (its declaration is applied in the namespaces stage, after the parent).
   const environmentNamespaces = sortedUnique([...environment.namespaces, environment.controlNamespace])
-    .filter((name) => !declaredNamespaces.has(name));
+    .filter((name) => !declaredNamespaces.has(name) || name === environment.controlNamespace);
   const namespaceOutcomes = await ensureNamespaces(client, environmentNamespaces);
-  const namespaceChanges = namespaceOutcomes.filter((outcome) => outcome.result !== 'present').map(namespaceChange);
+  const namespaceChanges = namespaceOutcomes
+    .filter((outcome) => outcome.result !== 'present' && !(outcome.result === 'created' && declaredNamespaces.has(outcome.name)))
+    .map(namespaceChange);
   const namespaceFailures = namespaceOutcomes.filter((outcome) => outcome.result === 'failed');
   if (namespaceFailures.length > 0) {
     timings.applyMs = clock.now() - applyStarted;
@@ -123,6 +139,14 @@ export async function reconcile(desired: DesiredState, options: ReconcileOptions
   const desiredContents = contentsOf(parent, objects.map((entry) => entry.object));
   let parentContents = parentContentsOf(liveParent);
   const widened = parentBeforeApply(parent, liveParent, desiredContents);
+  const writes = widened !== undefined || pruneDecision.deletions.length > 0 || plan.changes.some((change) => change.action === 'create' || change.action === 'configure');
+  if (writes && options.beforeWrite !== undefined) {
+    const refusal = await options.beforeWrite();
+    if (refusal !== undefined) {
+      timings.applyMs = clock.now() - applyStarted;
+      return finish('refused', namespaceChanges, refusal);
+    }
+  }
   if (widened !== undefined) {
     try {
       await client.apply(widened, { fieldManager: FIELD_MANAGER, force: true });
@@ -193,7 +217,9 @@ function desiredChanges(plan: Plan, outcomes: readonly ApplyOutcome[]): Reconcil
       return { ...base, action: 'failed', message: outcome.message, ...drifted };
     }
     const message = outcome.message ?? (change.action === 'configure' ? change.reason : undefined);
-    return { ...base, action: outcome.result, ...(message === undefined ? {} : { message }), ...drifted };
+    const takenBack = outcome.takenBack === undefined ? {} : { takenBack: outcome.takenBack };
+    const recreated = outcome.recreated ? { recreated: true } : {};
+    return { ...base, action: outcome.result, ...(message === undefined ? {} : { message }), ...drifted, ...takenBack, ...recreated };
   });
 }
 

@@ -90,6 +90,7 @@ describe('an environment with an in-cluster reconciler', () => {
       ...objectRules,
       { apiGroups: [''], resources: ['configmaps'], resourceNames: ['stagecraft-status-prod'], verbs: ['get', 'create', 'update', 'patch'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['stagecraft-applyset-prod'], verbs: ['get', 'create', 'update', 'patch'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stagecraft-lock-prod'], verbs: ['get', 'create', 'update', 'patch'] },
     ]);
     expect(files.get('prod/_reconciler/rolebinding.stagecraft-reconciler-prod-prod-jobs.yaml')).toMatchObject({
       metadata: { name: 'stagecraft-reconciler-prod-prod-jobs', namespace: 'prod-jobs' },

@@ -1,4 +1,5 @@
 import { applyStaged } from '../../lib/reconciler/apply';
+import { ClusterError } from '../../lib/reconciler/cluster-client';
 import { KubeObject } from '../../lib/reconciler/kube-object';
 import { planChanges } from '../../lib/reconciler/plan';
 import { FakeCluster } from '../support/fake-cluster';
@@ -90,6 +91,28 @@ describe('applyStaged', () => {
     expect(outcomes.map((outcome) => [outcome.result, outcome.message])).toEqual([
       ['configured', 'took over an existing object that had no applyset label (other field managers: kubectl-client-side-apply)'],
     ]);
+  });
+
+  it('stops sending once the API server stopped answering, reporting each object not sent', async () => {
+    // GIVEN a server whose storage stopped answering after the first object
+    const cluster = new FakeCluster();
+    const realApply = cluster.apply.bind(cluster);
+    cluster.apply = async (object, options) => {
+      if (object.metadata.name !== 'a') {
+        throw new ClusterError('server-side apply of ConfigMap/shop/b failed with 504 Timeout: the server was unable to return a response in the time allotted', 504, 'Timeout');
+      }
+      return realApply(object, options);
+    };
+    const plan = planChanges({ desired: ['a', 'b', 'c'].map((name) => desiredAt('env', 'web', configMap('shop', name))), live: [], applysetId: SET });
+    // WHEN
+    const outcomes = await applyStaged(cluster, plan.changes, { concurrency: 1, clock: fakeClock() });
+    // THEN
+    expect(outcomes.map((outcome) => [outcome.change.desired.metadata.name, outcome.result, outcome.message])).toEqual([
+      ['a', 'created', undefined],
+      ['b', 'failed', 'could not apply ConfigMap/shop/b (construct env/b/config/Resource) from env/web/configmap.b.yaml: server-side apply of ConfigMap/shop/b failed with 504 Timeout: the server was unable to return a response in the time allotted'],
+      ['c', 'failed', 'not applied: ConfigMap/shop/c (construct env/c/config/Resource) from env/web/configmap.c.yaml was not sent, because the API server stopped answering during this reconcile (server-side apply of ConfigMap/shop/b failed with 504 Timeout: the server was unable to return a response in the time allotted); the next reconcile applies it'],
+    ]);
+    expect(cluster.writeRequests).toBe(1);
   });
 
   it('sends nothing for unchanged objects', async () => {

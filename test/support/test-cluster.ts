@@ -76,6 +76,8 @@ export class ScratchEnvRepo {
   public requireSignedCommits = false;
   /** Files written byte for byte (hostile input): repo-relative path → content. */
   private readonly rawFiles = new Map<string, string | Uint8Array>();
+  /** environment.json's policy.allowedClusterScopedKinds when set; written with the next put/remove/commit. */
+  public allowedClusterScopedKinds: string[] | undefined;
 
   /** `metadata` replaces fields of the default environment.json (one namespace, only Namespace allowed cluster-wide). */
   constructor(public readonly environment: string, public readonly namespace: string, private readonly metadata: Partial<EnvironmentMetadata> = {}) {
@@ -89,6 +91,18 @@ export class ScratchEnvRepo {
   }
 
   public put(application: string, object: KubeObject): this {
+    return this.putAll(application, [object]);
+  }
+
+  /** Adds many objects and writes the tree once (put rewrites every file on each call). */
+  public putAll(application: string, objects: readonly KubeObject[]): this {
+    for (const object of objects) {
+      this.add(application, object);
+    }
+    return this.write();
+  }
+
+  private add(application: string, object: KubeObject): void {
     // Cluster-scoped objects live under _cluster/, as synth writes them (the reader refuses them elsewhere).
     const customClusterScoped = new Set([...this.files.values()]
       .filter((candidate) => candidate.kind === 'CustomResourceDefinition' && (candidate as any).spec?.scope === 'Cluster')
@@ -97,7 +111,6 @@ export class ScratchEnvRepo {
     const relative = objectPath(this.environment, folder, object.kind, object.metadata.name);
     this.files.set(relative, object);
     this.applications.set(relative, application);
-    return this.write();
   }
 
   public remove(application: string, kind?: string): this {
@@ -135,8 +148,12 @@ export class ScratchEnvRepo {
       contents.set(relative, toCanonicalYaml(object));
     }
     const base = { ...environmentNamed(this.environment, this.namespace), ...this.metadata };
-    const metadata = { ...base, policy: { ...base.policy, requireSignedCommits: this.requireSignedCommits || base.policy.requireSignedCommits } };
-    contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify(metadata, undefined, 2)}\n`);
+    const policy = {
+      ...base.policy,
+      requireSignedCommits: this.requireSignedCommits || base.policy.requireSignedCommits,
+      ...(this.allowedClusterScopedKinds ? { allowedClusterScopedKinds: this.allowedClusterScopedKinds } : {}),
+    };
+    contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify({ ...base, policy }, undefined, 2)}\n`);
     for (const [relative, content] of this.rawFiles) {
       contents.set(relative, content);
     }

@@ -32,11 +32,15 @@ export function namespacedRules(resources: readonly ManagedResource[]): PolicyRu
   }));
 }
 
-/** Rules for the reconciler's own bookkeeping in the control namespace, limited to the two objects by name. */
-export function stateRules(applysetParent: string, statusConfigMap: string): PolicyRule[] {
+/**
+ * Rules for the reconciler's own bookkeeping in the control namespace, limited to its objects by name: the
+ * status ConfigMap, the applyset parent and, when given, the Lease one reconcile at a time holds while writing.
+ */
+export function stateRules(applysetParent: string, statusConfigMap: string, lockLease?: string): PolicyRule[] {
   return [
     { apiGroups: [''], resources: ['configmaps'], resourceNames: [statusConfigMap], verbs: [...STATE_VERBS] },
     { apiGroups: [''], resources: ['secrets'], resourceNames: [applysetParent], verbs: [...STATE_VERBS] },
+    ...(lockLease === undefined ? [] : [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [lockLease], verbs: [...STATE_VERBS] }]),
   ];
 }
 

@@ -140,12 +140,21 @@ class Http2Transport implements ApiTransport {
         status = Number(responseHeaders[':status']);
         retryAfterSeconds = secondsOf(responseHeaders['retry-after']);
       });
+      let ended = false;
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8'), retryAfterSeconds }));
+      stream.on('end', () => {
+        ended = true;
+      });
       stream.on('error', reject);
+      // Settled on close, not on end: a connection that dies in the middle of an answer (the API server killed)
+      // ends the stream too, with a reset code and a partial body that must not pass for the answer.
       stream.on('close', () => {
         if (status === 0) {
           reject(new Error(`the request was cancelled without an answer (no response within ${REQUEST_TIMEOUT_MS / 1000} s, or the connection closed)`));
+        } else if (!ended || stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
+          reject(new Error(`the connection closed in the middle of the answer (HTTP ${status}, stream reset code ${stream.rstCode})`));
+        } else {
+          resolve({ status, body: Buffer.concat(chunks).toString('utf8'), retryAfterSeconds });
         }
       });
       stream.end(request.body);
@@ -212,11 +221,12 @@ class Http1Transport implements ApiTransport {
       }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({
+        response.on('end', () => (!response.complete ? reject(new Error(`the connection closed in the middle of the answer (HTTP ${response.statusCode})`)) : resolve({
           status: response.statusCode ?? 0,
           body: Buffer.concat(chunks).toString('utf8'),
           retryAfterSeconds: secondsOf(response.headers['retry-after']),
-        }));
+        })));
+        response.on('aborted', () => reject(new Error(`the connection closed in the middle of the answer (HTTP ${response.statusCode})`)));
         response.on('error', reject);
       });
       outgoing.on('timeout', () => outgoing.destroy(new Error(`no response within ${REQUEST_TIMEOUT_MS / 1000} s`)));

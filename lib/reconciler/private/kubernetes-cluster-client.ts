@@ -205,7 +205,7 @@ function statusError(what: string, response: ApiResponse): ClusterError {
   const message = status?.message ?? response.body.trim().slice(0, 500);
   const hint = response.status === 401
     ? '; the credentials of the kubeconfig were refused: renew them'
-    : response.status === 403
+    : response.status === 403 && status?.reason === 'Forbidden'
       ? '; the kubeconfig user lacks permission: grant it in RBAC or use another context'
       : response.status === 409 && what.startsWith('server-side apply')
         ? '; another field manager owns a field this object sets: apply with force'
