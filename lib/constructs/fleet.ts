@@ -31,7 +31,7 @@ export interface FleetProps {
    * Worker threads that render a share of the fleet in parallel. Each runs the fleet program again (it
    * must be a plain JavaScript main module and deterministic); output is byte-identical either way.
    * `0` renders everything on the main thread.
-   * @default - one per core beyond the first (at most 3) for fleets of 300 or more renderings, else 0
+   * @default 0
    */
   readonly synthWorkers?: number;
 }

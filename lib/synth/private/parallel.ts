@@ -1,4 +1,3 @@
-import { availableParallelism } from 'os';
 import * as path from 'path';
 import { MessageChannel, MessagePort, Worker, isMainThread, receiveMessageOnPort, workerData } from 'worker_threads';
 import { UnitResult } from './render-unit';
@@ -15,8 +14,6 @@ const WORKER_DATA_KEY = 'stagecraftSynthWorker';
 const SIGNAL_WAITING = 0;
 const SIGNAL_REPORTED = 1;
 const SIGNAL_EXITED = 2;
-/** Below this many units, starting a thread costs more than it saves. */
-const MINIMUM_UNITS_FOR_WORKERS = 300;
 
 /** What a worker thread is asked to do. Plain data: it crosses threads. */
 export interface WorkerAssignment {
@@ -78,22 +75,16 @@ export function signalExit(): void {
 }
 
 /**
- * How many partitions to split `unitCount` units into: 1 (no workers) unless the fleet is large, the
- * program is a plain JavaScript main module a worker can load again, and we are not inside a test runner.
- * `requestedWorkers` (Fleet prop `synthWorkers`) overrides the choice.
+ * How many partitions to split `unitCount` units into: 1 (no workers) unless the fleet asks for workers
+ * (Fleet prop `synthWorkers`) and the program is a plain JavaScript main module a worker can load again.
+ * Off by default: on the 2-core machines measured here a worker did not shorten synth (its start, the
+ * second copy of the modules and the program's re-run eat the gain) and cost 60 MB (see bench/README.md).
  */
 export function partitionsFor(unitCount: number, requestedWorkers: number | undefined): number {
-  if (!isMainThread || mainFile() === undefined) {
+  if (!isMainThread || mainFile() === undefined || requestedWorkers === undefined || unitCount < 2) {
     return 1;
   }
-  if (requestedWorkers !== undefined) {
-    return Math.max(1, Math.floor(requestedWorkers) + 1);
-  }
-  // Jest loads test files through its own module registry: re-running its main module would run the test runner.
-  if (unitCount < MINIMUM_UNITS_FOR_WORKERS || process.env.JEST_WORKER_ID !== undefined) {
-    return 1;
-  }
-  return Math.max(1, Math.min(availableParallelism(), 4));
+  return Math.max(1, Math.floor(requestedWorkers) + 1);
 }
 
 function mainFile(): string | undefined {
