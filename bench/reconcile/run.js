@@ -56,7 +56,7 @@ function stagecraft(label) {
     '--cache-dir', cache, '--once', '--no-wait', '--output', 'json']);
   if (run.status !== 0) throw new Error(`stagecraft reconcile (${label}) failed:\n${run.stdout}\n${run.stderr}`);
   const result = JSON.parse(run.stdout);
-  return { seconds: run.seconds, rssMb: run.rssMb, writes: result.writeRequests, inside: result.timings.totalMs / 1000 };
+  return { seconds: run.seconds, rssMb: run.rssMb, writes: result.writeRequests, inside: result.timings.totalMs / 1000, timings: result.timings };
 }
 
 function kubectl(label, folder) {
@@ -74,7 +74,7 @@ function median(values) {
 
 function repeatMedian(measure) {
   const runs = Array.from({ length: options.repeat }, () => measure());
-  return { seconds: median(runs.map((r) => r.seconds)), rssMb: Math.max(...runs.map((r) => r.rssMb)), writes: runs[runs.length - 1].writes, inside: runs[0].inside };
+  return { seconds: median(runs.map((r) => r.seconds)), rssMb: Math.max(...runs.map((r) => r.rssMb)), writes: runs[runs.length - 1].writes, inside: runs[0].inside, timings: runs[0].timings };
 }
 
 process.stdout.write(`bench/reconcile: ${options.apps} apps × (Deployment + Service + ConfigMap) = ${options.apps * 3} objects, ${os.cpus().length} cores, node ${process.version}\n`);
@@ -92,7 +92,8 @@ try {
   const rows = [];
   const row = (label, ours, theirs) => {
     rows.push({ label, ours, theirs });
-    process.stdout.write(`  ${label.padEnd(20)} stagecraft ${ours.seconds.toFixed(2).padStart(5)} s, ${String(ours.writes).padStart(4)} writes, ${ours.rssMb.toFixed(0).padStart(3)} MB`
+    const inside = ours.timings ? ` (inside ${(ours.timings.totalMs / 1000).toFixed(2)} s: plan ${(ours.timings.planMs / 1000).toFixed(2)}, apply ${(ours.timings.applyMs / 1000).toFixed(2)})` : '';
+    process.stdout.write(`  ${label.padEnd(20)} stagecraft ${ours.seconds.toFixed(2).padStart(5)} s${inside}, ${String(ours.writes).padStart(4)} writes, ${ours.rssMb.toFixed(0).padStart(3)} MB`
       + ` | kubectl ${theirs.seconds.toFixed(2).padStart(5)} s, ${String(theirs.writes).padStart(4)} writes, ${theirs.rssMb.toFixed(0).padStart(3)} MB`
       + ` | ${(theirs.seconds / ours.seconds).toFixed(1)}× faster\n`);
   };

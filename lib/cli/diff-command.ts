@@ -5,7 +5,7 @@ import { connect } from './reconcile-command';
 import { readLatestDesired, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
 import { diffEnvironment } from '../reconciler/diff';
 import { KubeObject } from '../reconciler/kube-object';
-import { CONSTRUCT_PATH_ANNOTATION } from '../reconciler/metadata-keys';
+import { namedObject } from '../reconciler/private/describe';
 import { decidePrune, DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
 
 export const DIFF_USAGE = `usage: stagecraft diff (--repo PATH_OR_URL | --dir PATH) --env NAME [--kubeconfig FILE] [--context NAME] [--output json]
@@ -116,14 +116,7 @@ export async function diffCommand(argv: readonly string[], output: Output): Prom
 }
 
 function identity(object: KubeObject): Pick<Difference, 'apiVersion' | 'kind' | 'namespace' | 'name' | 'constructPath'> {
-  const constructPath = object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION];
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    ...(object.metadata.namespace === undefined ? {} : { namespace: object.metadata.namespace }),
-    name: object.metadata.name,
-    ...(constructPath === undefined ? {} : { constructPath }),
-  };
+  return namedObject(object);
 }
 
 function describeDifference(difference: Difference): string {

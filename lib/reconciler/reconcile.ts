@@ -7,7 +7,7 @@ import { ObjectReference, referenceOf } from './kube-object';
 import { CONSTRUCT_PATH_ANNOTATION, FIELD_MANAGER } from './metadata-keys';
 import { ensureNamespaces, NamespaceOutcome } from './namespaces';
 import { Plan, PlannedChange } from './plan';
-import { describeWithConstructPath, messageOf } from './private/describe';
+import { describeWithConstructPath, messageOf, namedObject } from './private/describe';
 import { decidePrune, PruneOptions, PruneOutcome, pruneObjects } from './prune';
 
 export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'failed';
@@ -240,16 +240,10 @@ function namespaceChange(outcome: NamespaceOutcome): ReconcileChange {
 }
 
 function prunedChange(outcome: PruneOutcome): ReconcileChange {
-  const object = outcome.object;
-  const constructPath = object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION];
   return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    ...(object.metadata.namespace === undefined ? {} : { namespace: object.metadata.namespace }),
-    name: object.metadata.name,
+    ...namedObject(outcome.object),
     action: outcome.result,
     ...(outcome.message === undefined ? {} : { message: outcome.message }),
-    ...(constructPath === undefined ? {} : { constructPath }),
   };
 }
 

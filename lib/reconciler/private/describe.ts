@@ -17,3 +17,23 @@ export function describeWithConstructPath(object: KubeObject): string {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** What names an object in results: apiVersion, kind, namespace and name, and its construct path when it has one. */
+export interface NamedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly constructPath?: string;
+}
+
+export function namedObject(object: KubeObject): NamedObject {
+  const constructPath = object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION];
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    ...(object.metadata.namespace === undefined ? {} : { namespace: object.metadata.namespace }),
+    name: object.metadata.name,
+    ...(constructPath === undefined ? {} : { constructPath }),
+  };
+}
