@@ -33,6 +33,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       moduleFileExtensions: ['ts', 'js', 'json', 'node'],
       testPathIgnorePatterns: ['/node_modules/', '/test/golden/'],
       collectCoverage: false,
+      // Many tests run the built CLI or git in subprocesses; 5 s is too tight when the machine is busy.
+      testTimeout: 60_000,
     },
   },
   tsconfig: {
