@@ -141,6 +141,8 @@ function assertPlainPaths(root: string, tree: SynthesizedTree): void {
     }
   }
   const checked = new Set<string>();
+  // Below a folder that does not exist there is nothing to look at: on a first synth that is every file.
+  const missing = new Set<string>();
   for (const { relativePath, folder } of planned) {
     const problem = repoPathProblem(relativePath);
     if (problem !== undefined || !relativePath.startsWith(folder)) {
@@ -149,18 +151,17 @@ function assertPlainPaths(root: string, tree: SynthesizedTree): void {
     const segments = relativePath.split('/');
     for (let length = 1; length <= segments.length; length++) {
       const prefix = segments.slice(0, length).join('/');
+      if (missing.has(prefix)) {
+        break;
+      }
       if (checked.has(prefix)) {
         continue;
       }
       checked.add(prefix);
-      let stats: fs.Stats;
-      try {
-        stats = fs.lstatSync(path.join(root, prefix));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          break;
-        }
-        throw error;
+      const stats = fs.lstatSync(path.join(root, prefix), { throwIfNoEntry: false });
+      if (stats === undefined) {
+        missing.add(prefix);
+        break;
       }
       if (stats.isSymbolicLink()) {
         throw new Error(`${path.join(root, prefix)} is a symbolic link (to ${fs.readlinkSync(path.join(root, prefix))}); synth writes only plain files and folders, so a link cannot send its output outside ${root}: replace the link with a folder or file, nothing was written`);
