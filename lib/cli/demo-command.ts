@@ -4,8 +4,9 @@ import * as path from 'path';
 import { parseArguments, stringOption, UsageError } from './args';
 import { devClusterFolder } from './cluster-target';
 import { Output } from './output';
+import { parseEnvironmentMetadata } from '../envrepo/environment-metadata';
 import { parseLock } from '../envrepo/lock';
-import { lockPath } from '../envrepo/paths';
+import { environmentMetadataPath, lockPath } from '../envrepo/paths';
 
 export const DEMO_USAGE = `usage: stagecraft demo [--example DIR] [--repo DIR] [--skip-cluster] [--output json]
 
@@ -141,14 +142,15 @@ export async function demoCommand(argv: readonly string[], output: Output): Prom
 interface EnvironmentSummary {
   readonly environment: string;
   readonly cluster: string;
-  readonly namespaces: string[];
+  readonly namespaces: readonly string[];
   readonly files: number;
   readonly treeDigest: string;
 }
 
 function describeEnvironment(repo: string, name: string): EnvironmentSummary {
   const lock = parseLock(lockPath(name), fs.readFileSync(path.join(repo, lockPath(name)), 'utf8'));
-  const metadata = JSON.parse(fs.readFileSync(path.join(repo, name, '.stagecraft', 'environment.json'), 'utf8'));
+  const metadataFile = environmentMetadataPath(name);
+  const metadata = parseEnvironmentMetadata(metadataFile, fs.readFileSync(path.join(repo, metadataFile), 'utf8'));
   const files = Object.keys(lock.files).length;
   return { environment: name, cluster: metadata.cluster, namespaces: metadata.namespaces, files, treeDigest: lock.treeDigest };
 }

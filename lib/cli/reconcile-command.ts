@@ -8,7 +8,7 @@ import { revisionSourceOf, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS }
 import { systemClock } from '../reconciler/clock';
 import { ClusterClient } from '../reconciler/cluster-client';
 import { connectToCluster } from '../reconciler/connect';
-import { CycleOptions, CycleResult, reconcileCycle } from '../reconciler/cycle';
+import { countChanges, CycleOptions, CycleResult, reconcileCycle } from '../reconciler/cycle';
 import { ReconcileMetrics, serveMetrics } from '../reconciler/metrics';
 import { KubeconfigError } from '../reconciler/private/kubeconfig';
 import { DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
@@ -192,8 +192,7 @@ async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>
 
 /** One structured line per reconcile, for log pipelines. */
 function logLine(result: CycleResult): Record<string, unknown> {
-  const changes = result.result?.changes ?? [];
-  const count = (action: ReconcileChange['action']) => changes.filter((change) => change.action === action).length;
+  const counts = countChanges(result.result?.changes ?? [], false);
   return {
     time: new Date().toISOString(),
     level: result.verdict === 'healthy' || result.verdict === 'applied' ? 'info' : 'error',
@@ -203,11 +202,7 @@ function logLine(result: CycleResult): Record<string, unknown> {
     verdict: result.verdict,
     durationMs: result.durationMs,
     writeRequests: result.writeRequests,
-    created: count('created'),
-    configured: count('configured'),
-    unchanged: count('unchanged'),
-    pruned: count('pruned'),
-    failed: count('failed'),
+    ...counts,
     driftedObjects: result.driftedObjects,
     ...(result.message === undefined ? {} : { reason: result.message }),
   };
@@ -265,11 +260,10 @@ function printCycle(result: CycleResult, output: Output): void {
   if (result.message !== undefined) {
     output.error(`reconcile ${result.verdict}: ${result.message}`);
   }
-  const changes = result.result?.changes ?? [];
-  const count = (action: ReconcileChange['action']): number => changes.filter((change) => change.action === action).length;
+  const { created, configured, unchanged, pruned, failed } = countChanges(result.result?.changes ?? [], false);
   const seconds = (result.durationMs / 1000).toFixed(2);
   const revision = result.revision.slice(0, 12) || '(none)';
-  output.line(`${result.verdict} ${result.environment} at ${revision}: ${count('created')} created, ${count('configured')} configured, ${count('unchanged')} unchanged, ${count('pruned')} pruned, ${count('failed')} failed; ${result.writeRequests} write request${result.writeRequests === 1 ? '' : 's'} in ${seconds} s${result.recordCommit ? `; recorded as ${result.recordCommit.slice(0, 12)} on stagecraft/status` : ''}`);
+  output.line(`${result.verdict} ${result.environment} at ${revision}: ${created} created, ${configured} configured, ${unchanged} unchanged, ${pruned} pruned, ${failed} failed; ${result.writeRequests} write request${result.writeRequests === 1 ? '' : 's'} in ${seconds} s${result.recordCommit ? `; recorded as ${result.recordCommit.slice(0, 12)} on stagecraft/status` : ''}`);
 }
 
 function rollbackSummary(rollback: NonNullable<CycleResult['rollback']>): Record<string, unknown> {

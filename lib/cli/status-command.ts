@@ -1,7 +1,8 @@
 import { parseArguments, stringOption, UsageError } from './args';
 import { Output } from './output';
 import { connect } from './reconcile-command';
-import { EnvironmentStatus, statusObjectName } from '../reconciler/status-store';
+import { ENVIRONMENT_LABEL } from '../envrepo/annotations';
+import { EnvironmentStatus, statusObjectName, statusOf } from '../reconciler/status-store';
 
 export const STATUS_USAGE = `usage: stagecraft status --env NAME [--namespace NS] [--kubeconfig FILE] [--context NAME] [--output json]
 
@@ -38,7 +39,7 @@ export async function statusCommand(argv: readonly string[], output: Output): Pr
     const name = statusObjectName(environment);
     const candidates = namespace !== undefined
       ? [await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name })].filter((object) => object !== undefined)
-      : (await client.list('v1', 'ConfigMap', { labelSelector: `stagecraft.dev/environment=${environment}` })).filter((object) => object.metadata.name === name);
+      : (await client.list('v1', 'ConfigMap', { labelSelector: `${ENVIRONMENT_LABEL}=${environment}` })).filter((object) => object.metadata.name === name);
     if (candidates.length === 0) {
       output.error(`status: no ConfigMap ${name} ${namespace === undefined ? 'in any namespace' : `in namespace ${namespace}`}; environment ${environment} was never reconciled in this cluster`);
       return 1;
@@ -46,9 +47,9 @@ export async function statusCommand(argv: readonly string[], output: Output): Pr
     if (candidates.length > 1) {
       throw new UsageError(`${name} exists in namespaces ${candidates.map((object) => object.metadata.namespace).join(', ')}; say which with --namespace`);
     }
-    const text = (candidates[0].data as Record<string, string> | undefined)?.['status.json'];
-    const status = JSON.parse(text ?? '{}') as EnvironmentStatus;
-    output.result({ namespace: candidates[0].metadata.namespace, ...status }, describeStatus(status, candidates[0].metadata.namespace!));
+    const found = candidates[0];
+    const status = statusOf(found, found.metadata.namespace!, environment);
+    output.result({ namespace: found.metadata.namespace, ...status }, describeStatus(status, found.metadata.namespace!));
     return 0;
   } finally {
     client.close();

@@ -11,3 +11,6 @@ export const APPLIED_DIGEST_ANNOTATION = 'stagecraft.dev/applied-digest';
 
 /** Environment an object belongs to. */
 export const ENVIRONMENT_LABEL = 'stagecraft.dev/environment';
+
+/** The tool that manages an object (Kubernetes' recommended label). */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';

@@ -50,3 +50,8 @@ export function asciiLowercase(text: string): string {
 export function compareCodePoints(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
+
+/** The distinct values in code-point order. */
+export function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort(compareCodePoints);
+}

@@ -10,6 +10,7 @@ import { ApplicationPlan, planApplication } from './plan';
 import { formatInstant } from './private/time';
 import { commitMessage } from './trailers';
 import { PromotionStageRecord } from '../envrepo/environment-metadata';
+import { compareCodePoints, sortedUnique } from '../envrepo/names';
 import { EnvironmentTree } from '../envrepo/read-environment';
 import { ReleasesFile, serializeReleasesFile, withRelease } from '../envrepo/releases';
 
@@ -115,7 +116,8 @@ function uniqueEdges(edges: readonly PromotionEdge[]): PromotionEdge[] {
     const known = byKey.get(key);
     byKey.set(key, known === undefined || edge.position < known.position ? edge : known);
   }
-  return [...byKey.values()].sort((left, right) => left.position - right.position || compare(left.from, right.from) || compare(left.to, right.to));
+  return [...byKey.values()].sort((left, right) =>
+    left.position - right.position || compareCodePoints(left.from, right.from) || compareCodePoints(left.to, right.to));
 }
 
 async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promise<PromotionOutcome & { commit?: string }> {
@@ -135,7 +137,7 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     const into = sources.length === 0 ? `${request.to} is a first stage or on no promotion path` : `promotions into ${request.to} come from ${sources.join(', ')}`;
     throw new Error(`no promotion policy moves applications from ${request.from} to ${request.to} (${into}); check --from and --to`);
   }
-  const governed = [...new Set(stages.flatMap((stage) => stage.applications))].sort(compare);
+  const governed = sortedUnique(stages.flatMap((stage) => stage.applications));
   const actor = await resolveActor(copy, request.identity);
   const at = formatInstant(request.now);
   const base = { from: request.from, to: request.to, at, by: actor.identity, automatic: request.automatic, signed: false };
@@ -329,14 +331,10 @@ function overallEligibleAt(plans: readonly ApplicationPlan[]): string | undefine
 async function changesOutside(copy: EnvRepoWorkCopy, environment: string, releasesFile: string): Promise<string[]> {
   const status = await copy.git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
   const paths = status.split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
-  const outside = paths.filter((file) => !file.startsWith(`${environment}/`) && file !== releasesFile && file !== `releases/${environment}.yaml`).sort(compare);
+  const outside = paths.filter((file) => !file.startsWith(`${environment}/`) && file !== releasesFile && file !== `releases/${environment}.yaml`).sort(compareCodePoints);
   if (outside.length === 0) {
     return [];
   }
   const shown = outside.slice(0, 5).join(', ') + (outside.length > 5 ? ` and ${outside.length - 5} more` : '');
   return [`re-synthesis also changed files outside ${environment}/ (${shown}): the fleet program had changes that were not synthesized; they are part of this commit`];
-}
-
-function compare(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0;
 }

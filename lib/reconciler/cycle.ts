@@ -273,6 +273,10 @@ async function checkHistory(options: CycleOptions, status: EnvironmentStatus, re
     return undefined;
   }
   const from = status.current?.commit ?? status.lastKnownGood?.commit;
+  if (from === revision) {
+    // Nothing new since the revision that was checked when it was applied (every idle --interval tick).
+    return undefined;
+  }
   let requiredBefore = false;
   if (from !== undefined && source.readFileAt !== undefined) {
     const before = await source.readFileAt(from, environmentMetadataPath(options.environment)).catch(() => undefined);
@@ -349,8 +353,13 @@ function describeUnhealthy(health: WaitResult): string {
   return `${why}: ${shown.join('; ')}${more}`;
 }
 
-function countChanges(changes: readonly ReconcileChange[]): ChangeCounts {
-  const count = (action: ReconcileChange['action']) => changes.filter((change) => change.action === action && change.kind !== 'Namespace').length;
+/**
+ * How many changes of each action. Records count only the environment's objects (`objectsOnly`); what is
+ * printed and logged counts the namespaces the reconciler created too.
+ */
+export function countChanges(changes: readonly ReconcileChange[], objectsOnly = true): ChangeCounts {
+  const count = (action: ReconcileChange['action']) =>
+    changes.filter((change) => change.action === action && !(objectsOnly && change.kind === 'Namespace')).length;
   return { created: count('created'), configured: count('configured'), unchanged: count('unchanged'), pruned: count('pruned'), failed: count('failed') };
 }
 

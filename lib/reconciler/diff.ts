@@ -14,6 +14,7 @@ import { KubeObject } from './kube-object';
 import { KindToList, readForeignMembers, readMembers } from './live-state';
 import { duplicateDeclarations, Plan, planChanges } from './plan';
 import { unservedKindProblems } from './served-kinds';
+import { sortedUnique } from '../envrepo/names';
 import { isClusterScopedKind } from '../envrepo/scope';
 
 /** Desired vs live for one environment, read without writing anything. */
@@ -124,9 +125,6 @@ function kindsToList(objects: readonly DesiredObject[], parentContents: ParentCo
   return [...kinds.values()];
 }
 
-function sortedUnique(values: readonly string[]): string[] {
-  return [...new Set(values)].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
-}
 
 function isString(value: unknown): value is string {
   return typeof value === 'string';

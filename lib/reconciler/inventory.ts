@@ -8,6 +8,7 @@ import {
   APPLYSET_TOOLING_ANNOTATION,
 } from './metadata-keys';
 import { EnvironmentMetadata } from '../envrepo/environment-metadata';
+import { sortedUnique } from '../envrepo/names';
 import { apiGroupOf, describeObject } from '../envrepo/object-identity';
 
 /**
@@ -166,6 +167,3 @@ function splitList(value: string | undefined): string[] {
   return value === undefined || value === '' ? [] : value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
 }
 
-function sortedUnique(values: readonly string[]): string[] {
-  return [...new Set(values)].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
-}

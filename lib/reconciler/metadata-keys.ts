@@ -24,11 +24,8 @@ export const APPLYSET_GROUP_KINDS_ANNOTATION = 'applyset.kubernetes.io/contains-
 /** On the parent: namespaces other than the parent's where members may live. */
 export const APPLYSET_ADDITIONAL_NAMESPACES_ANNOTATION = 'applyset.kubernetes.io/additional-namespaces';
 
-/** On members: digest of the object as in the env repo, so an unchanged object needs no request. */
-export const APPLIED_DIGEST_ANNOTATION = 'stagecraft.dev/applied-digest';
-
-/** On members: the construct that produced the object (written by synth), named in every message. */
-export const CONSTRUCT_PATH_ANNOTATION = 'stagecraft.dev/construct-path';
+// Digest of the object as in the env repo, and the construct that produced it: part of the env-repo format.
+export { APPLIED_DIGEST_ANNOTATION, CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
 
 /**
  * On a desired object: `"true"` lets the reconciler delete and re-create it when the server refuses a change

@@ -9,6 +9,7 @@ import { ensureNamespaces, NamespaceOutcome } from './namespaces';
 import { Plan, PlannedChange } from './plan';
 import { describeWithConstructPath, messageOf, namedObject } from './private/describe';
 import { decidePrune, PruneOptions, PruneOutcome, pruneObjects } from './prune';
+import { sortedUnique } from '../envrepo/names';
 
 export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'failed';
 
@@ -247,9 +248,6 @@ function prunedChange(outcome: PruneOutcome): ReconcileChange {
   };
 }
 
-function sortedUnique(values: readonly string[]): string[] {
-  return [...new Set(values)].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
-}
 
 function plural(count: number): string {
   return count === 1 ? '' : 's';

@@ -47,6 +47,7 @@ export interface GitSourceOptions extends SourceReadOptions {
 /** A git env repo (local path or URL), mirrored under `cacheDirectory`. */
 export function gitSource(options: GitSourceOptions): RevisionSource {
   let gitDirectory: string | undefined;
+  let lastRead: { readonly commit: string; readonly tree: EnvironmentTree } | undefined;
   const mirror = async (): Promise<string> => {
     const { repo, branch, cacheDirectory } = options;
     gitDirectory = gitDirectory ?? (await fetchRevision({ repo, branch, cacheDirectory })).gitDirectory;
@@ -61,14 +62,20 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
       return fetched.commit;
     },
     async read(commit) {
+      // A commit never changes: the --interval loop reads the same one on every idle tick, verify it once.
+      if (lastRead?.commit === commit) {
+        return lastRead.tree;
+      }
       const source = `commit ${commit.slice(0, 12)} of ${options.repo}`;
       const files = await readEnvironmentFiles(await mirror(), commit, options.environment, options.limits, source);
-      return readEnvironment(options.environment, files, {
+      const tree = readEnvironment(options.environment, files, {
         allowLockMismatch: options.allowLockMismatch,
         maxFileBytes: options.limits?.maxFileBytes,
         maxTotalBytes: options.limits?.maxTotalBytes,
         source,
       });
+      lastRead = { commit, tree };
+      return tree;
     },
     async verifyHistory(from, to, trust, allowHistoryRewrite) {
       return verifyHistory({ gitDirectory: await mirror(), from, to, trust, allowHistoryRewrite });

@@ -1,5 +1,7 @@
 import { ClusterClient } from './cluster-client';
 import { KubeObject } from './kube-object';
+import { FIELD_MANAGER } from './metadata-keys';
+import { ENVIRONMENT_LABEL, MANAGED_BY_LABEL } from '../envrepo/annotations';
 
 /** How many objects a reconcile created, configured, left alone, pruned or failed on. */
 export interface ChangeCounts {
@@ -56,6 +58,11 @@ const STATUS_KEY = 'status.json';
 /** Reads the status; an environment never reconciled has an empty one. */
 export async function readStatus(client: ClusterClient, namespace: string, environment: string): Promise<EnvironmentStatus> {
   const object = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: statusObjectName(environment) });
+  return statusOf(object, namespace, environment);
+}
+
+/** The status a ConfigMap holds; an absent ConfigMap (or key) is an empty status, anything unreadable an error. */
+export function statusOf(object: KubeObject | undefined, namespace: string, environment: string): EnvironmentStatus {
   const text = (object?.data as Record<string, string> | undefined)?.[STATUS_KEY];
   if (text === undefined) {
     return emptyStatus(environment);
@@ -79,11 +86,11 @@ export async function writeStatus(client: ClusterClient, namespace: string, stat
     metadata: {
       name: statusObjectName(status.environment),
       namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'stagecraft', 'stagecraft.dev/environment': status.environment },
+      labels: { [MANAGED_BY_LABEL]: 'stagecraft', [ENVIRONMENT_LABEL]: status.environment },
     },
     data: { [STATUS_KEY]: `${JSON.stringify(status, undefined, 2)}\n` },
   };
-  await client.apply(object, { fieldManager: 'stagecraft', force: true });
+  await client.apply(object, { fieldManager: FIELD_MANAGER, force: true });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { compareCodePoints } from '../../envrepo/names';
 import { Application } from '../application';
 import { ApplicationOverrides } from '../application-overrides';
 import { Environment } from '../environment';
@@ -9,7 +10,7 @@ import { RenderContext } from '../manifest-factory';
 /** Label that ties an application's pods, Deployment and Service together. */
 export const APPLICATION_LABEL = 'app.kubernetes.io/name';
 export { ENVIRONMENT_LABEL } from '../../envrepo/annotations';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export { MANAGED_BY_LABEL } from '../../envrepo/annotations';
 
 /** The values in effect for one application in one environment, after all overrides. */
 export interface EffectiveSettings {
@@ -92,7 +93,7 @@ function renderHighLevelForm(scope: Construct, application: Application, context
     ? new kplus.ConfigMap(scope, 'config', { metadata: { name }, data: sortedRecord(settings.config) })
     : undefined;
   const envVariables: Record<string, kplus.EnvValue> = {};
-  for (const [key, value] of Object.entries(application.env).sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))) {
+  for (const [key, value] of Object.entries(application.env).sort(([left], [right]) => compareCodePoints(left, right))) {
     envVariables[key] = kplus.EnvValue.fromValue(value);
   }
   const deployment = new kplus.Deployment(scope, 'deployment', {

@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../../envrepo/names';
 import { KubeObject } from '../kube-object';
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -24,7 +25,7 @@ export function otherOwnersOf(live: KubeObject, fields: readonly string[], ourMa
     owned.set(entry.manager, paths);
   }
   const result: TakenBackFields[] = [];
-  for (const manager of [...owned.keys()].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0))) {
+  for (const manager of [...owned.keys()].sort(compareCodePoints)) {
     const paths = owned.get(manager)!;
     const taken = fields.filter((field) => [...paths].some((path) => path === field || isBelow(path, field) || isBelow(field, path)));
     if (taken.length > 0) {
