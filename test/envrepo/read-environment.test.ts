@@ -1,5 +1,5 @@
 import { ReadEnvironmentOptions, readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
-import { bytes, goldenEnvironmentFiles, relock, text } from '../support/env-repo';
+import { bytes, goldenEnvironmentFiles, relock, text, GOLDEN_DEV_OBJECT_PATHS } from '../support/env-repo';
 
 const RESYNTH = 're-run stagecraft synth and commit its output';
 const NO_SHARING = 'anchors, aliases and merge keys are not allowed';
@@ -233,18 +233,7 @@ describe('reading an environment of the env repo', () => {
     // WHEN
     const tree = readEnvironment('dev', files);
     // THEN
-    expect(tree.objects.map((entry) => entry.path)).toEqual([
-      'dev/api/configmap.api.yaml',
-      'dev/api/deployment.api.yaml',
-      'dev/api/service.api.yaml',
-      'dev/web/configmap.web.yaml',
-      'dev/web/deployment.web.yaml',
-      'dev/web/ingress.web.yaml',
-      'dev/web/service.web.yaml',
-      'dev/worker/configmap.worker.yaml',
-      'dev/worker/deployment.worker.yaml',
-      'dev/worker/networkpolicy.worker-isolation.yaml',
-    ]);
+    expect(tree.objects.map((entry) => entry.path)).toEqual(GOLDEN_DEV_OBJECT_PATHS);
     expect(tree.environment).toBe('dev');
     expect(tree.lock.treeDigest).toBe('sha256:36e1d99d09f1dd646a5fb1a0fc340ccd40f7c391abef12546507b0274a7c9826');
     expect(tree.metadata.name).toBe('dev');

@@ -2,24 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
 import { fetchRevision, isAncestor, readEnvironmentFiles, readFileAtCommit } from '../../lib/reconciler/git-source';
-import { GOLDEN_ENV_REPO, goldenEnvironmentFiles, text } from '../support/env-repo';
+import { GOLDEN_ENV_REPO, goldenEnvironmentFiles, text, GOLDEN_DEV_OBJECT_PATHS } from '../support/env-repo';
 import { scratchFolder } from '../support/fleets';
 import { commitFiles, git, initRepository } from '../support/git';
 
-const DEV_FILES = [
-  'dev/.stagecraft/environment.json',
-  'dev/.stagecraft/lock.json',
-  'dev/api/configmap.api.yaml',
-  'dev/api/deployment.api.yaml',
-  'dev/api/service.api.yaml',
-  'dev/web/configmap.web.yaml',
-  'dev/web/deployment.web.yaml',
-  'dev/web/ingress.web.yaml',
-  'dev/web/service.web.yaml',
-  'dev/worker/configmap.worker.yaml',
-  'dev/worker/deployment.worker.yaml',
-  'dev/worker/networkpolicy.worker-isolation.yaml',
-];
+const DEV_FILES = ['dev/.stagecraft/environment.json', 'dev/.stagecraft/lock.json', ...GOLDEN_DEV_OBJECT_PATHS];
 
 let scratch: string;
 let repository: string;

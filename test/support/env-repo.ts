@@ -4,6 +4,20 @@ import { createLock, parseLock, serializeLock } from '../../lib/envrepo/lock';
 import { lockPath } from '../../lib/envrepo/paths';
 
 /** test/golden/acme-shop: a tree written by stagecraft synth for environments dev, staging and prod. */
+/** Object files of the golden tree's dev environment, in path order. */
+export const GOLDEN_DEV_OBJECT_PATHS: readonly string[] = [
+  'dev/api/configmap.api.yaml',
+  'dev/api/deployment.api.yaml',
+  'dev/api/service.api.yaml',
+  'dev/web/configmap.web.yaml',
+  'dev/web/deployment.web.yaml',
+  'dev/web/ingress.web.yaml',
+  'dev/web/service.web.yaml',
+  'dev/worker/configmap.worker.yaml',
+  'dev/worker/deployment.worker.yaml',
+  'dev/worker/networkpolicy.worker-isolation.yaml',
+];
+
 export const GOLDEN_ENV_REPO = path.resolve(__dirname, '..', 'golden', 'acme-shop');
 
 /** Every file of `<environment>/` in the golden env repo, as repo-relative path → bytes (sorted by path). */

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** Identity and isolation for every git command a test runs; the user's global git config is never read or written. */
-const GIT_ENVIRONMENT: Record<string, string | undefined> = (() => {
+export const GIT_ENVIRONMENT: Record<string, string | undefined> = (() => {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const variable of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR']) {
     delete env[variable];

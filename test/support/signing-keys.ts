@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { GIT_ENVIRONMENT } from './git';
 
 /**
  * Freshly generated signing keys for tests: SSH keys with ssh-keygen, OpenPGP keys in a GnuPG home of the
@@ -9,22 +10,7 @@ import * as path from 'path';
 
 /** Same isolation as support/git.ts, plus whatever a signing command needs. */
 function gitEnvironment(extra: Record<string, string> = {}): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const variable of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR']) {
-    delete env[variable];
-  }
-  return {
-    ...env,
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: 'Test Author',
-    GIT_AUTHOR_EMAIL: 'author@example.test',
-    GIT_COMMITTER_NAME: 'Test Author',
-    GIT_COMMITTER_EMAIL: 'author@example.test',
-    GIT_AUTHOR_DATE: '1700000000 +0000',
-    GIT_COMMITTER_DATE: '1700000000 +0000',
-    ...extra,
-  };
+  return { ...GIT_ENVIRONMENT, ...extra };
 }
 
 /** A key a commit can be signed with. */
