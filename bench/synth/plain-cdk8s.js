@@ -1,9 +1,11 @@
 // The anchor: the same fleet as fleet.js (N applications × 3 environments, Deployment + Service + ConfigMap
 // each) written with plain cdk8s + cdk8s-plus-28 and App.synth().
-// Usage: node plain-cdk8s.js N per-environment|per-application OUTDIR
+// Usage: node plain-cdk8s.js N per-environment|per-application|render-only OUTDIR
+// render-only builds the per-environment charts and calls toJson() on every object, writing nothing: the
+// least work any tool that renders these objects through cdk8s-plus-28 has to do (the floor).
 'use strict';
 const started = process.hrtime.bigint();
-const { App, Chart } = require('cdk8s');
+const { ApiObject, App, Chart } = require('cdk8s');
 const kplus = require('cdk8s-plus-28');
 
 const applications = Number(process.argv[2]);
@@ -37,7 +39,7 @@ function addApplication(scope, id, environment, index) {
   service.selectLabel('app.kubernetes.io/name', name);
 }
 
-if (layout === 'per-environment') {
+if (layout === 'per-environment' || layout === 'render-only') {
   for (const environment of environments) {
     const chart = new Chart(app, environment, { namespace: environment, disableResourceNameHashes: true });
     for (let index = 0; index < applications; index++) {
@@ -52,8 +54,20 @@ if (layout === 'per-environment') {
     }
   }
 } else {
-  throw new Error(`unknown layout "${layout}"; use per-environment or per-application`);
+  throw new Error(`unknown layout "${layout}"; use per-environment, per-application or render-only`);
 }
-app.synth();
+if (layout === 'render-only') {
+  let rendered = 0;
+  for (const chart of app.charts) {
+    for (const child of chart.node.findAll()) {
+      if (child instanceof ApiObject) {
+        rendered += child.toJson() === undefined ? 0 : 1;
+      }
+    }
+  }
+  process.stderr.write(`RENDERED ${rendered}\n`);
+} else {
+  app.synth();
+}
 const usage = process.resourceUsage();
 process.stderr.write(`BENCH ${JSON.stringify({ seconds: Number(process.hrtime.bigint() - started) / 1e9, maxRssMb: usage.maxRSS / 1024 })}\n`);

@@ -40,12 +40,8 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Repeats a measurement; each run gets a fresh folder unless `reuse` says to keep one. */
-function measure(label, repeat, makeArgs) {
-  const runs = [];
-  for (let attempt = 0; attempt < repeat; attempt++) {
-    runs.push(makeArgs(attempt));
-  }
+/** Summarizes the runs of one measurement (median, best, peak RSS) and prints its row. */
+function summarize(label, runs) {
   const result = {
     label,
     seconds: median(runs.map((r) => r.seconds)),
@@ -53,8 +49,29 @@ function measure(label, repeat, makeArgs) {
     rssMb: Math.max(...runs.map((r) => r.rssMb)),
     written: runs[runs.length - 1].written,
   };
-  process.stdout.write(`  ${label.padEnd(58)} ${result.seconds.toFixed(2).padStart(6)} s (best ${result.best.toFixed(2)})  ${result.rssMb.toFixed(0).padStart(4)} MB${result.written === undefined ? '' : `  ${result.written} files written`}\n`);
+  process.stdout.write(`  ${label.padEnd(62)} ${result.seconds.toFixed(2).padStart(6)} s (best ${result.best.toFixed(2)})  ${result.rssMb.toFixed(0).padStart(4)} MB${result.written === undefined ? '' : `  ${result.written} files written`}\n`);
   return result;
+}
+
+/** Repeats a measurement; each run gets a fresh folder unless `reuse` says to keep one. */
+function measure(label, repeat, makeArgs) {
+  const runs = [];
+  for (let attempt = 0; attempt < repeat; attempt++) {
+    runs.push(makeArgs(attempt));
+  }
+  return summarize(label, runs);
+}
+
+/**
+ * Measures several things round-robin (a, b, c, a, b, c, …) so that a noisy stretch of the machine hits
+ * each of them alike, instead of one measurement taking all of it.
+ */
+function measureInterleaved(specs, repeat) {
+  const runs = specs.map(() => []);
+  for (let attempt = 0; attempt < repeat; attempt++) {
+    specs.forEach((spec, index) => runs[index].push(spec.run(attempt)));
+  }
+  return specs.map((spec, index) => summarize(spec.label, runs[index]));
 }
 
 function stagecraftCold(apps, repeat) {
@@ -70,17 +87,17 @@ function stagecraftUnchanged(apps, repeat) {
   return measure(`stagecraft synth, ${apps} apps × 3 envs, nothing changed`, repeat, () => run('fleet.js', [apps, workdir]));
 }
 
-function plain(apps, layout, repeat) {
-  return measure(`plain cdk8s, ${apps} apps, one chart per ${layout === 'per-environment' ? 'environment' : 'application'}`, repeat, (attempt) =>
-    run('plain-cdk8s.js', [apps, layout, path.join(scratch, `plain-${layout}-${apps}-${attempt}`)]));
-}
-
 const apps = options.apps;
-process.stdout.write(`bench/synth on ${os.cpus().length} cores, node ${process.version}, ${apps} applications × 3 environments (${apps * 9} objects), median of ${options.repeat}\n\n`);
-const cold = stagecraftCold(apps, options.repeat);
+process.stdout.write(`bench/synth on ${os.cpus().length} cores, node ${process.version}, ${apps} applications × 3 environments (${apps * 9} objects), median of ${options.repeat}, runs interleaved\n\n`);
+const plainLabel = (layout) => `plain cdk8s, ${apps} apps, one chart per ${layout === 'per-environment' ? 'environment' : 'application'}`;
+const [cold, perEnvironment, floor] = measureInterleaved([
+  { label: `stagecraft synth, ${apps} apps × 3 envs, empty folder`, run: (attempt) => run('fleet.js', [apps, path.join(scratch, `stagecraft-${apps}-${attempt}`)]) },
+  { label: plainLabel('per-environment'), run: (attempt) => run('plain-cdk8s.js', [apps, 'per-environment', path.join(scratch, `plain-per-environment-${apps}-${attempt}`)]) },
+  { label: 'floor: cdk8s-plus-28 objects built + toJson(), nothing written', run: () => run('plain-cdk8s.js', [apps, 'render-only', path.join(scratch, 'unused')]) },
+], options.repeat);
 const unchanged = stagecraftUnchanged(apps, options.repeat);
-const perEnvironment = plain(apps, 'per-environment', options.repeat);
-const perApplication = options.perApplication ? plain(apps, 'per-application', 1) : undefined;
+const perApplication = options.perApplication ? measure(plainLabel('per-application'), 1, () =>
+  run('plain-cdk8s.js', [apps, 'per-application', path.join(scratch, `plain-per-application-${apps}`)])) : undefined;
 
 process.stdout.write('\nscaling (stagecraft synth, empty folder):\n');
 const scaling = [Math.round(apps / 10), apps, apps * 3].map((count) => ({ apps: count, ...(count === apps ? cold : stagecraftCold(count, options.repeat)) }));
@@ -94,6 +111,8 @@ const results = {
   stagecraftRssMb: Math.max(cold.rssMb, unchanged.rssMb),
   plainPerEnvironmentSeconds: perEnvironment.seconds,
   plainPerApplicationSeconds: perApplication?.seconds,
+  floorSeconds: floor.seconds,
+  floorSpeedupLimit: perEnvironment.seconds / floor.seconds,
   speedupOverPerEnvironment: ratio(perEnvironment, cold),
   speedupOverPerApplication: perApplication ? ratio(perApplication, cold) : undefined,
   scaling: scaling.map((entry) => ({ apps: entry.apps, seconds: entry.seconds })),
@@ -104,6 +123,7 @@ process.stdout.write([
   `stagecraft ${apps * 9} objects: ${cold.seconds.toFixed(2)} s whole process (target ≤ 1.0 s), ${results.stagecraftRssMb.toFixed(0)} MB RSS (target ≤ 200 MB)`,
   `re-synth with nothing changed: ${unchanged.seconds.toFixed(2)} s, ${unchanged.written} files written (target 0)`,
   `speed-up over plain cdk8s, one chart per environment: ${results.speedupOverPerEnvironment.toFixed(1)}× (target ≥ 5×)`,
+  `floor (building the same objects with cdk8s-plus-28 and calling toJson(), nothing else): ${floor.seconds.toFixed(2)} s, so rendering through cdk8s-plus-28 can be at most ${results.floorSpeedupLimit.toFixed(1)}× faster than plain cdk8s per environment`,
   perApplication ? `speed-up over plain cdk8s, one chart per application: ${results.speedupOverPerApplication.toFixed(1)}×` : 'plain cdk8s per application: skipped',
   `10× the apps (${scaling[0].apps} → ${scaling[1].apps}): ${results.tenTimesAppsTimeRatio.toFixed(1)}× the time (target ≤ 11×); ${scaling[2].apps} apps: ${scaling[2].seconds.toFixed(2)} s`,
   `BENCH_RESULT ${JSON.stringify(results)}`,

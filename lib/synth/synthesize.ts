@@ -4,6 +4,7 @@ import { Application } from '../constructs/application';
 import { Environment } from '../constructs/environment';
 import { Fleet } from '../constructs/fleet';
 import { assembleEnvironment, SynthesizedEnvironment } from './private/assemble-environment';
+import { withFastResolve } from './private/fast-resolve';
 import { fleetProblems } from './private/fleet-rules';
 import { collectWorkerResults, nextSynthCall, partitionsFor, reportToMainThread, startWorkers, workerAssignment } from './private/parallel';
 import { readReleases, ReleasesInput } from './private/read-releases';
@@ -150,6 +151,7 @@ function sameUnit(result: UnitResult, unit: Unit): boolean {
  * cdk8s reads CDK8S_* variables while rendering (sorting, hashing); synth output must not depend on the
  * environment, so they are hidden for the duration and restored afterwards. Key sorting is switched off
  * on purpose: the canonical writers sort every map themselves, so cdk8s sorting first is wasted work.
+ * Rendering also resolves values the fast way while it runs (fast-resolve.ts).
  */
 function withoutCdk8sEnvironment<T>(work: () => T): T {
   const saved: Record<string, string> = {};
@@ -161,7 +163,7 @@ function withoutCdk8sEnvironment<T>(work: () => T): T {
   }
   process.env.CDK8S_DISABLE_SORT = '1';
   try {
-    return work();
+    return withFastResolve(work);
   } finally {
     delete process.env.CDK8S_DISABLE_SORT;
     Object.assign(process.env, saved);

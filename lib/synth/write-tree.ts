@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { SynthesizedTree } from './synthesize';
 import { lockPath, METADATA_FOLDER } from '../envrepo/paths';
-import { listFilesBelow } from '../envrepo/private/list-files';
+import { FolderListing, listEntriesBelow } from '../envrepo/private/list-files';
 import { repoPathProblem } from '../envrepo/private/repo-path';
 
 /** What a write changed on disk. */
@@ -27,7 +27,13 @@ export interface WriteReport {
  */
 export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
   const root = path.resolve(outdir);
-  assertPlainPaths(root, tree);
+  const listings = new Map<string, FolderListing>();
+  for (const environment of tree.environments) {
+    // The folder itself is checked before it is listed: listing a link would list wherever it points.
+    assertNotALink(root, environment.name);
+    listings.set(environment.name, listEntriesBelow(root, path.join(root, environment.name)));
+  }
+  assertPlainPaths(root, tree, listings);
   for (const environment of tree.environments) {
     assertOwnedOrAbsent(root, environment.name);
   }
@@ -58,19 +64,23 @@ export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
   };
 
   for (const environment of tree.environments) {
-    const existing = listFilesBelow(root, path.join(root, environment.name));
+    const existing = listings.get(environment.name)!.files;
     const existingSet = new Set(existing);
     for (const [relativePath, content] of environment.files) {
       put(relativePath, content, false, existingSet.has(relativePath));
     }
     const lock = lockPath(environment.name);
+    const deletedBefore = deleted.length;
     for (const relativePath of existing) {
       if (!environment.files.has(relativePath) && relativePath !== lock) {
         fs.unlinkSync(path.join(root, relativePath));
         deleted.push(relativePath);
       }
     }
-    removeEmptyFolders(path.join(root, environment.name));
+    // Only a deletion can leave a folder empty; with none, walking thousands of folders would find nothing.
+    if (deleted.length > deletedBefore) {
+      removeEmptyFolders(path.join(root, environment.name));
+    }
     put(lock, environment.lockContent, true);
   }
 
@@ -127,27 +137,34 @@ function sameContent(absolute: string, content: string | Buffer): boolean {
  * Refuses, before anything is written, a path that would leave its folder and a symbolic link anywhere on
  * the way to a file synth writes: the output folder is often a checkout of the env repo, where anyone with
  * push access can commit `dev/web -> /home/user/.ssh`, and writing through it would land outside the folder.
+ * Inside an environment folder the links are known from its listing; elsewhere (releases/) each folder on
+ * the way is looked at once.
  */
-function assertPlainPaths(root: string, tree: SynthesizedTree): void {
-  const planned: Array<{ readonly relativePath: string; readonly folder: string }> = [];
+function assertPlainPaths(root: string, tree: SynthesizedTree, listings: ReadonlyMap<string, FolderListing>): void {
   for (const environment of tree.environments) {
+    const links = listings.get(environment.name)!.links;
     for (const relativePath of [...environment.files.keys(), lockPath(environment.name)]) {
-      planned.push({ relativePath, folder: `${environment.name}/` });
+      assertPlainPath(relativePath, `${environment.name}/`);
+      if (links.size === 0) {
+        continue;
+      }
+      const segments = relativePath.split('/');
+      for (let length = 2; length <= segments.length; length++) {
+        const prefix = segments.slice(0, length).join('/');
+        if (links.has(prefix)) {
+          throw linkError(root, prefix);
+        }
+      }
     }
   }
-  if (path.resolve(tree.releasesDirectory) !== path.join(root, 'releases')) {
-    for (const relativePath of tree.releases.keys()) {
-      planned.push({ relativePath, folder: 'releases/' });
-    }
+  if (path.resolve(tree.releasesDirectory) === path.join(root, 'releases')) {
+    return;
   }
   const checked = new Set<string>();
-  // Below a folder that does not exist there is nothing to look at: on a first synth that is every file.
+  // Below a folder that does not exist there is nothing to look at.
   const missing = new Set<string>();
-  for (const { relativePath, folder } of planned) {
-    const problem = repoPathProblem(relativePath);
-    if (problem !== undefined || !relativePath.startsWith(folder)) {
-      throw new Error(`${relativePath}: path ${problem ?? `is outside ${folder}`}; synth writes only plain paths inside the output folder, nothing was written`);
-    }
+  for (const relativePath of tree.releases.keys()) {
+    assertPlainPath(relativePath, 'releases/');
     const segments = relativePath.split('/');
     for (let length = 1; length <= segments.length; length++) {
       const prefix = segments.slice(0, length).join('/');
@@ -158,16 +175,33 @@ function assertPlainPaths(root: string, tree: SynthesizedTree): void {
         continue;
       }
       checked.add(prefix);
-      const stats = fs.lstatSync(path.join(root, prefix), { throwIfNoEntry: false });
-      if (stats === undefined) {
+      if (!assertNotALink(root, prefix)) {
         missing.add(prefix);
         break;
       }
-      if (stats.isSymbolicLink()) {
-        throw new Error(`${path.join(root, prefix)} is a symbolic link (to ${fs.readlinkSync(path.join(root, prefix))}); synth writes only plain files and folders, so a link cannot send its output outside ${root}: replace the link with a folder or file, nothing was written`);
-      }
     }
   }
+}
+
+function assertPlainPath(relativePath: string, folder: string): void {
+  const problem = repoPathProblem(relativePath);
+  if (problem !== undefined || !relativePath.startsWith(folder)) {
+    throw new Error(`${relativePath}: path ${problem ?? `is outside ${folder}`}; synth writes only plain paths inside the output folder, nothing was written`);
+  }
+}
+
+/** Throws when `root/relativePath` is a symbolic link; says whether anything is there at all. */
+function assertNotALink(root: string, relativePath: string): boolean {
+  const stats = fs.lstatSync(path.join(root, relativePath), { throwIfNoEntry: false });
+  if (stats?.isSymbolicLink()) {
+    throw linkError(root, relativePath);
+  }
+  return stats !== undefined;
+}
+
+function linkError(root: string, relativePath: string): Error {
+  const absolute = path.join(root, relativePath);
+  return new Error(`${absolute} is a symbolic link (to ${fs.readlinkSync(absolute)}); synth writes only plain files and folders, so a link cannot send its output outside ${root}: replace the link with a folder or file, nothing was written`);
 }
 
 /**

@@ -125,6 +125,29 @@ describe('synth writes the env-repo tree', () => {
     expect(readTree(outdir)['docs/runbook.md']).toBe('runbook\n');
   });
 
+  it('refuses an object file that is a symbolic link, and an environment folder that is one, writing nothing', () => {
+    // GIVEN a first synth, then dev/web/service.web.yaml replaced by a link to a file outside the output folder
+    const { fleet, root, outdir } = shopFleet();
+    writeTree(outdir, synthesizeFleet(fleet));
+    const outside = path.join(root, 'outside.yaml');
+    fs.writeFileSync(outside, 'precious\n');
+    const linked = path.join(outdir, 'dev/web/service.web.yaml');
+    fs.rmSync(linked);
+    fs.symlinkSync(outside, linked);
+    // WHEN / THEN the write is refused before anything is written, and the link's target is untouched
+    expect(() => resynth(root, outdir, { webReplicas: 5 })).toThrow(`${linked} is a symbolic link (to ${outside}); synth writes only plain files and folders`);
+    expect(fs.readFileSync(outside, 'utf8')).toBe('precious\n');
+    expect(fs.readFileSync(path.join(outdir, 'dev/web/deployment.web.yaml'), 'utf8')).toContain('replicas: 2');
+
+    // GIVEN the whole environment folder moved away and replaced by a link to it
+    const moved = path.join(root, 'moved-dev');
+    fs.renameSync(path.join(outdir, 'dev'), moved);
+    fs.symlinkSync(moved, path.join(outdir, 'dev'));
+    // WHEN / THEN
+    expect(() => resynth(root, outdir, { webReplicas: 5 })).toThrow(`${path.join(outdir, 'dev')} is a symbolic link (to ${moved})`);
+    expect(fs.readFileSync(path.join(moved, 'web/deployment.web.yaml'), 'utf8')).toContain('replicas: 2');
+  });
+
   it('fails on an environment folder it did not write, and writes nothing', () => {
     // GIVEN
     const { fleet, outdir } = shopFleet();
