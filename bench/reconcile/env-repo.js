@@ -1,16 +1,19 @@
-// Writes the benchmark env repo: APPS applications (Deployment + Service + ConfigMap each) in two identical
-// environments, bench-ours and bench-kubectl, so stagecraft and kubectl each apply 3 × APPS objects into a
-// namespace of their own. `CHANGE` alters one ConfigMap (the one-object change).
-// Usage: node env-repo.js APPS OUTDIR [CHANGE]
+// Writes the benchmark env repo: APPS applications (Deployment + Service + ConfigMap each) in identical
+// environments bench-ours-1..COPIES and bench-kubectl-1..COPIES, so each cold apply of stagecraft and of
+// kubectl goes into a namespace of its own. `CHANGE` alters one ConfigMap (the one-object change).
+// Usage: node env-repo.js APPS COPIES OUTDIR [CHANGE]
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { Application, Environment, Fleet } = require('../..');
 
-const [applications, outdir, change] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
+const [applications, copies, outdir, change] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4], process.argv[5]];
 const releasesDirectory = path.join(outdir, 'releases');
 fs.mkdirSync(releasesDirectory, { recursive: true });
-const environments = ['bench-ours', 'bench-kubectl'];
+const environments = [];
+for (let copy = 1; copy <= copies; copy++) {
+  environments.push(`bench-ours-${copy}`, `bench-kubectl-${copy}`);
+}
 for (const environment of environments) {
   const lines = ['applications:'];
   for (let index = 0; index < applications; index++) {
