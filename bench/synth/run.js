@@ -49,7 +49,7 @@ function summarize(label, runs) {
     rssMb: Math.max(...runs.map((r) => r.rssMb)),
     written: runs[runs.length - 1].written,
   };
-  process.stdout.write(`  ${label.padEnd(62)} ${result.seconds.toFixed(2).padStart(6)} s (best ${result.best.toFixed(2)})  ${result.rssMb.toFixed(0).padStart(4)} MB${result.written === undefined ? '' : `  ${result.written} files written`}\n`);
+  process.stdout.write(`  ${label.padEnd(68)} ${result.seconds.toFixed(2).padStart(6)} s (best ${result.best.toFixed(2)})  ${result.rssMb.toFixed(0).padStart(4)} MB${result.written === undefined ? '' : `  ${result.written} files written`}\n`);
   return result;
 }
 
@@ -90,10 +90,11 @@ function stagecraftUnchanged(apps, repeat) {
 const apps = options.apps;
 process.stdout.write(`bench/synth on ${os.cpus().length} cores, node ${process.version}, ${apps} applications × 3 environments (${apps * 9} objects), median of ${options.repeat}, runs interleaved\n\n`);
 const plainLabel = (layout) => `plain cdk8s, ${apps} apps, one chart per ${layout === 'per-environment' ? 'environment' : 'application'}`;
-const [cold, perEnvironment, floor] = measureInterleaved([
+const [cold, perEnvironment, floor, withoutPlus] = measureInterleaved([
   { label: `stagecraft synth, ${apps} apps × 3 envs, empty folder`, run: (attempt) => run('fleet.js', [apps, path.join(scratch, `stagecraft-${apps}-${attempt}`)]) },
   { label: plainLabel('per-environment'), run: (attempt) => run('plain-cdk8s.js', [apps, 'per-environment', path.join(scratch, `plain-per-environment-${apps}-${attempt}`)]) },
   { label: 'floor: cdk8s-plus-28 objects built + toJson(), nothing written', run: () => run('plain-cdk8s.js', [apps, 'render-only', path.join(scratch, 'unused')]) },
+  { label: 'stagecraft synth, same objects as plain ApiObjects (no cdk8s-plus)', run: (attempt) => run('fleet-manifests.js', [apps, path.join(scratch, `manifests-${apps}-${attempt}`)]) },
 ], options.repeat);
 const unchanged = stagecraftUnchanged(apps, options.repeat);
 const perApplication = options.perApplication ? measure(plainLabel('per-application'), 1, () =>
@@ -113,6 +114,8 @@ const results = {
   plainPerApplicationSeconds: perApplication?.seconds,
   floorSeconds: floor.seconds,
   floorSpeedupLimit: perEnvironment.seconds / floor.seconds,
+  withoutCdk8sPlusSeconds: withoutPlus.seconds,
+  withoutCdk8sPlusSpeedup: perEnvironment.seconds / withoutPlus.seconds,
   speedupOverPerEnvironment: ratio(perEnvironment, cold),
   speedupOverPerApplication: perApplication ? ratio(perApplication, cold) : undefined,
   scaling: scaling.map((entry) => ({ apps: entry.apps, seconds: entry.seconds })),
@@ -124,6 +127,7 @@ process.stdout.write([
   `re-synth with nothing changed: ${unchanged.seconds.toFixed(2)} s, ${unchanged.written} files written (target 0)`,
   `speed-up over plain cdk8s, one chart per environment: ${results.speedupOverPerEnvironment.toFixed(1)}× (target ≥ 5×)`,
   `floor (building the same objects with cdk8s-plus-28 and calling toJson(), nothing else): ${floor.seconds.toFixed(2)} s, so rendering through cdk8s-plus-28 can be at most ${results.floorSpeedupLimit.toFixed(1)}× faster than plain cdk8s per environment`,
+  `without cdk8s-plus (the same objects as plain cdk8s ApiObjects through the escape hatch): ${withoutPlus.seconds.toFixed(2)} s, ${results.withoutCdk8sPlusSpeedup.toFixed(1)}× faster than plain cdk8s per environment`,
   perApplication ? `speed-up over plain cdk8s, one chart per application: ${results.speedupOverPerApplication.toFixed(1)}×` : 'plain cdk8s per application: skipped',
   `10× the apps (${scaling[0].apps} → ${scaling[1].apps}): ${results.tenTimesAppsTimeRatio.toFixed(1)}× the time (target ≤ 11×); ${scaling[2].apps} apps: ${scaling[2].seconds.toFixed(2)} s`,
   `BENCH_RESULT ${JSON.stringify(results)}`,
