@@ -56,3 +56,10 @@ export function stringOption(parsed: ParsedArguments, name: string): string | un
   const value = parsed.options.get(name);
   return typeof value === 'string' ? value : undefined;
 }
+
+/** Refuses positional arguments for a command that takes none; `hint` says what to use instead. */
+export function refusePositionals(parsed: ParsedArguments, command: string, hint = ''): void {
+  if (parsed.positionals.length > 0) {
+    throw new UsageError(`${command} takes no positional arguments, got "${parsed.positionals[0]}"${hint}`);
+  }
+}

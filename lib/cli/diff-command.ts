@@ -1,4 +1,4 @@
-import { parseArguments, stringOption, UsageError } from './args';
+import { parseArguments, refusePositionals, stringOption } from './args';
 import { integerOption } from './cluster-target';
 import { Output } from './output';
 import { connect } from './reconcile-command';
@@ -45,9 +45,7 @@ export async function diffCommand(argv: readonly string[], output: Output): Prom
     return 0;
   }
   output.setFormat(stringOption(parsed, 'output'));
-  if (parsed.positionals.length > 0) {
-    throw new UsageError(`diff takes no positional arguments, got "${parsed.positionals[0]}"`);
-  }
+  refusePositionals(parsed, 'diff');
   const concurrency = integerOption(parsed, 'concurrency', 16, 1, 256);
   const desired = await readLatestDesired(parsed);
   const client = await connect(parsed, output, concurrency, 'diff');

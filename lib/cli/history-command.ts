@@ -1,4 +1,4 @@
-import { parseArguments, stringOption, UsageError } from './args';
+import { UsageError, parseArguments, refusePositionals, stringOption } from './args';
 import { Output } from './output';
 import { formatHistory } from './promotion-format';
 import { requiredOption } from './promotion-options';
@@ -27,9 +27,7 @@ export async function historyCommand(argv: readonly string[], output: Output): P
     return 0;
   }
   output.setFormat(stringOption(parsed, 'output'));
-  if (parsed.positionals.length > 0) {
-    throw new UsageError(`history takes no positional arguments, got "${parsed.positionals[0]}"; use --app`);
-  }
+  refusePositionals(parsed, 'history', '; use --app');
   const limitOption = stringOption(parsed, 'limit') ?? '100';
   const limit = Number(limitOption);
   if (!Number.isInteger(limit) || limit < 1) {

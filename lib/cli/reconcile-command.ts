@@ -1,6 +1,6 @@
 import * as os from 'os';
 import * as path from 'path';
-import { parseArguments, ParsedArguments, stringOption, UsageError } from './args';
+import { ParsedArguments, UsageError, parseArguments, refusePositionals, stringOption } from './args';
 import { clusterTargetOf, integerOption, shareOption } from './cluster-target';
 import { parseDuration } from './duration';
 import { Output } from './output';
@@ -69,9 +69,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
     return 0;
   }
   output.setFormat(stringOption(parsed, 'output'));
-  if (parsed.positionals.length > 0) {
-    throw new UsageError(`reconcile takes no positional arguments, got "${parsed.positionals[0]}"`);
-  }
+  refusePositionals(parsed, 'reconcile');
   const intervalText = stringOption(parsed, 'interval');
   if (parsed.options.has('once') === (intervalText !== undefined)) {
     throw new UsageError('give exactly one of --once (reconcile once) or --interval DURATION (reconcile in a loop)');

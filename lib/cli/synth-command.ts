@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArguments, stringOption, UsageError } from './args';
+import { parseArguments, refusePositionals, stringOption } from './args';
 import { readCdk8sConfig } from './cdk8s-config';
 import { Output } from './output';
 import { compareTrees } from '../synth/compare-tree';
@@ -24,9 +24,7 @@ export function synthCommand(argv: readonly string[], output: Output): number {
     output.line(SYNTH_USAGE);
     return 0;
   }
-  if (parsed.positionals.length > 0) {
-    throw new UsageError(`synth takes no positional arguments, got "${parsed.positionals[0]}"`);
-  }
+  refusePositionals(parsed, 'synth');
   output.setFormat(stringOption(parsed, 'output'));
   const config = readCdk8sConfig(process.cwd());
   const out = path.resolve(stringOption(parsed, 'out') ?? config.output);

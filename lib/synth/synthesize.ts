@@ -33,7 +33,7 @@ const WORKER_TIMEOUT_MILLISECONDS = 120_000;
  * listing every problem when anything is wrong.
  */
 export function synthesizeFleet(fleet: Fleet): SynthesizedTree {
-  return withoutCdk8sEnvironment(() => synthesizeShielded(fleet));
+  return shieldedRendering(() => synthesizeShielded(fleet));
 }
 
 /**
@@ -42,7 +42,7 @@ export function synthesizeFleet(fleet: Fleet): SynthesizedTree {
  */
 export function synthesizeFleetToDirectory(fleet: Fleet, outdir: string): WriteReport | undefined {
   if (workerAssignment() !== undefined) {
-    withoutCdk8sEnvironment(() => renderWorkerShare(fleet));
+    shieldedRendering(() => renderWorkerShare(fleet));
     return undefined;
   }
   const tree = synthesizeFleet(fleet);
@@ -153,7 +153,7 @@ function sameUnit(result: UnitResult, unit: Unit): boolean {
  * on purpose: the canonical writers sort every map themselves, so cdk8s sorting first is wasted work.
  * Rendering also resolves values the fast way while it runs (fast-resolve.ts).
  */
-function withoutCdk8sEnvironment<T>(work: () => T): T {
+function shieldedRendering<T>(work: () => T): T {
   const saved: Record<string, string> = {};
   for (const key of Object.keys(process.env)) {
     if (key.startsWith('CDK8S_')) {

@@ -77,29 +77,39 @@ function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
+/** 300 ConfigMaps cm-000 … cm-299 in `namespace`, each carrying `blobBytes` of data. */
+function bulkConfigMaps(namespace: string, blobBytes: number) {
+  return Array.from({ length: 300 }, (_, index) => configMap(namespace, `cm-${String(index).padStart(3, '0')}`, { BLOB: 'x'.repeat(blobBytes) }));
+}
+
+/** Waits (reading with a client of its own) until ConfigMap cm-020 exists in `namespace`, then does `fault`. */
+async function onceTwentiethObjectExists(namespace: string, fault: () => unknown): Promise<void> {
+  const watcher = await KubernetesClusterClient.connect({ kubeconfig });
+  try {
+    for (let tries = 0; ; tries++) {
+      if (tries > 3000) {
+        throw new Error('the reconcile never got to the 20th object');
+      }
+      if (await watcher.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'cm-020' }).catch(() => undefined)) {
+        break;
+      }
+      await sleep(10);
+    }
+    await fault();
+  } finally {
+    watcher.close();
+  }
+}
+
 describe('faults on a real API server', () => {
   scenario('survives the API server killed in the middle of an apply: the run fails, the next converges, the inventory claims only applied objects', async () => {
     // GIVEN 300 ConfigMaps of 20 KiB each, applied one request at a time so the apply takes a while
     const name = uniqueName('kill');
-    const objects = Array.from({ length: 300 }, (_, index) => configMap(name, `cm-${String(index).padStart(3, '0')}`, { BLOB: 'x'.repeat(20 * 1024) }));
+    const objects = bulkConfigMaps(name, 20 * 1024);
     const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
-    const watcher = await KubernetesClusterClient.connect({ kubeconfig });
     // WHEN the API server is killed (kill -9) once the 20th object exists
     const run = runStagecraftAsync(reconcileArgs(repo, ['--concurrency', '1', '--lock-lease', '3s']));
-    try {
-      for (let tries = 0; ; tries++) {
-        if (tries > 3000) {
-          throw new Error('the reconcile never got to the 20th object');
-        }
-        if (await watcher.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: name, name: 'cm-020' }).catch(() => undefined)) {
-          break;
-        }
-        await sleep(10);
-      }
-      await killApiServer();
-    } finally {
-      watcher.close();
-    }
+    await onceTwentiethObjectExists(name, () => killApiServer());
     const failed = await run.done;
     startFaultCluster();
     // THEN the interrupted run reports failed (exit 1), naming the unreachable server
@@ -579,27 +589,13 @@ describe('faults on a real API server', () => {
   scenario('finishes the reconcile in progress and its status when --interval mode gets SIGTERM', async () => {
     // GIVEN a reconciler in --interval mode applying 300 ConfigMaps one request at a time
     const name = uniqueName('sigterm');
-    const objects = Array.from({ length: 300 }, (_, index) => configMap(name, `cm-${String(index).padStart(3, '0')}`, { BLOB: 'x'.repeat(4 * 1024) }));
+    const objects = bulkConfigMaps(name, 4 * 1024);
     const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
-    const watcher = await KubernetesClusterClient.connect({ kubeconfig });
     const reconciler = runStagecraftAsync([
       'reconcile', '--dir', repo.root, '--env', name, '--kubeconfig', kubeconfig, '--interval', '1h', '--no-wait', '--concurrency', '1', '--metrics-address', '127.0.0.1:0',
     ]);
     // WHEN SIGTERM arrives once the 20th object exists
-    try {
-      for (let tries = 0; ; tries++) {
-        if (tries > 3000) {
-          throw new Error('the reconcile never got to the 20th object');
-        }
-        if (await watcher.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: name, name: 'cm-020' }).catch(() => undefined)) {
-          break;
-        }
-        await sleep(10);
-      }
-      reconciler.child.kill('SIGTERM');
-    } finally {
-      watcher.close();
-    }
+    await onceTwentiethObjectExists(name, () => reconciler.child.kill('SIGTERM'));
     const exit = await reconciler.done;
     // THEN the cycle in progress completes (all 300 applied), its status is written, and the process exits 0
     expect(exit.status).toBe(0);
@@ -615,7 +611,7 @@ describe('faults on a real API server', () => {
   scenario('keeps a second reconciler out while one writes the environment, and lets it in once the lease expires', async () => {
     // GIVEN an applied environment of 300 ConfigMaps
     const name = uniqueName('twice');
-    const objects = Array.from({ length: 300 }, (_, index) => configMap(name, `cm-${String(index).padStart(3, '0')}`, { BLOB: 'x'.repeat(4 * 1024) }));
+    const objects = bulkConfigMaps(name, 4 * 1024);
     const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
     const first = repo.reconcile(kubeconfig);
     expect(first.status).toBe(0);
@@ -657,25 +653,11 @@ describe('faults on a real API server', () => {
   scenario('survives etcd killed for five seconds in the middle of an apply: the next run converges', async () => {
     // GIVEN 300 ConfigMaps applied four at a time
     const name = uniqueName('etcd');
-    const objects = Array.from({ length: 300 }, (_, index) => configMap(name, `cm-${String(index).padStart(3, '0')}`, { BLOB: 'x'.repeat(4 * 1024) }));
+    const objects = bulkConfigMaps(name, 4 * 1024);
     const repo = new ScratchEnvRepo(name, name).putAll('bulk', objects);
-    const watcher = await KubernetesClusterClient.connect({ kubeconfig });
     const run = runStagecraftAsync(reconcileArgs(repo, ['--concurrency', '4', '--lock-lease', '3s']));
     // WHEN etcd is killed once the 20th object exists, and started again five seconds later
-    try {
-      for (let tries = 0; ; tries++) {
-        if (tries > 3000) {
-          throw new Error('the reconcile never got to the 20th object');
-        }
-        if (await watcher.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: name, name: 'cm-020' }).catch(() => undefined)) {
-          break;
-        }
-        await sleep(10);
-      }
-      await killEtcd();
-    } finally {
-      watcher.close();
-    }
+    await onceTwentiethObjectExists(name, () => killEtcd());
     await sleep(5_000);
     startFaultCluster();
     const interrupted = await run.done;

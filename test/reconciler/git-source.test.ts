@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
 import { fetchRevision, isAncestor, readEnvironmentFiles, readFileAtCommit } from '../../lib/reconciler/git-source';
+import { rejectionOf } from '../support/async';
 import { GOLDEN_ENV_REPO, goldenEnvironmentFiles, text, GOLDEN_DEV_OBJECT_PATHS } from '../support/env-repo';
 import { scratchFolder } from '../support/fleets';
 import { commitFiles, git, initRepository } from '../support/git';
@@ -25,16 +26,6 @@ beforeEach(() => {
 afterEach(() => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
-
-/** The rejection of `promise`, or fails the test when it resolved. */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('fetching a branch of the env repo', () => {
   it('returns the tip of the branch from a local repository path', async () => {

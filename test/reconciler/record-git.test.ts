@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { commitVerificationRecord, recordPath, serializeRecord, VerificationRecord } from '../../lib/reconciler/record-git';
+import { rejectionOf } from '../support/async';
 import { scratchFolder } from '../support/fleets';
 import { commitFiles, git, initRepository } from '../support/git';
 
@@ -46,15 +47,6 @@ function recordOptions(repo: string, record: VerificationRecord) {
     author: AUTHOR,
     clockIso: record.recordedAt,
   };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('committing a verification record to the status branch', () => {
