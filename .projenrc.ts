@@ -19,7 +19,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   minNodeVersion: '20.19.0',
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   bundledDeps: ['js-yaml@^4.1.0', '@kubernetes/client-node@1.4.0'],
-  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60'],
+  // dependency-cruiser 18 needs Node 22+; 17.4 is the newest line that runs on the machine's Node 20 too.
+  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3'],
   bin: { stagecraft: 'bin/stagecraft' },
   github: false,
   release: false,
@@ -59,6 +60,14 @@ project.eslint?.addRules({
 
 // A plain "N passed, N failed" closing line for CI log readers that do not know jest.
 project.jest?.addReporter(['<rootDir>/test/support/summary-reporter.js', {}] as any);
+
+// The rooms' import rules (.dependency-cruiser.js, docs/ARCHITECTURE.md): a wrong arrow fails the tests
+// with the file and the rule before anything else runs.
+const roomsTask = project.addTask('rooms', {
+  description: 'Check the import rules between the rooms of lib/ (.dependency-cruiser.js)',
+  exec: 'depcruise lib --config .dependency-cruiser.js --output-type err-long',
+});
+project.testTask.prependSpawn(roomsTask);
 
 // The test task builds first: determinism and CLI tests run the compiled program in subprocesses.
 project.testTask.prependSpawn(project.compileTask);

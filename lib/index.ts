@@ -1,8 +1,9 @@
 // Constructs
-export * from './constructs/fleet';
+export * from './synth/fleet';
 export * from './constructs/environment';
 export * from './constructs/in-cluster-reconciler-options';
 export * from './constructs/in-cluster-reconciler';
+export * from './constructs/managed-resource';
 export * from './constructs/application';
 export * from './constructs/application-overrides';
 export * from './constructs/manifest-factory';

@@ -7,7 +7,7 @@
 const fs = require('fs');
 const path = require('path');
 const yaml = require('js-yaml');
-const { readKubeconfig } = require('../../lib/reconciler/private/kubeconfig');
+const { readKubeconfig } = require('../../lib/reconciler/kubeconfig');
 const { openTransport } = require('../../lib/reconciler/private/api-transport');
 
 const [kubeconfig, folder, namespace, concurrency] = process.argv.slice(2);

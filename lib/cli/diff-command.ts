@@ -3,9 +3,9 @@ import { integerOption } from './cluster-target';
 import { Output } from './output';
 import { connect } from './reconcile-command';
 import { readLatestDesired, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
+import { KubeObject } from '../envrepo/kube-object';
+import { namedObject } from '../reconciler/describe';
 import { diffEnvironment } from '../reconciler/diff';
-import { KubeObject } from '../reconciler/kube-object';
-import { namedObject } from '../reconciler/private/describe';
 import { decidePrune, DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
 
 export const DIFF_USAGE = `usage: stagecraft diff (--repo PATH_OR_URL | --dir PATH) --env NAME [--kubeconfig FILE] [--context NAME] [--output json]

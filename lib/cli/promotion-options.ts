@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ParsedArguments, stringOption, UsageError } from './args';
-import { parseInstant } from '../promotion/private/time';
+import { locateRepository } from '../git';
+import { parseInstant } from '../promotion/time';
 import { systemClock } from '../reconciler/clock';
-import { locateRepository } from '../reconciler/private/mirror';
 
 /** Options every env-repo-writing command shares. */
 export const REPO_VALUE_OPTIONS = ['repo', 'branch', 'as', 'sign-key', 'now', 'output'] as const;

@@ -9,8 +9,8 @@ import { systemClock } from '../reconciler/clock';
 import { ClusterClient } from '../reconciler/cluster-client';
 import { connectToCluster } from '../reconciler/connect';
 import { countChanges, CycleOptions, CycleResult, reconcileCycle } from '../reconciler/cycle';
+import { KubeconfigError } from '../reconciler/kubeconfig';
 import { ReconcileMetrics, serveMetrics } from '../reconciler/metrics';
-import { KubeconfigError } from '../reconciler/private/kubeconfig';
 import { DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
 import { ReconcileChange } from '../reconciler/reconcile';
 

@@ -2,6 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ParsedArguments, stringOption, UsageError } from './args';
 import { TreeVerificationError } from '../envrepo/read-environment';
+import { locateRepository } from '../git';
 import { DesiredState } from '../reconciler/desired-state';
 import { desiredStateOf, folderSource, gitSource, RevisionSource } from '../reconciler/revision-source';
 
@@ -35,7 +36,7 @@ export function revisionSourceOf(parsed: ParsedArguments): { source: RevisionSou
   const cacheDirectory = path.resolve(stringOption(parsed, 'cache-dir') ?? defaultCacheDirectory());
   const common = { environment, allowLockMismatch: parsed.options.has('allow-hand-edits') };
   if (repo !== undefined) {
-    const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo) ? repo : path.resolve(repo);
+    const location = repositoryRemote(repo);
     return { source: gitSource({ ...common, repo: location, branch: stringOption(parsed, 'branch') ?? 'main', cacheDirectory }), environment, repo: location, cacheDirectory };
   }
   if (stringOption(parsed, 'branch') !== undefined) {
@@ -57,5 +58,14 @@ export async function readLatestDesired(parsed: ParsedArguments): Promise<Desire
       throw new UsageError(error.message);
     }
     throw error;
+  }
+}
+
+/** What `--repo` names, by the one rule every command shares (see lib/git/location.ts). */
+function repositoryRemote(repo: string): string {
+  try {
+    return locateRepository(repo).remote;
+  } catch (error) {
+    throw new UsageError(`--repo: ${(error as Error).message}`);
   }
 }

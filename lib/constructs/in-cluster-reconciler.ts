@@ -2,31 +2,12 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Environment } from './environment';
 import { InClusterReconcilerOptions } from './in-cluster-reconciler-options';
+import { ManagedResource } from './managed-resource';
 import { resolveReconcilerOptions, ResolvedReconcilerOptions } from './private/reconciler-options';
 import { clusterRules, namespacedRules, PolicyRule, stateRules } from './private/reconciler-rules';
 import { ENVIRONMENT_LABEL } from '../envrepo/annotations';
 import { dnsSubdomainProblem } from '../envrepo/names';
 import { RECONCILER_NAME, reconcilerNameFor } from '../envrepo/reconciler-names';
-
-/**
- * A kind of object the reconciler manages, as RBAC names it.
- */
-export interface ManagedResource {
-  /** API group, "" for the core group (`apps`, `networking.k8s.io`, `cert-manager.io`). */
-  readonly apiGroup: string;
-
-  /** Resource name as in API paths and RBAC rules: the plural, e.g. `deployments`. */
-  readonly resource: string;
-
-  /** Whether objects of this resource live in namespaces. */
-  readonly namespaced: boolean;
-
-  /**
-   * Names of the objects, for cluster-scoped resources: the reconciler may touch only these.
-   * @default - none (required for cluster-scoped resources)
-   */
-  readonly names?: string[];
-}
 
 /**
  * Settings of an InClusterReconciler.

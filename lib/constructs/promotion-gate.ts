@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { RiskClass } from './risk-class';
 import { TimeWindow } from './time-window';
+import { GateRecord } from '../envrepo/promotion-gates';
 
 /**
  * Options of the approvals gate.
@@ -14,23 +15,23 @@ export interface ApprovalsOptions {
 }
 
 /**
- * A condition a promotion into an environment must meet. Modelled and written to the env repo here;
- * enforced by `stagecraft promote`.
+ * A condition a promotion into an environment must meet. Modelled here as the env-repo format's
+ * `GateRecord` (envrepo/promotion-gates.ts), written to `environment.json` by synth and judged by `stagecraft promote`.
  */
 export class PromotionGate {
   /** Promote as soon as the other gates pass, without a person. */
   public static auto(): PromotionGate {
-    return new PromotionGate('auto', {});
+    return new PromotionGate({ type: 'auto' });
   }
 
   /** Promote only when a person runs `stagecraft promote`. */
   public static manual(): PromotionGate {
-    return new PromotionGate('manual', {});
+    return new PromotionGate({ type: 'manual' });
   }
 
   /** The version must have a verification record saying it was healthy in the upstream environment. */
   public static verifiedUpstream(): PromotionGate {
-    return new PromotionGate('verifiedUpstream', {});
+    return new PromotionGate({ type: 'verifiedUpstream' });
   }
 
   /** The version must have been healthy upstream for at least `duration` since it first became healthy. */
@@ -39,7 +40,7 @@ export class PromotionGate {
     if (!Number.isFinite(seconds) || seconds <= 0) {
       throw new Error(`soak gate: duration of ${seconds} seconds is not positive; use e.g. Duration.hours(2)`);
     }
-    return new PromotionGate('soak', { seconds });
+    return new PromotionGate({ type: 'soak', seconds });
   }
 
   /** At least `count` approvals recorded in git (`stagecraft approve`). */
@@ -51,7 +52,7 @@ export class PromotionGate {
     if (from !== undefined && from.length < count) {
       throw new Error(`approvals gate: ${count} approvals required but only ${from.length} identities allowed (${from.join(', ')}); allow more identities or require fewer approvals`);
     }
-    return new PromotionGate('approvals', { count, from });
+    return new PromotionGate({ type: 'approvals', count, from });
   }
 
   /**
@@ -67,7 +68,7 @@ export class PromotionGate {
       throw new Error(`extra approvals gate: count ${count} is not a whole number of at least 1`);
     }
     const from = options.from ? [...new Set(options.from)].sort() : undefined;
-    return new PromotionGate('extraApprovals', { riskClass, count, from });
+    return new PromotionGate({ type: 'extraApprovals', riskClass, count, from });
   }
 
   /**
@@ -83,32 +84,32 @@ export class PromotionGate {
     if (!Number.isFinite(seconds) || seconds <= 0) {
       throw new Error(`extra soak gate: duration of ${seconds} seconds is not positive; use e.g. Duration.hours(4)`);
     }
-    return new PromotionGate('extraSoak', { riskClass, seconds });
+    return new PromotionGate({ type: 'extraSoak', riskClass, seconds });
   }
 
   /** Promotions happen only inside this window. */
   public static allowWindow(window: TimeWindow): PromotionGate {
-    return new PromotionGate('allowWindow', { window: window._toRecord() });
+    return new PromotionGate({ type: 'allowWindow', window: window._toRecord() });
   }
 
   /** No promotion inside this window (a freeze). */
   public static denyWindow(window: TimeWindow): PromotionGate {
-    return new PromotionGate('denyWindow', { window: window._toRecord() });
+    return new PromotionGate({ type: 'denyWindow', window: window._toRecord() });
   }
 
   /** The gate's type, e.g. `soak`. */
   public readonly type: string;
 
-  private constructor(type: string, private readonly settings: Record<string, unknown>) {
-    this.type = type;
+  private constructor(private readonly record: GateRecord) {
+    this.type = record.type;
   }
 
   /**
    * The gate as written to the env repo.
    * @internal
    */
-  public _toRecord(): Record<string, unknown> {
-    return { type: this.type, ...this.settings };
+  public _toRecord(): GateRecord {
+    return { ...this.record };
   }
 }
 

@@ -1,3 +1,5 @@
+import { PromotionWindow } from '../envrepo/promotion-gates';
+
 /**
  * Days of the week for recurring windows.
  */
@@ -74,13 +76,13 @@ export class TimeWindow {
     return new TimeWindow({ type: 'between', start, end });
   }
 
-  private constructor(private readonly record: Record<string, unknown>) {}
+  private constructor(private readonly record: PromotionWindow) {}
 
   /**
    * The window as written to the env repo.
    * @internal
    */
-  public _toRecord(): Record<string, unknown> {
+  public _toRecord(): PromotionWindow {
     return { ...this.record };
   }
 }

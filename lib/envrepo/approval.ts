@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
+import { toCanonicalJson } from './canonical-json';
 import { dnsLabelProblem } from './names';
-import { toCanonicalJson } from './private/canonical-json';
 
 /**
  * One person's approval of one image for one application in one environment, committed to the env repo's

@@ -1,4 +1,5 @@
 import { ENV_REPO_FORMAT_VERSION } from './paths';
+import type { GateRecord } from './promotion-gates';
 
 /**
  * `<env>/.stagecraft/environment.json`: the environment's settings and promotion rules as declared in
@@ -58,12 +59,13 @@ export interface PromotionStageRecord {
   readonly position: number;
   readonly applications: readonly string[];
   readonly maxApplicationsPerPromotion?: number;
-  readonly gates: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  readonly gates: readonly GateRecord[];
 }
 
 /**
  * Parses `environment.json`, checking the fields the reconciler and promotion act on. Errors name the
- * file, the field and the fix. Free-form parts (settings, overrides, gates) are checked for shape only.
+ * file, the field and the fix. Free-form parts (settings, overrides) are checked for shape only; each gate
+ * is checked by `parseGateRecord` when it is judged, so one malformed gate fails alone and is never skipped.
  *
  * @param fileName shown in messages, e.g. `prod/.stagecraft/environment.json`
  */

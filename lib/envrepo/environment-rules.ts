@@ -1,9 +1,9 @@
 import { EnvironmentMetadata } from './environment-metadata';
+import type { KubeObject } from './kube-object';
 import { dnsLabelProblem } from './names';
 import { describeObject, identityKey } from './object-identity';
 import { objectProblems, ObjectPolicy } from './object-rules';
 import { isClusterScopedKind } from './scope';
-import type { KubeObject } from '../reconciler/kube-object';
 
 /** An object of the env repo and the file it came from. */
 export interface ObjectInFile {

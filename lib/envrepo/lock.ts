@@ -1,7 +1,7 @@
+import { toCanonicalJson } from './canonical-json';
 import { sha256Digest } from './digest';
 import { ENV_REPO_FORMAT_VERSION } from './paths';
-import { toCanonicalJson } from './private/canonical-json';
-import { repoPathProblem } from './private/repo-path';
+import { repoPathProblem } from './repo-path';
 
 /**
  * `<env>/.stagecraft/lock.json`: what synth wrote for one environment. The reconciler refuses a tree

@@ -1,5 +1,5 @@
 /**
- * Kubernetes name rules, compared by code point so that no locale can change the verdict.
+ * Kubernetes name rules, and the one string order of the env repo: no locale can change either.
  */
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -45,13 +45,15 @@ export function asciiLowercase(text: string): string {
 }
 
 /**
- * Orders strings by UTF-16 code units, the same everywhere (unlike `localeCompare`).
+ * Orders strings by UTF-16 code units: JavaScript's own `<`, the same on every machine (unlike
+ * `localeCompare`). It differs from code-point order only between a character above U+FFFF and one in
+ * U+E000–U+FFFF; the env-repo format v1 is defined by this order, so it must not change.
  */
-export function compareCodePoints(left: string, right: string): number {
+export function compareCodeUnits(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-/** The distinct values in code-point order. */
+/** The distinct values in code-unit order. */
 export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(compareCodePoints);
+  return [...new Set(values)].sort(compareCodeUnits);
 }

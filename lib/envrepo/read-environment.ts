@@ -1,15 +1,15 @@
 import { sha256Digest } from './digest';
 import { EnvironmentMetadata, parseEnvironmentMetadata } from './environment-metadata';
 import { environmentMetadataProblems, environmentObjectProblems } from './environment-rules';
+import type { KubeObject } from './kube-object';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
 import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
-import { compareCodePoints, dnsLabelProblem } from './names';
+import { compareCodeUnits, dnsLabelProblem } from './names';
 import { describeObject } from './object-identity';
 import { CLUSTER_FOLDER, environmentMetadataPath, lockPath, METADATA_FOLDER, objectPath } from './paths';
-import { displayPath, repoPathProblem } from './private/repo-path';
 import { parseStrictYaml } from './private/strict-yaml';
+import { displayPath, repoPathProblem } from './repo-path';
 import { isClusterScopedKind } from './scope';
-import type { KubeObject } from '../reconciler/kube-object';
 
 export { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
 
@@ -51,7 +51,7 @@ export interface EnvironmentTree {
   readonly environment: string;
   readonly lock: EnvironmentLock;
   readonly metadata: EnvironmentMetadata;
-  /** Sorted by path (code points). */
+  /** Sorted by path (code units). */
   readonly objects: readonly EnvironmentObject[];
 }
 
@@ -148,7 +148,7 @@ function checkPathsAndSizes(
   const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
   const usable = new Map<string, Uint8Array>();
   let totalBytes = 0;
-  for (const path of [...files.keys()].sort(compareCodePoints)) {
+  for (const path of [...files.keys()].sort(compareCodeUnits)) {
     const bytes = files.get(path)!;
     totalBytes += bytes.byteLength;
     const pathProblem = repoPathProblem(path);
@@ -235,7 +235,7 @@ function readObjects(
       problems.push(placementProblem);
     }
   }
-  return { objects: parsed.sort((left, right) => compareCodePoints(left.path, right.path)), clusterScopedKinds };
+  return { objects: parsed.sort((left, right) => compareCodeUnits(left.path, right.path)), clusterScopedKinds };
 }
 
 /** The folder of an object file (`web`, `_cluster`), or undefined when the path is not one. */

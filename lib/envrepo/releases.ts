@@ -1,6 +1,6 @@
 import * as yaml from 'js-yaml';
-import { compareCodePoints } from './names';
-import { toCanonicalYaml } from './private/canonical-yaml';
+import { toCanonicalYaml } from './canonical-yaml';
+import { compareCodeUnits } from './names';
 import { anchorProblem, mergeKeyProblem, refuseAnchors } from './private/strict-yaml';
 
 /**
@@ -76,7 +76,7 @@ export function parseReleasesFile(fileName: string, text: string): ReleasesFile 
  */
 export function serializeReleasesFile(file: ReleasesFile): string {
   const lines = [`environment: ${scalar(file.environment)}`];
-  const names = Object.keys(file.applications).sort(compareCodePoints);
+  const names = Object.keys(file.applications).sort(compareCodeUnits);
   if (names.length === 0) {
     lines.push('applications: {}');
   } else {

@@ -1,6 +1,6 @@
+import { toCanonicalJson } from './canonical-json';
 import type { EnvironmentMetadata } from './environment-metadata';
 import { dnsLabelProblem } from './names';
-import { toCanonicalJson } from './private/canonical-json';
 
 /**
  * What the reconciler found when it applied one commit of one environment, kept as

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { applicationRecord, listEnvironments, readApprovals, readEnvironmentTree } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
+import { EnvRepoWorkCopy, withWorkCopy } from '../git';
 import { resolveActor } from './identity';
-import { formatInstant } from './private/time';
+import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { ApprovalRecord, approvalPath, serializeApproval } from '../envrepo/approval';
 import { IMAGE_DIGEST_PATTERN } from '../envrepo/digest';

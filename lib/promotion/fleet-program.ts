@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { repoPathProblem } from '../envrepo/private/repo-path';
+import { repoPathProblem } from '../envrepo/repo-path';
 
 /**
  * The fleet program inside the env repo: `<fleet>/cdk8s.yaml` names the command, `<fleet>/releases/` holds

@@ -1,8 +1,9 @@
 import { sameVersion, shortImage } from './image-version';
-import { formatDuration, formatInstant } from './private/time';
 import { riskRank } from './risk-order';
-import { describeWindow, nextClosing, nextOpening, parseWindow, PromotionWindow } from './windows';
+import { formatDuration, formatInstant } from './time';
+import { describeWindow, nextClosing, nextOpening, PromotionWindow } from './windows';
 import type { ApprovalRecord } from '../envrepo/approval';
+import { ApprovalsGateRecord, GateRecord, isKnownGateType, parseGateRecord, SoakGateRecord } from '../envrepo/promotion-gates';
 import type { VerificationRecord } from '../envrepo/verification-record';
 
 /** What one gate says about one promotion. */
@@ -24,6 +25,7 @@ export interface StageGates {
   /** Applications the policy governs. */
   readonly applications: readonly string[];
   readonly maxApplicationsPerPromotion?: number;
+  /** As read: each is checked with `parseGateRecord` when judged (a malformed one fails alone). */
   readonly gates: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
 
@@ -93,8 +95,12 @@ function judgeStage(stage: StageGates, input: GateInput): Judged[] {
     seen.set(type, ordinal);
     const label = (counts.get(type) ?? 0) > 1 ? `${type}#${ordinal}` : type;
     let verdict: Omit<Judged, 'gate'>;
+    if (!isKnownGateType(gate.type)) {
+      verdict = fail(`gate type ${JSON.stringify(gate.type ?? null)} is unknown to this stagecraft, so it cannot be checked; upgrade stagecraft (a gate is never skipped)`);
+      return { gate: label, ...verdict };
+    }
     try {
-      verdict = judgeGate(gate, stage, input);
+      verdict = judgeGate(parseGateRecord(gate), stage, input);
     } catch (error) {
       verdict = { verdict: 'fail', reason: `gate ${JSON.stringify(gate)} is malformed (${(error as Error).message}); re-run stagecraft synth with this stagecraft`, alternative: false };
     }
@@ -119,7 +125,7 @@ function judgeStage(stage: StageGates, input: GateInput): Judged[] {
   return judged;
 }
 
-function judgeGate(gate: Readonly<Record<string, unknown>>, stage: StageGates, input: GateInput): Omit<Judged, 'gate'> {
+function judgeGate(gate: GateRecord, stage: StageGates, input: GateInput): Omit<Judged, 'gate'> {
   switch (gate.type) {
     case 'auto':
       return pass('automatic promotion allowed');
@@ -130,37 +136,36 @@ function judgeGate(gate: Readonly<Record<string, unknown>>, stage: StageGates, i
     case 'verifiedUpstream':
       return judgeVerifiedUpstream(input);
     case 'soak':
-      return judgeSoak(input, positiveNumber(gate.seconds, 'seconds') * 1000, '');
+      return judgeSoak(input, gate.seconds * 1000, '');
     case 'approvals':
-      return judgeApprovals(input, wholeNumber(gate.count, 'count'), identities(gate.from), '');
+      return judgeApprovals(input, gate.count, gate.from, '');
     case 'extraApprovals': {
-      const threshold = riskClassOf(gate.riskClass);
-      if (riskRank(input.riskClass) < riskRank(threshold)) {
-        return pass(`risk ${input.riskClass} is below ${threshold}: no extra approvals needed`);
+      if (riskRank(input.riskClass) < riskRank(gate.riskClass)) {
+        return pass(`risk ${input.riskClass} is below ${gate.riskClass}: no extra approvals needed`);
       }
-      const base = stage.gates.find((candidate) => candidate.type === 'approvals');
-      const baseCount = base === undefined ? 0 : wholeNumber(base.count, 'count');
-      const extra = wholeNumber(gate.count, 'count');
-      const from = identities(gate.from) ?? (base === undefined ? undefined : identities(base.from));
-      return judgeApprovals(input, baseCount + extra, from, `risk ${input.riskClass} needs ${baseCount} + ${extra} approvals: `);
+      const base = baseGate<ApprovalsGateRecord>(stage, 'approvals');
+      const baseCount = base?.count ?? 0;
+      const from = gate.from ?? base?.from;
+      return judgeApprovals(input, baseCount + gate.count, from, `risk ${input.riskClass} needs ${baseCount} + ${gate.count} approvals: `);
     }
     case 'extraSoak': {
-      const threshold = riskClassOf(gate.riskClass);
-      if (riskRank(input.riskClass) < riskRank(threshold)) {
-        return pass(`risk ${input.riskClass} is below ${threshold}: no extra soak needed`);
+      if (riskRank(input.riskClass) < riskRank(gate.riskClass)) {
+        return pass(`risk ${input.riskClass} is below ${gate.riskClass}: no extra soak needed`);
       }
-      const base = stage.gates.find((candidate) => candidate.type === 'soak');
-      const baseSeconds = base === undefined ? 0 : positiveNumber(base.seconds, 'seconds');
-      const extraSeconds = positiveNumber(gate.seconds, 'seconds');
-      return judgeSoak(input, (baseSeconds + extraSeconds) * 1000, `risk ${input.riskClass} needs ${formatDuration(baseSeconds * 1000)} + ${formatDuration(extraSeconds * 1000)} soak: `);
+      const baseSeconds = baseGate<SoakGateRecord>(stage, 'soak')?.seconds ?? 0;
+      return judgeSoak(input, (baseSeconds + gate.seconds) * 1000, `risk ${input.riskClass} needs ${formatDuration(baseSeconds * 1000)} + ${formatDuration(gate.seconds * 1000)} soak: `);
     }
     case 'allowWindow':
-      return { ...judgeAllowWindow(parseWindow(gate.window), input.now), alternative: true };
+      return { ...judgeAllowWindow(gate.window, input.now), alternative: true };
     case 'denyWindow':
-      return judgeDenyWindow(parseWindow(gate.window), input.now);
-    default:
-      return fail(`gate type ${JSON.stringify(gate.type ?? null)} is unknown to this stagecraft, so it cannot be checked; upgrade stagecraft (a gate is never skipped)`);
+      return judgeDenyWindow(gate.window, input.now);
   }
+}
+
+/** The stage's plain gate of `type` that an extra gate adds to, parsed (a malformed one fails the extra gate too). */
+function baseGate<T extends GateRecord>(stage: StageGates, type: T['type']): T | undefined {
+  const base = stage.gates.find((candidate) => candidate.type === type);
+  return base === undefined ? undefined : parseGateRecord(base) as T;
 }
 
 /** Records of the upstream environment that show this application running this version, oldest first. */
@@ -312,35 +317,4 @@ function fail(reason: string): Omit<Judged, 'gate'> {
 
 function wait(untilMs: number, reason: string): Omit<Judged, 'gate'> {
   return { verdict: 'wait', until: formatInstant(untilMs), untilMs, reason, alternative: false };
-}
-
-function positiveNumber(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new Error(`"${field}" is ${JSON.stringify(value ?? null)}, expected a positive number`);
-  }
-  return value;
-}
-
-function wholeNumber(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new Error(`"${field}" is ${JSON.stringify(value ?? null)}, expected a whole number of at least 1`);
-  }
-  return value;
-}
-
-function identities(value: unknown): readonly string[] | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
-    throw new Error(`"from" is ${JSON.stringify(value)}, expected a list of identities`);
-  }
-  return value;
-}
-
-function riskClassOf(value: unknown): string {
-  if (typeof value !== 'string' || riskRank(value) < 0) {
-    throw new Error(`"riskClass" is ${JSON.stringify(value ?? null)}, expected a risk class such as pod-restart`);
-  }
-  return value;
 }

@@ -1,7 +1,7 @@
 import { parseRecords } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
+import { EnvRepoWorkCopy, withWorkCopy } from '../git';
 import { Verdict } from './gates';
-import { formatInstant } from './private/time';
+import { formatInstant } from './time';
 import { parseTrailers } from './trailers';
 import { APPROVALS_FOLDER } from '../envrepo/approval';
 import { releasesPath } from '../envrepo/paths';

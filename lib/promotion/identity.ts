@@ -1,5 +1,5 @@
-import { EnvRepoWorkCopy } from './env-repo-work-copy';
 import { identityProblem } from '../envrepo/approval';
+import { EnvRepoWorkCopy } from '../git';
 
 /** Who acts: `--as`, else git config user.email; the commit name comes from user.name when set. */
 export interface Actor {

@@ -1,8 +1,8 @@
 import { DeclaredObject } from './declared-object';
 import { evaluateStages, GateInput, GateVerdict, StageEvaluation, StageGates, Verdict } from './gates';
-import { formatInstant } from './private/time';
 import { ApplicationRisk, classifyChanges } from './risk';
 import { DiffContext, ObjectDifference, semanticDiff } from './semantic-diff';
+import { formatInstant } from './time';
 
 /** Everything needed to plan one application's promotion; all of it read beforehand by the I/O shell. */
 export interface ApplicationPlanInput extends Omit<GateInput, 'riskClass'> {

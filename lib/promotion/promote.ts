@@ -2,15 +2,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DeclaredObject } from './declared-object';
 import { applicationObjects, applicationRecord, listEnvironments, parseRecords, readApprovals, readEnvironmentTree, readReleasesOf } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
+import { EnvRepoWorkCopy, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { StageGates } from './gates';
 import { Actor, resolveActor } from './identity';
 import { ApplicationPlan, planApplication } from './plan';
-import { formatInstant } from './private/time';
+import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { PromotionStageRecord } from '../envrepo/environment-metadata';
-import { compareCodePoints, sortedUnique } from '../envrepo/names';
+import { compareCodeUnits, sortedUnique } from '../envrepo/names';
 import { EnvironmentTree } from '../envrepo/read-environment';
 import { ReleasesFile, serializeReleasesFile, withRelease } from '../envrepo/releases';
 
@@ -117,7 +117,7 @@ function uniqueEdges(edges: readonly PromotionEdge[]): PromotionEdge[] {
     byKey.set(key, known === undefined || edge.position < known.position ? edge : known);
   }
   return [...byKey.values()].sort((left, right) =>
-    left.position - right.position || compareCodePoints(left.from, right.from) || compareCodePoints(left.to, right.to));
+    left.position - right.position || compareCodeUnits(left.from, right.from) || compareCodeUnits(left.to, right.to));
 }
 
 async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promise<PromotionOutcome & { commit?: string }> {
@@ -331,7 +331,7 @@ function overallEligibleAt(plans: readonly ApplicationPlan[]): string | undefine
 async function changesOutside(copy: EnvRepoWorkCopy, environment: string, releasesFile: string): Promise<string[]> {
   const status = await copy.git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
   const paths = status.split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
-  const outside = paths.filter((file) => !file.startsWith(`${environment}/`) && file !== releasesFile && file !== `releases/${environment}.yaml`).sort(compareCodePoints);
+  const outside = paths.filter((file) => !file.startsWith(`${environment}/`) && file !== releasesFile && file !== `releases/${environment}.yaml`).sort(compareCodeUnits);
   if (outside.length === 0) {
     return [];
   }

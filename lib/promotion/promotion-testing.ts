@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Duration } from 'cdk8s';
 import { evaluateStages, GateInput, StageGates } from './gates';
 import { blockersOf, earliestEligible } from './plan';
-import { formatInstant, parseInstant } from './private/time';
+import { formatInstant, parseInstant } from './time';
 import { PromotionPolicy } from '../constructs/promotion-policy';
 import { RiskClass } from '../constructs/risk-class';
 import type { ApprovalRecord } from '../envrepo/approval';

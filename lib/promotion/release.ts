@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { applicationRecord, listEnvironments, readEnvironmentTree, readReleasesOf } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from './env-repo-work-copy';
+import { EnvRepoWorkCopy, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { resolveActor } from './identity';
-import { formatInstant } from './private/time';
+import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { IMAGE_DIGEST_PATTERN } from '../envrepo/digest';
 import { EnvironmentMetadata } from '../envrepo/environment-metadata';

@@ -1,12 +1,8 @@
 import { RiskClass } from '../constructs/risk-class';
+import { RISK_CLASS_ORDER } from '../envrepo/promotion-gates';
 
-const ORDER: readonly RiskClass[] = [
-  RiskClass.NO_OP,
-  RiskClass.CONFIG_ONLY,
-  RiskClass.POD_RESTART,
-  RiskClass.IMMUTABLE_FIELD_RECREATE,
-  RiskClass.DATA_DELETION,
-];
+/** The env-repo format's order; RiskClass has the same values (a test holds them together). */
+const ORDER = RISK_CLASS_ORDER as readonly RiskClass[];
 
 /** Position of a class from harmless (0) to destructive (4), or -1 for a string that is not a class. */
 export function riskRank(riskClass: string): number {

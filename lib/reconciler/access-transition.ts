@@ -1,8 +1,8 @@
-import { KubeObject } from './kube-object';
 import { CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
+import { toCanonicalJson } from '../envrepo/canonical-json';
+import { KubeObject } from '../envrepo/kube-object';
 import { apiGroupOf } from '../envrepo/object-identity';
 import { RECONCILER_FOLDER } from '../envrepo/paths';
-import { toCanonicalJson } from '../envrepo/private/canonical-json';
 
 /**
  * The in-cluster reconciler applies its own Roles and ClusterRole, whose rules follow the kinds its

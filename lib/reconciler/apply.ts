@@ -1,8 +1,8 @@
 import { ClusterClient, ClusterError } from './cluster-client';
-import { KubeObject, referenceOf } from './kube-object';
+import { describeWithConstructPath, messageOf } from './describe';
 import { FIELD_MANAGER, RECREATE_ON_IMMUTABLE_CHANGE_ANNOTATION } from './metadata-keys';
 import { PlannedChange } from './plan';
-import { describeWithConstructPath, messageOf } from './private/describe';
+import { KubeObject, referenceOf } from '../envrepo/kube-object';
 import { describeTakenBack, otherOwnersOf, TakenBackFields } from './private/field-owners';
 import { mapWithConcurrency, stageOf } from './private/stages';
 import { describeImmutableFields, immutableFieldsOf, optsInToRecreate, recreateObject } from './recreate';

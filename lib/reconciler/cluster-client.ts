@@ -1,4 +1,4 @@
-import { KubeObject, ObjectReference } from './kube-object';
+import { KubeObject, ObjectReference } from '../envrepo/kube-object';
 
 /** How the API server serves a kind (from discovery). */
 export interface ResourceType {

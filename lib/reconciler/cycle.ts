@@ -1,9 +1,8 @@
 import { Clock } from './clock';
 import { ClusterClient } from './cluster-client';
-import { ObjectReference, referenceOf } from './kube-object';
+import { messageOf } from './describe';
 import { acquireEnvironmentLock, EnvironmentLock } from './lock';
 import { CONSTRUCT_PATH_ANNOTATION } from './metadata-keys';
-import { messageOf } from './private/describe';
 import { PruneOptions } from './prune';
 import { reconcile, ReconcileChange, ReconcileResult } from './reconcile';
 import { commitVerificationRecord } from './record-git';
@@ -12,6 +11,7 @@ import { decideRevision, rollbackTarget } from './rollback';
 import { ChangeCounts, EnvironmentStatus, isRepeat, readStatus, ReconcileSummary, recordResult, writeStatus } from './status-store';
 import { describeAssessment, waitForHealth, WaitResult, WaitTarget } from './wait';
 import { parseEnvironmentMetadata } from '../envrepo/environment-metadata';
+import { ObjectReference, referenceOf } from '../envrepo/kube-object';
 import { environmentMetadataPath } from '../envrepo/paths';
 import { EnvironmentTree, TreeVerificationError } from '../envrepo/read-environment';
 import { applicationsInEffect, recordPath, serializeRecord, VerificationRecord } from '../envrepo/verification-record';

@@ -1,5 +1,5 @@
-import { KubeObject } from './kube-object';
 import { EnvironmentMetadata } from '../envrepo/environment-metadata';
+import { KubeObject } from '../envrepo/kube-object';
 
 /** One object of the env repo, with the repo-relative path of the file it came from. */
 export interface DesiredObject {

@@ -10,10 +10,10 @@ import {
   parentOwnershipProblem,
   parseGroupKinds,
 } from './inventory';
-import { KubeObject } from './kube-object';
 import { KindToList, readForeignMembers, readMembers } from './live-state';
 import { duplicateDeclarations, Plan, planChanges } from './plan';
 import { unservedKindProblems } from './served-kinds';
+import { KubeObject } from '../envrepo/kube-object';
 import { sortedUnique } from '../envrepo/names';
 import { isClusterScopedKind } from '../envrepo/scope';
 

@@ -1,4 +1,4 @@
-import { KubeObject } from './kube-object';
+import { KubeObject } from '../envrepo/kube-object';
 import { booleanAt, Condition, conditionOf, fieldAt, integerAt, recordsAt, stringAt } from './private/object-fields';
 import { apiGroupOf } from '../envrepo/object-identity';
 

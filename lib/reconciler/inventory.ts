@@ -1,5 +1,4 @@
 import { createHash } from 'crypto';
-import { KubeObject, ObjectReference } from './kube-object';
 import {
   APPLYSET_ADDITIONAL_NAMESPACES_ANNOTATION,
   APPLYSET_GROUP_KINDS_ANNOTATION,
@@ -8,6 +7,7 @@ import {
   APPLYSET_TOOLING_ANNOTATION,
 } from './metadata-keys';
 import { EnvironmentMetadata } from '../envrepo/environment-metadata';
+import { KubeObject, ObjectReference } from '../envrepo/kube-object';
 import { sortedUnique } from '../envrepo/names';
 import { apiGroupOf, describeObject } from '../envrepo/object-identity';
 
@@ -121,7 +121,7 @@ export function parentManifest(parent: ApplySetParent, contents: ParentContents)
   };
 }
 
-/** What the set holds: group-kinds and namespaces of some objects, sorted by code point. */
+/** What the set holds: group-kinds and namespaces of some objects, sorted by code unit. */
 export function contentsOf(parent: ApplySetParent, objects: readonly KubeObject[]): ParentContents {
   const otherNamespaces: string[] = [];
   for (const object of objects) {

@@ -1,6 +1,6 @@
 import { ClusterClient, ClusterError } from './cluster-client';
-import { KubeObject } from './kube-object';
 import { APPLYSET_PART_OF_LABEL } from './metadata-keys';
+import { KubeObject } from '../envrepo/kube-object';
 import { mapWithConcurrency } from './private/stages';
 
 /** A kind to list, with the apiVersion to list it in when the desired state names one. */

@@ -1,7 +1,7 @@
 import { ClusterClient, ClusterError } from './cluster-client';
-import { KubeObject, ObjectReference } from './kube-object';
+import { messageOf } from './describe';
+import { KubeObject, ObjectReference } from '../envrepo/kube-object';
 import { describeObject } from '../envrepo/object-identity';
-import { messageOf } from './private/describe';
 
 /**
  * One reconcile at a time writes an environment: a coordination.k8s.io/v1 Lease `stagecraft-lock-<env>` in the

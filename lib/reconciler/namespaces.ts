@@ -1,6 +1,6 @@
 import { ClusterClient } from './cluster-client';
+import { messageOf } from './describe';
 import { FIELD_MANAGER } from './metadata-keys';
-import { messageOf } from './private/describe';
 
 export interface NamespaceOutcome {
   readonly name: string;

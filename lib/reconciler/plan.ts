@@ -1,10 +1,10 @@
 import { DesiredObject } from './desired-state';
-import { KubeObject } from './kube-object';
 import { APPLIED_DIGEST_ANNOTATION, APPLYSET_PART_OF_LABEL } from './metadata-keys';
+import { toCanonicalJson } from '../envrepo/canonical-json';
+import { KubeObject } from '../envrepo/kube-object';
 import { describeObject, identityKey } from '../envrepo/object-identity';
 import { driftedFields } from './private/declared-fields';
 import { sha256Digest } from '../envrepo/digest';
-import { toCanonicalJson } from '../envrepo/private/canonical-json';
 
 /**
  * - `create`: not in the cluster;

@@ -1,7 +1,7 @@
 import { ClusterClient } from './cluster-client';
-import { KubeObject, referenceOf } from './kube-object';
+import { describeKubeObject, describeWithConstructPath, messageOf } from './describe';
 import { APPLYSET_PART_OF_LABEL } from './metadata-keys';
-import { describeKubeObject, describeWithConstructPath, messageOf } from './private/describe';
+import { KubeObject, referenceOf } from '../envrepo/kube-object';
 import { mapWithConcurrency, Stage, stageOf } from './private/stages';
 
 export interface PruneOptions {

@@ -1,14 +1,14 @@
 import { ApplyOutcome, applyStaged, WaitClock } from './apply';
 import { ClusterClient } from './cluster-client';
+import { describeWithConstructPath, messageOf, namedObject } from './describe';
 import { DesiredState } from './desired-state';
 import { diffEnvironment, EnvironmentDiff } from './diff';
 import { applySetParentOf, contentsOf, parentAfterPrune, parentBeforeApply, parentContentsOf, ParentContents, unionOf } from './inventory';
-import { ObjectReference, referenceOf } from './kube-object';
 import { CONSTRUCT_PATH_ANNOTATION, FIELD_MANAGER } from './metadata-keys';
 import { ensureNamespaces, NamespaceOutcome } from './namespaces';
 import { Plan, PlannedChange } from './plan';
-import { describeWithConstructPath, messageOf, namedObject } from './private/describe';
 import { decidePrune, PruneOptions, PruneOutcome, pruneObjects } from './prune';
+import { ObjectReference, referenceOf } from '../envrepo/kube-object';
 import { sortedUnique } from '../envrepo/names';
 
 export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'failed';

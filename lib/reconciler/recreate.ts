@@ -1,7 +1,7 @@
 import { ClusterClient, ClusterError } from './cluster-client';
-import { KubeObject, referenceOf } from './kube-object';
+import { describeKubeObject, messageOf } from './describe';
 import { FIELD_MANAGER, RECREATE_ON_IMMUTABLE_CHANGE_ANNOTATION } from './metadata-keys';
-import { describeKubeObject, messageOf } from './private/describe';
+import { KubeObject, referenceOf } from '../envrepo/kube-object';
 
 /** The part of a clock re-creating needs. */
 export interface RecreateClock {

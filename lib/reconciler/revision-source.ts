@@ -1,12 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DesiredState } from './desired-state';
-import { fetchRevision, readEnvironmentFiles, readFileAtCommit, ReadLimits } from './git-source';
-import { HistoryVerdict, TrustPolicy, verifyHistory } from './verify-history';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES } from '../envrepo/limits';
-import { compareCodePoints, dnsLabelProblem } from '../envrepo/names';
-import { displayPath } from '../envrepo/private/repo-path';
+import { compareCodeUnits, dnsLabelProblem } from '../envrepo/names';
 import { EnvironmentTree, readEnvironment, TreeVerificationError } from '../envrepo/read-environment';
+import { displayPath } from '../envrepo/repo-path';
+import { HistoryVerdict, TrustPolicy, verifyHistory, fetchRevision, readEnvironmentFiles, readFileAtCommit, ReadLimits } from '../git';
 
 /**
  * Where desired state comes from: a git env repo (the real thing: commits, history, rollback to an
@@ -136,7 +135,7 @@ function readFolderFiles(directory: string, environment: string, limits: ReadLim
   const sizes = new Map<string, number>();
   const visit = (relativeFolder: string): void => {
     const entries = fs.readdirSync(path.join(directory, relativeFolder), { withFileTypes: true });
-    for (const entry of entries.sort((left, right) => compareCodePoints(left.name, right.name))) {
+    for (const entry of entries.sort((left, right) => compareCodeUnits(left.name, right.name))) {
       const relative = `${relativeFolder}/${entry.name}`;
       if (entry.isSymbolicLink()) {
         problems.push(`${displayPath(relative)}: is a symbolic link; ${fix}`);

@@ -1,8 +1,8 @@
 import { ClusterClient, ClusterError, ResourceType } from './cluster-client';
+import { describeKubeObject } from './describe';
 import { DesiredObject } from './desired-state';
-import { KubeObject } from './kube-object';
 import { CONSTRUCT_PATH_ANNOTATION } from './metadata-keys';
-import { describeKubeObject } from './private/describe';
+import { KubeObject } from '../envrepo/kube-object';
 import { apiGroupOf } from '../envrepo/object-identity';
 
 /** How a CustomResourceDefinition of the desired state serves its kind. */

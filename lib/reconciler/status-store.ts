@@ -1,7 +1,7 @@
 import { ClusterClient } from './cluster-client';
-import { KubeObject } from './kube-object';
 import { FIELD_MANAGER } from './metadata-keys';
 import { ENVIRONMENT_LABEL, MANAGED_BY_LABEL } from '../envrepo/annotations';
+import { KubeObject } from '../envrepo/kube-object';
 
 /** How many objects a reconcile created, configured, left alone, pruned or failed on. */
 export interface ChangeCounts {

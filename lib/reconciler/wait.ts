@@ -1,9 +1,9 @@
 import { Clock } from './clock';
 import { ClusterError } from './cluster-client';
 import { assessHealth, HealthAssessment } from './health';
-import { KubeObject, ObjectReference } from './kube-object';
-import { mapConcurrently } from './private/map-concurrently';
+import { KubeObject, ObjectReference } from '../envrepo/kube-object';
 import { describeObject } from '../envrepo/object-identity';
+import { mapConcurrently } from '../support/map-concurrently';
 
 /** An object to wait for, with the construct that produced it so that messages can point at the code. */
 export interface WaitTarget {

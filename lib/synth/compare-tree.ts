@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { listFilesBelow } from '../envrepo/list-files';
 import { METADATA_FOLDER } from '../envrepo/paths';
-import { listFilesBelow } from '../envrepo/private/list-files';
 
 /** How a file of the target folder differs from a fresh synth. */
 export interface TreeDifference {

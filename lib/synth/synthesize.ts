@@ -1,29 +1,20 @@
 import * as path from 'path';
+import { FleetDefinition } from './fleet-definition';
 import { SynthError } from './synth-error';
 import { Application } from '../constructs/application';
 import { Environment } from '../constructs/environment';
-import { Fleet } from '../constructs/fleet';
 import { assembleEnvironment, SynthesizedEnvironment } from './private/assemble-environment';
 import { withFastResolve } from './private/fast-resolve';
 import { fleetProblems } from './private/fleet-rules';
 import { collectWorkerResults, nextSynthCall, partitionsFor, reportToMainThread, startWorkers, workerAssignment } from './private/parallel';
 import { readReleases, ReleasesInput } from './private/read-releases';
 import { renderUnit, UnitResult } from './private/render-unit';
+import { SynthesizedTree } from './synthesized-tree';
 import { writeTree, WriteReport } from './write-tree';
 
 export { CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
 export type { SynthesizedEnvironment } from './private/assemble-environment';
-
-/** Everything synth writes for a fleet. */
-export interface SynthesizedTree {
-  readonly environments: readonly SynthesizedEnvironment[];
-  /** `releases/<env>.yaml` copies (repo-relative path → bytes as read). */
-  readonly releases: ReadonlyMap<string, Buffer>;
-  /** Absolute folder the releases were read from. */
-  readonly releasesDirectory: string;
-  /** Threads whose renderings made it into the tree (1 = the main thread alone). */
-  readonly threads: number;
-}
+export type { SynthesizedTree } from './synthesized-tree';
 
 /** How long the main thread waits for a worker's share before rendering it itself. */
 const WORKER_TIMEOUT_MILLISECONDS = 120_000;
@@ -32,7 +23,7 @@ const WORKER_TIMEOUT_MILLISECONDS = 120_000;
  * Renders and validates the whole fleet in memory. Reads only the releases folder; throws a SynthError
  * listing every problem when anything is wrong.
  */
-export function synthesizeFleet(fleet: Fleet): SynthesizedTree {
+export function synthesizeFleet(fleet: FleetDefinition): SynthesizedTree {
   return shieldedRendering(() => synthesizeShielded(fleet));
 }
 
@@ -40,7 +31,7 @@ export function synthesizeFleet(fleet: Fleet): SynthesizedTree {
  * Synthesizes and writes; the write happens only when synthesis found no problem. On a synth worker thread
  * it renders the thread's share and reports it to the main thread instead, writing nothing (undefined).
  */
-export function synthesizeFleetToDirectory(fleet: Fleet, outdir: string): WriteReport | undefined {
+export function synthesizeFleetToDirectory(fleet: FleetDefinition, outdir: string): WriteReport | undefined {
   if (workerAssignment() !== undefined) {
     shieldedRendering(() => renderWorkerShare(fleet));
     return undefined;
@@ -62,7 +53,7 @@ interface Prelude {
   readonly problems: string[];
 }
 
-function prelude(fleet: Fleet): Prelude {
+function prelude(fleet: FleetDefinition): Prelude {
   const environments = fleet.environments;
   const applications = fleet.applications;
   const problems = fleetProblems(fleet);
@@ -92,7 +83,7 @@ function render(unit: Unit, releaseInputs: Map<string, ReleasesInput>): UnitResu
   return renderUnit(unit.environment, unit.application, releaseInputs.get(unit.environment.environmentName));
 }
 
-function synthesizeShielded(fleet: Fleet): SynthesizedTree {
+function synthesizeShielded(fleet: FleetDefinition): SynthesizedTree {
   const synthCall = nextSynthCall();
   const { units, releaseInputs, releasesDirectory, problems } = prelude(fleet);
   const partitions = problems.length > 0 ? 1 : partitionsFor(units.length, fleet.synthWorkers);
@@ -128,7 +119,7 @@ function synthesizeShielded(fleet: Fleet): SynthesizedTree {
 }
 
 /** On a worker thread: render this thread's share of the units of the synth call the main thread waits for. */
-function renderWorkerShare(fleet: Fleet): void {
+function renderWorkerShare(fleet: FleetDefinition): void {
   const assignment = workerAssignment()!;
   const synthCall = nextSynthCall();
   if (synthCall !== assignment.synthCall) {

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { SynthesizedTree } from './synthesize';
+import type { SynthesizedTree } from './synthesized-tree';
+import { FolderListing, listEntriesBelow } from '../envrepo/list-files';
 import { lockPath, METADATA_FOLDER } from '../envrepo/paths';
-import { FolderListing, listEntriesBelow } from '../envrepo/private/list-files';
-import { repoPathProblem } from '../envrepo/private/repo-path';
+import { repoPathProblem } from '../envrepo/repo-path';
 
 /** What a write changed on disk. */
 export interface WriteReport {

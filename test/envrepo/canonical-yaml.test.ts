@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'util';
 import * as yaml from 'js-yaml';
-import { toCanonicalYaml } from '../../lib/envrepo/private/canonical-yaml';
+import { toCanonicalYaml } from '../../lib/envrepo/canonical-yaml';
 
 /**
  * Each case is a string value and the exact document written for `{ k: value }`.

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import { FAULT_CLUSTER, killApiServer, killEtcd, RejectingWebhook, runStagecraftAsync, snapshot, Snapshot, startFaultCluster, wipeFaultCluster, wrongfulDeletions } from './fault-cluster';
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { systemClock } from '../../lib/reconciler/clock';
 import { reconcileCycle } from '../../lib/reconciler/cycle';
-import { KubeObject } from '../../lib/reconciler/kube-object';
+import { readKubeconfig } from '../../lib/reconciler/kubeconfig';
 import { ApiRequest, ApiResponse, ApiTransport, openTransport } from '../../lib/reconciler/private/api-transport';
-import { readKubeconfig } from '../../lib/reconciler/private/kubeconfig';
 import { KubernetesClusterClient } from '../../lib/reconciler/private/kubernetes-cluster-client';
 import { folderSource } from '../../lib/reconciler/revision-source';
 import { runStagecraft, REPO_ROOT } from '../support/cli';

@@ -1,5 +1,5 @@
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { isOwnAccessRole, widenedRole } from '../../lib/reconciler/access-transition';
-import { KubeObject } from '../../lib/reconciler/kube-object';
 
 const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 

@@ -1,6 +1,6 @@
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { applyStaged } from '../../lib/reconciler/apply';
 import { ClusterError } from '../../lib/reconciler/cluster-client';
-import { KubeObject } from '../../lib/reconciler/kube-object';
 import { planChanges } from '../../lib/reconciler/plan';
 import { FakeCluster } from '../support/fake-cluster';
 import { configMap, deployment, desiredAt } from '../support/objects';

@@ -1,4 +1,4 @@
-import { KubeObject } from '../../lib/reconciler/kube-object';
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { describeTakenBack, otherOwnersOf } from '../../lib/reconciler/private/field-owners';
 
 function liveWith(managedFields: KubeObject['metadata']['managedFields']): KubeObject {

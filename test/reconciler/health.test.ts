@@ -1,5 +1,5 @@
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { assessHealth, HealthAssessment } from '../../lib/reconciler/health';
-import { KubeObject } from '../../lib/reconciler/kube-object';
 
 /** One row of a rule table: a sentence naming the case, the live object and the exact verdict. */
 interface HealthCase {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { KubeconfigError, readKubeconfig } from '../../lib/reconciler/private/kubeconfig';
+import { KubeconfigError, readKubeconfig } from '../../lib/reconciler/kubeconfig';
 import { scratchFolder } from '../support/fleets';
 
 const KUBECONFIG = `apiVersion: v1

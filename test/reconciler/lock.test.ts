@@ -1,4 +1,4 @@
-import { KubeObject } from '../../lib/reconciler/kube-object';
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { leaseVerdict } from '../../lib/reconciler/lock';
 
 const NOW = Date.parse('2026-11-26T08:00:00.000Z');

@@ -1,4 +1,4 @@
-import { KubeObject } from '../../lib/reconciler/kube-object';
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { decidePrune, pruneObjects } from '../../lib/reconciler/prune';
 import { FakeCluster } from '../support/fake-cluster';
 import { configMap, deployment } from '../support/objects';

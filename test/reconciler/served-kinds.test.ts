@@ -1,4 +1,4 @@
-import { KubeObject } from '../../lib/reconciler/kube-object';
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { unservedKindProblems } from '../../lib/reconciler/served-kinds';
 import { FakeCluster } from '../support/fake-cluster';
 import { configMap, desiredAt } from '../support/objects';

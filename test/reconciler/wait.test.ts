@@ -1,6 +1,6 @@
+import { KubeObject, ObjectReference } from '../../lib/envrepo/kube-object';
 import { FakeClock } from '../../lib/reconciler/clock';
 import { ClusterError } from '../../lib/reconciler/cluster-client';
-import { KubeObject, ObjectReference } from '../../lib/reconciler/kube-object';
 import { describeAssessment, TargetHealth, waitForHealth, WaitProgress, WaitResult, WaitTarget } from '../../lib/reconciler/wait';
 
 const WEB: WaitTarget = {

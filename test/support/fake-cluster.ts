@@ -1,5 +1,5 @@
+import { KubeObject, ObjectReference } from '../../lib/envrepo/kube-object';
 import { ApplyOptions, ClusterClient, ClusterError, DeleteOptions, ListOptions, ResourceType } from '../../lib/reconciler/cluster-client';
-import { KubeObject, ObjectReference } from '../../lib/reconciler/kube-object';
 
 /**
  * An in-memory ClusterClient for unit tests of pure-ish orchestration (staging, ordering, failure handling).

@@ -1,6 +1,6 @@
 import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { DesiredObject } from '../../lib/reconciler/desired-state';
-import { KubeObject } from '../../lib/reconciler/kube-object';
 
 /** environment.json of a test environment living in one namespace, which is also its control namespace. */
 export function environmentNamed(name: string, namespace: string = name): EnvironmentMetadata {

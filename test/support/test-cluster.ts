@@ -6,12 +6,12 @@ import * as path from 'path';
 import { REPO_ROOT, runStagecraft, CliResult } from './cli';
 import { scratchFolder } from './fleets';
 import { environmentNamed } from './objects';
+import { toCanonicalYaml } from '../../lib/envrepo/canonical-yaml';
 import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
+import { KubeObject } from '../../lib/envrepo/kube-object';
 import { createLock, serializeLock } from '../../lib/envrepo/lock';
 import { objectPath } from '../../lib/envrepo/paths';
-import { toCanonicalYaml } from '../../lib/envrepo/private/canonical-yaml';
 import { isClusterScopedKind } from '../../lib/envrepo/scope';
-import { KubeObject } from '../../lib/reconciler/kube-object';
 
 /**
  * The control plane cluster tests run against: its own folder and ports, so a developer's dev cluster

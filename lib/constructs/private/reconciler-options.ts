@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { isPinnedByDigest } from './image-reference';
+import { isPinnedByDigest } from '../../envrepo/image-reference';
 import { dnsLabelProblem } from '../../envrepo/names';
 import { InClusterReconcilerOptions } from '../in-cluster-reconciler-options';
 

@@ -1,5 +1,5 @@
-import { compareCodePoints } from '../../envrepo/names';
-import { ManagedResource } from '../in-cluster-reconciler';
+import { compareCodeUnits } from '../../envrepo/names';
+import { ManagedResource } from '../managed-resource';
 
 /** An RBAC PolicyRule as it is written into a Role or ClusterRole. */
 export interface PolicyRule {
@@ -62,7 +62,7 @@ export function clusterRules(resources: readonly ManagedResource[], ensuredNames
       rules.push({
         apiGroups: [group],
         resources: [plural],
-        resourceNames: [...names].sort(compareCodePoints),
+        resourceNames: [...names].sort(compareCodeUnits),
         verbs: group === '' && plural === 'namespaces' ? [...NAMESPACE_VERBS] : [...NAMED_VERBS],
       });
     }
@@ -74,7 +74,7 @@ export function clusterRules(resources: readonly ManagedResource[], ensuredNames
   return rules;
 }
 
-/** group → plural → names, every level sorted by code point. */
+/** group → plural → names, every level sorted by code unit. */
 function groupResources(resources: readonly ManagedResource[]): Map<string, Map<string, Set<string>>> {
   const groups = new Map<string, Map<string, Set<string>>>();
   for (const resource of resources) {
@@ -87,9 +87,9 @@ function groupResources(resources: readonly ManagedResource[]): Map<string, Map<
     }
   }
   const sorted = new Map<string, Map<string, Set<string>>>();
-  for (const group of [...groups.keys()].sort(compareCodePoints)) {
+  for (const group of [...groups.keys()].sort(compareCodeUnits)) {
     const plurals = groups.get(group)!;
-    sorted.set(group, new Map([...plurals.keys()].sort(compareCodePoints).map((plural) => [plural, plurals.get(plural)!])));
+    sorted.set(group, new Map([...plurals.keys()].sort(compareCodeUnits).map((plural) => [plural, plurals.get(plural)!])));
   }
   return sorted;
 }

@@ -1,7 +1,7 @@
 import * as http2 from 'http2';
 import * as https from 'https';
 import * as tls from 'tls';
-import { ConnectionSettings } from './kubeconfig';
+import { ConnectionSettings } from '../kubeconfig';
 
 export interface ApiResponse {
   readonly status: number;

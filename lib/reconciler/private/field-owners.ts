@@ -1,5 +1,5 @@
-import { compareCodePoints } from '../../envrepo/names';
-import { KubeObject } from '../kube-object';
+import { KubeObject } from '../../envrepo/kube-object';
+import { compareCodeUnits } from '../../envrepo/names';
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -25,7 +25,7 @@ export function otherOwnersOf(live: KubeObject, fields: readonly string[], ourMa
     owned.set(entry.manager, paths);
   }
   const result: TakenBackFields[] = [];
-  for (const manager of [...owned.keys()].sort(compareCodePoints)) {
+  for (const manager of [...owned.keys()].sort(compareCodeUnits)) {
     const paths = owned.get(manager)!;
     const taken = fields.filter((field) => [...paths].some((path) => path === field || isBelow(path, field) || isBelow(field, path)));
     if (taken.length > 0) {

@@ -3,10 +3,10 @@ import type * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiRequest, ApiResponse, ApiTransport, openTransport } from './api-transport';
-import { ConnectionSettings, KubeconfigError, readKubeconfig } from './kubeconfig';
+import { KubeObject, ObjectReference } from '../../envrepo/kube-object';
 import { describeObject } from '../../envrepo/object-identity';
 import { ApplyOptions, ClusterClient, ClusterError, DeleteOptions, ListOptions, ResourceType } from '../cluster-client';
-import { KubeObject, ObjectReference } from '../kube-object';
+import { ConnectionSettings, KubeconfigError, readKubeconfig } from '../kubeconfig';
 
 /** Where a connection came from, for messages. */
 export interface ConnectionTarget {

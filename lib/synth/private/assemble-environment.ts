@@ -2,13 +2,13 @@ import { ReleasesInput } from './read-releases';
 import { renderReconciler } from './render-reconciler';
 import { DeferredObject, PlacedObject, UnitResult, placeObject } from './render-unit';
 import { Environment } from '../../constructs/environment';
-import { Fleet } from '../../constructs/fleet';
 import { InClusterReconciler } from '../../constructs/in-cluster-reconciler';
+import { toCanonicalJson } from '../../envrepo/canonical-json';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord, ReconcilerRecord } from '../../envrepo/environment-metadata';
 import { createLock, EnvironmentLock, serializeLock } from '../../envrepo/lock';
 import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath } from '../../envrepo/paths';
-import { toCanonicalJson } from '../../envrepo/private/canonical-json';
+import { FleetDefinition } from '../fleet-definition';
 
 /** The env-repo tree of one environment, ready to write. */
 export interface SynthesizedEnvironment {
@@ -29,7 +29,7 @@ export interface SynthesizedEnvironment {
  * rendered on other threads give the same output as results rendered here.
  */
 export function assembleEnvironment(
-  fleet: Fleet,
+  fleet: FleetDefinition,
   environment: Environment,
   units: readonly UnitResult[],
   releases: ReleasesInput | undefined,
@@ -104,7 +104,7 @@ export function assembleEnvironment(
   return { name, files, lock, lockContent: serializeLock(lock), objectCount: files.size - 1, notReleased };
 }
 
-function environmentMetadata(fleet: Fleet, environment: Environment, applications: ApplicationRecord[]): EnvironmentMetadata {
+function environmentMetadata(fleet: FleetDefinition, environment: Environment, applications: ApplicationRecord[]): EnvironmentMetadata {
   const promotion: PromotionStageRecord[] = [];
   const allApplications = fleet.applications.map((application) => application.applicationName);
   for (const policy of fleet.promotionPolicies) {

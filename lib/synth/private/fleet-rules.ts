@@ -1,10 +1,10 @@
-import { Fleet } from '../../constructs/fleet';
+import { FleetDefinition } from '../fleet-definition';
 
 /**
  * Rules about the fleet as a whole: references between constructs that no single constructor can check.
  * Each returns problem descriptions that already name the construct and the fix.
  */
-export function fleetProblems(fleet: Fleet): string[] {
+export function fleetProblems(fleet: FleetDefinition): string[] {
   const problems: string[] = [];
   const environmentNames = fleet.environments.map((environment) => environment.environmentName);
   const known = new Set(environmentNames);
@@ -26,7 +26,7 @@ export function fleetProblems(fleet: Fleet): string[] {
     for (const stage of policy.stages) {
       const environment = stage.environment;
       const name = environment.environmentName;
-      if (!known.has(name) || environment.node.root !== fleet) {
+      if (!known.has(name) || environment.node.root !== fleet.node.root) {
         problems.push(`${policy.node.path}: stage environment "${name}" is not an environment of this fleet (known: ${knownList}); use an Environment created in this fleet`);
       }
       if (previous !== undefined) {
@@ -37,7 +37,7 @@ export function fleetProblems(fleet: Fleet): string[] {
       previous = name;
     }
     for (const application of policy.applications ?? []) {
-      if (!applicationNames.has(application.applicationName) || application.node.root !== fleet) {
+      if (!applicationNames.has(application.applicationName) || application.node.root !== fleet.node.root) {
         problems.push(`${policy.node.path}: application "${application.applicationName}" is not an application of this fleet; use an Application created in this fleet`);
       }
     }

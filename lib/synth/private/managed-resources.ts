@@ -1,5 +1,5 @@
 import { PlacedObject } from './render-unit';
-import { ManagedResource } from '../../constructs/in-cluster-reconciler';
+import { ManagedResource } from '../../constructs/managed-resource';
 import { apiGroupOf } from '../../envrepo/object-identity';
 import { builtInResourceOf, isBuiltInGroup } from '../../envrepo/resources';
 

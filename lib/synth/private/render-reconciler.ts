@@ -1,9 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { managedResources } from './managed-resources';
+import { MANAGED_BY_LABEL } from './render-application';
 import { PlacedObject, placeObject } from './render-unit';
 import { Environment } from '../../constructs/environment';
 import { InClusterReconciler } from '../../constructs/in-cluster-reconciler';
-import { MANAGED_BY_LABEL } from '../../constructs/private/render-application';
 import { ENVIRONMENT_LABEL } from '../../envrepo/annotations';
 import { RECONCILER_FOLDER } from '../../envrepo/paths';
 

@@ -1,18 +1,18 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { RenderedObject, renderedObjectProblems } from './kubernetes-rules';
 import { ReleasesInput } from './read-releases';
+import { APPLICATION_LABEL, ENVIRONMENT_LABEL, MANAGED_BY_LABEL, effectiveSettings, renderApplication } from './render-application';
 import { Application } from '../../constructs/application';
 import { Environment } from '../../constructs/environment';
-import { imageRepository, isCompleteReference, isPinnedByDigest } from '../../constructs/private/image-reference';
-import { APPLICATION_LABEL, ENVIRONMENT_LABEL, MANAGED_BY_LABEL, effectiveSettings, renderApplication } from '../../constructs/private/render-application';
 import { CONSTRUCT_PATH_ANNOTATION } from '../../envrepo/annotations';
+import { toCanonicalYaml } from '../../envrepo/canonical-yaml';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord } from '../../envrepo/environment-metadata';
+import { imageRepository, isCompleteReference, isPinnedByDigest } from '../../envrepo/image-reference';
 import { DEFAULT_MAX_FILE_BYTES } from '../../envrepo/limits';
 import { describeObject, identityKey, ObjectIdentity } from '../../envrepo/object-identity';
 import { containersOf, podSpecOf } from '../../envrepo/object-rules';
 import { objectPath } from '../../envrepo/paths';
-import { toCanonicalYaml } from '../../envrepo/private/canonical-yaml';
 import { isBuiltInKind, isClusterScopedKind } from '../../envrepo/scope';
 
 

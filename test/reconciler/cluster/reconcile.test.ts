@@ -1,4 +1,4 @@
-import { KubeObject } from '../../../lib/reconciler/kube-object';
+import { KubeObject } from '../../../lib/envrepo/kube-object';
 import { configMap, deployment, service } from '../../support/objects';
 import { changesOf, kubectl, kubectlJson, kubectlNames, ScratchEnvRepo, startTestCluster, uniqueName } from '../../support/test-cluster';
 

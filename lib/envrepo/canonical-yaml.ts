@@ -1,3 +1,5 @@
+import { compareCodeUnits } from './names';
+
 /**
  * Canonical YAML emitter for the env repo.
  *
@@ -360,13 +362,6 @@ function sortByCodeUnits(keys: string[]): string[] {
     keys[position + 1] = key;
   }
   return keys;
-}
-
-function compareCodeUnits(left: string, right: string): number {
-  if (left < right) {
-    return -1;
-  }
-  return left > right ? 1 : 0;
 }
 
 function pushEntry(keys: string[], values: unknown[], key: string, value: unknown): void {

@@ -1,9 +1,10 @@
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Application } from './application';
-import { Environment } from './environment';
-import { PromotionPolicy } from './promotion-policy';
-import { compareCodePoints } from '../envrepo/names';
+import { synthesizeFleetToDirectory } from './synthesize';
+import { Application } from '../constructs/application';
+import { Environment } from '../constructs/environment';
+import { PromotionPolicy } from '../constructs/promotion-policy';
+import { compareCodeUnits } from '../envrepo/names';
 
 /**
  * Settings of a fleet.
@@ -93,9 +94,6 @@ export class Fleet extends App {
    * Throws, before writing anything, when any validation fails.
    */
   public synth(): void {
-    // Fleet.synth is the one place constructs reach into synth: cdk8s's contract is that app.synth() writes the output.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { synthesizeFleetToDirectory } = require('../synth/synthesize') as typeof import('../synth/synthesize');
     const report = synthesizeFleetToDirectory(this, this.outdir);
     if (report !== undefined) {
       process.stderr.write(`${report.summary}\n`);
@@ -104,5 +102,5 @@ export class Fleet extends App {
 }
 
 function byName<T>(name: (item: T) => string): (left: T, right: T) => number {
-  return (left, right) => compareCodePoints(name(left), name(right));
+  return (left, right) => compareCodeUnits(name(left), name(right));
 }

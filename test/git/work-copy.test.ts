@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EnvRepoWorkCopy, withWorkCopy } from '../../lib/promotion/env-repo-work-copy';
+import { EnvRepoWorkCopy, withWorkCopy } from '../../lib/git/work-copy';
 import { scratchFolder } from '../support/fleets';
 import { commitFiles, git, initRepository } from '../support/git';
 

@@ -1,4 +1,4 @@
-import { IMAGE_DIGEST_PATTERN } from '../../envrepo/digest';
+import { IMAGE_DIGEST_PATTERN } from './digest';
 
 /** The repository part of an image reference: `reg:5000/team/web:1.2@sha256:…` → `reg:5000/team/web`. */
 export function imageRepository(reference: string): string {

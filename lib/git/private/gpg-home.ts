@@ -3,7 +3,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parsePrimaryFingerprints } from './signature-check';
-import { compareCodePoints } from '../../envrepo/names';
+import { compareCodeUnits } from '../../envrepo/names';
 
 /** A throw-away GnuPG home holding only the allowed public keys. */
 export interface GpgHome {
@@ -72,7 +72,7 @@ async function keyFiles(keyring: string): Promise<string[]> {
   const files = entries
     .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
     .map((entry) => entry.name)
-    .sort(compareCodePoints)
+    .sort(compareCodeUnits)
     .map((name) => path.join(keyring, name));
   if (files.length === 0) {
     throw new Error(`the OpenPGP keyring folder ${keyring} holds no files; put one armored public key per file there`);

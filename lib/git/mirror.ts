@@ -3,36 +3,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_GIT_TIMEOUT_MS, GitCommandError, runGit } from './run-git';
 
-/**
- * Where a repository given as `--repo` lives: git URLs (`https://`, `ssh://`, `file://`, `user@host:path`)
- * are used as they are, local folders are made absolute so that the same folder always means the same mirror.
- */
-export interface RepositoryLocation {
-  /** What git fetches from and pushes to. */
-  readonly remote: string;
-  readonly isUrl: boolean;
-}
-
-export function locateRepository(repo: string): RepositoryLocation {
-  if (repo.length === 0) {
-    throw new Error('repository is empty; pass a local path or a git URL');
-  }
-  // git would read a leading dash as an option (`--upload-pack=…` runs a command).
-  if (repo.startsWith('-')) {
-    throw new Error(`repository "${repo}" starts with "-"; pass a local path (./${repo}) or a git URL`);
-  }
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(repo)) {
-    return { remote: repo, isUrl: true };
-  }
-  // git's own rule for scp-like addresses: a colon before the first slash.
-  const colon = repo.indexOf(':');
-  const slash = repo.indexOf('/');
-  if (colon > 0 && (slash < 0 || colon < slash)) {
-    return { remote: repo, isUrl: true };
-  }
-  return { remote: path.resolve(repo), isUrl: false };
-}
-
 /** Refuses names git would not accept as a branch, before they reach a refspec. */
 export async function assertBranchName(branch: string): Promise<void> {
   const invalid = () => new Error(`branch "${branch}" is not a valid git branch name; pass a name such as main or stagecraft/status`);

@@ -1,11 +1,11 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { compareCodePoints } from '../../envrepo/names';
-import { Application } from '../application';
-import { ApplicationOverrides } from '../application-overrides';
-import { Environment } from '../environment';
-import { RenderContext } from '../manifest-factory';
+import { Application } from '../../constructs/application';
+import { ApplicationOverrides } from '../../constructs/application-overrides';
+import { Environment } from '../../constructs/environment';
+import { RenderContext } from '../../constructs/manifest-factory';
+import { compareCodeUnits } from '../../envrepo/names';
 
 /** Label that ties an application's pods, Deployment and Service together. */
 export const APPLICATION_LABEL = 'app.kubernetes.io/name';
@@ -93,7 +93,7 @@ function renderHighLevelForm(scope: Construct, application: Application, context
     ? new kplus.ConfigMap(scope, 'config', { metadata: { name }, data: sortedRecord(settings.config) })
     : undefined;
   const envVariables: Record<string, kplus.EnvValue> = {};
-  for (const [key, value] of Object.entries(application.env).sort(([left], [right]) => compareCodePoints(left, right))) {
+  for (const [key, value] of Object.entries(application.env).sort(([left], [right]) => compareCodeUnits(left, right))) {
     envVariables[key] = kplus.EnvValue.fromValue(value);
   }
   const deployment = new kplus.Deployment(scope, 'deployment', {

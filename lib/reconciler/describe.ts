@@ -1,6 +1,6 @@
-import { describeObject } from '../../envrepo/object-identity';
-import { KubeObject, referenceOf } from '../kube-object';
-import { CONSTRUCT_PATH_ANNOTATION } from '../metadata-keys';
+import { CONSTRUCT_PATH_ANNOTATION } from './metadata-keys';
+import { KubeObject, referenceOf } from '../envrepo/kube-object';
+import { describeObject } from '../envrepo/object-identity';
 
 /** `Deployment/shop/web`. */
 export function describeKubeObject(object: KubeObject): string {

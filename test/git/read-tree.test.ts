@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
-import { fetchRevision, isAncestor, readEnvironmentFiles, readFileAtCommit } from '../../lib/reconciler/git-source';
+import { fetchRevision, isAncestor, readEnvironmentFiles, readFileAtCommit } from '../../lib/git/read-tree';
 import { rejectionOf } from '../support/async';
 import { GOLDEN_ENV_REPO, goldenEnvironmentFiles, text, GOLDEN_DEV_OBJECT_PATHS } from '../support/env-repo';
 import { scratchFolder } from '../support/fleets';

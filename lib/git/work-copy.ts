@@ -1,10 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { repoPathProblem } from '../envrepo/private/repo-path';
+import { commitIdentityVariables } from './identity';
+import { locateRepository } from './location';
+import { assertBranchName, resolveCommit } from './mirror';
+import { listTree, readBlobs } from './private/tree-objects';
+import { GitCommandError, runGit } from './run-git';
+import { repoPathProblem } from '../envrepo/repo-path';
 import { STATUS_BRANCH } from '../envrepo/verification-record';
-import { assertBranchName, locateRepository, resolveCommit } from '../reconciler/private/mirror';
-import { GitCommandError, runGit } from '../reconciler/private/run-git';
 
 export interface OpenWorkCopyOptions {
   /** The env repo: a local path (bare or not) or a git URL. */
@@ -179,44 +182,24 @@ export class EnvRepoWorkCopy {
     if (commit === undefined) {
       return files;
     }
-    const listing = await this.git(['ls-tree', '-r', '-z', '--long', commit, '--', folder]);
-    const entries = listing.split('\0').filter((line) => line.length > 0).map((line) => {
-      const match = /^(\d{6}) ([a-z]+) ([0-9a-f]+) +(-|\d+)\t([^]*)$/.exec(line);
-      if (match === null) {
-        throw new Error(`unexpected git ls-tree output "${line}" in ${this.repo}; check the git version`);
-      }
-      return { mode: match[1], type: match[2], objectName: match[3], size: match[4] === '-' ? 0 : Number(match[4]), path: match[5] };
-    });
+    const gitDirectory = this.localGitDirectory ?? path.join(this.directory, '.git');
+    const entries = await listTree(gitDirectory, ['-r', commit, '--', folder]);
+    if (entries.length === 0) {
+      return files;
+    }
     for (const entry of entries) {
+      const size = entry.size ?? 0;
       const problem = entry.mode !== '100644' && entry.mode !== '100755'
         ? 'is not a plain file'
-        : repoPathProblem(entry.path) ?? (entry.size > MAX_STATUS_FILE_BYTES ? `is ${entry.size} bytes, over the limit of ${MAX_STATUS_FILE_BYTES}` : undefined);
+        : repoPathProblem(entry.path) ?? (size > MAX_STATUS_FILE_BYTES ? `is ${size} bytes, over the limit of ${MAX_STATUS_FILE_BYTES}` : undefined);
       if (problem !== undefined) {
         throw new Error(`${entry.path} on branch ${STATUS_BRANCH} of ${this.repo} ${problem}; remove it from the status branch`);
       }
     }
-    if (entries.length === 0) {
-      return files;
-    }
     // One `cat-file --batch` for all records: a status branch holds one record per reconciled commit.
-    const total = entries.reduce((sum, entry) => sum + entry.size, 0);
-    const output = (await runGit(['cat-file', '--batch'], {
-      cwd: this.directory,
-      timeoutMs: this.options.timeoutMs,
-      input: entries.map((entry) => `${entry.objectName}\n`).join(''),
-      maxOutputBytes: total + entries.length * 128 + 1024,
-    })).stdout;
-    let offset = 0;
-    for (const entry of entries) {
-      const headerEnd = output.indexOf(0x0a, offset);
-      const header = output.subarray(offset, headerEnd).toString('utf8');
-      const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
-      if (headerEnd < 0 || size === undefined) {
-        throw new Error(`git cat-file could not read ${entry.path} on branch ${STATUS_BRANCH} of ${this.repo} ("${header}"); run again`);
-      }
-      files.set(entry.path, output.subarray(headerEnd + 1, headerEnd + 1 + Number(size)).toString('utf8'));
-      offset = headerEnd + 1 + Number(size) + 1;
-    }
+    const total = entries.reduce((sum, entry) => sum + (entry.size ?? 0), 0);
+    const contents = await readBlobs(gitDirectory, entries.map((entry) => entry.objectName), total);
+    entries.forEach((entry, index) => files.set(entry.path, Buffer.from(contents[index]).toString('utf8')));
     return files;
   }
 
@@ -235,25 +218,15 @@ export class EnvRepoWorkCopy {
       }
     }
     const signed = signKey !== undefined || (await this.config('commit.gpgsign'))?.toLowerCase() === 'true';
-    const milliseconds = Date.parse(identity.at);
-    const date = `${Math.floor(milliseconds / 1000)} +0000`;
-    for (const [field, value] of Object.entries({ name: identity.name, email: identity.email })) {
-      if (value.trim().length === 0 || /[<>\n\r\u0000]/.test(value)) {
-        throw new Error(`commit ${field} ${JSON.stringify(value)} is empty or holds "<", ">" or a line break; set git config user.${field} or pass --as`);
-      }
-    }
+    const identityVariables = commitIdentityVariables(identity, identity.at, {
+      subject: 'commit',
+      fix: (field) => `set git config user.${field} or pass --as`,
+    });
     const args = ['-c', 'core.hooksPath=/dev/null', ...(signKey === undefined ? [] : ['-c', `user.signingkey=${signKey}`]), 'commit', '--quiet', ...(signed ? ['-S'] : []), '-F', '-'];
     try {
       await this.git(args, {
         input: message,
-        env: {
-          GIT_AUTHOR_NAME: identity.name,
-          GIT_AUTHOR_EMAIL: identity.email,
-          GIT_AUTHOR_DATE: date,
-          GIT_COMMITTER_NAME: identity.name,
-          GIT_COMMITTER_EMAIL: identity.email,
-          GIT_COMMITTER_DATE: date,
-        },
+        env: identityVariables,
       });
     } catch (error) {
       const signing = signed ? ` (signing was requested${signKey === undefined ? ' by git config commit.gpgsign' : ` with key ${signKey}`}: check gpg.format and the key)` : '';

@@ -1,12 +1,12 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { isAncestor } from './git-source';
 import { CommitSummary, parseCommitObject } from './private/commit-object';
 import { GpgHome, prepareGpgHome } from './private/gpg-home';
 import { commitProblem, missingBaseProblem, rewrittenHistoryProblem, tooManyCommitsProblem, TrustSources } from './private/history-problems';
-import { mapConcurrently } from './private/map-concurrently';
-import { GitCommandError, runGit } from './private/run-git';
 import { parseGpgStatus, parseSshVerification, SignatureCheck } from './private/signature-check';
+import { isAncestor } from './read-tree';
+import { GitCommandError, runGit } from './run-git';
+import { mapConcurrently } from '../support/map-concurrently';
 
 /** Which keys may sign the commits an environment deploys. */
 export interface TrustPolicy {

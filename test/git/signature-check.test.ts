@@ -1,6 +1,6 @@
-import { describeCommit, parseCommitObject } from '../../lib/reconciler/private/commit-object';
-import { commitProblem } from '../../lib/reconciler/private/history-problems';
-import { parseGpgStatus, parsePrimaryFingerprints, parseSshVerification, SignatureCheck } from '../../lib/reconciler/private/signature-check';
+import { describeCommit, parseCommitObject } from '../../lib/git/private/commit-object';
+import { commitProblem } from '../../lib/git/private/history-problems';
+import { parseGpgStatus, parsePrimaryFingerprints, parseSshVerification, SignatureCheck } from '../../lib/git/private/signature-check';
 
 const HASH = '0123456789abcdef0123456789abcdef01234567';
 const BOB = '210232B51694EC3FB9E2595323F9E7502E3A75B7';

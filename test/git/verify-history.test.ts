@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { verifyHistory, TrustPolicy } from '../../lib/reconciler/verify-history';
+import { verifyHistory, TrustPolicy } from '../../lib/git/verify-history';
 import { scratchFolder } from '../support/fleets';
 import { initRepository } from '../support/git';
 import {

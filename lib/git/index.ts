@@ -1,0 +1,13 @@
+// The git room's public surface: the one way the reconciler, promotion and the CLI talk to git.
+export { locateRepository } from './location';
+export type { RepositoryLocation } from './location';
+export { assertBranchName } from './mirror';
+export { fetchRevision, isAncestor, readEnvironmentFiles, readFileAtCommit } from './read-tree';
+export type { FetchRevisionOptions, FetchedRevision, ReadLimits } from './read-tree';
+export { commitFile } from './commit-file';
+export type { CommitFileOptions } from './commit-file';
+export { EnvRepoWorkCopy, withWorkCopy } from './work-copy';
+export type { CommitIdentity, MadeCommit, OpenWorkCopyOptions, PublishOutcome } from './work-copy';
+export { DEFAULT_MAX_COMMITS, verifyHistory } from './verify-history';
+export type { HistoryVerdict, TrustPolicy, VerifyHistoryOptions } from './verify-history';
+export { GitCommandError } from './run-git';
