@@ -1,5 +1,5 @@
 import { parseRecords } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from '../git';
+import { EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { Verdict } from './gates';
 import { formatInstant } from './time';
 import { parseTrailers } from './trailers';
@@ -15,6 +15,11 @@ export interface HistoryRequest {
   readonly application?: string;
   /** Newest entries kept. */
   readonly limit: number;
+  /**
+   * The keys the reconciler trusts: with them, every release, promotion and approval shows who signed it.
+   * @default - signatures are not shown
+   */
+  readonly trust?: SignerTrust;
 }
 
 export type HistoryAction = 'release' | 'promote' | 'approve' | 'edit' | 'verify';
@@ -40,6 +45,13 @@ export interface HistoryEntry {
   readonly risk?: string;
   /** For `verify`: the reconciler's verdict. */
   readonly verdict?: string;
+  /** With trusted keys: the identity the commit's signing key stands for, when it stands for `by`. */
+  readonly signedBy?: string;
+  /**
+   * With trusted keys: why the commit's signature does not vouch for `by` (unsigned, unknown key, someone
+   * else's key). Such an approval does not count where signed commits are required.
+   */
+  readonly signatureProblem?: string;
 }
 
 export interface HistoryResult {
@@ -59,7 +71,8 @@ const RECORD = '\u001e';
  */
 export async function history(request: HistoryRequest): Promise<HistoryResult> {
   return withWorkCopy({ repo: request.repo, branch: request.branch }, async (copy) => {
-    const entries = [...await commitEntries(copy, request), ...await recordEntries(copy, request)]
+    const commits = await withSigners(copy, await commitEntries(copy, request), request.trust);
+    const entries = [...commits, ...await recordEntries(copy, request)]
       .filter((entry) => request.application === undefined || entry.application === request.application)
       .sort((left, right) => (left.at < right.at ? 1 : left.at > right.at ? -1 : 0));
     return { environment: request.environment, application: request.application, entries: entries.slice(0, request.limit), commit: undefined };
@@ -114,6 +127,24 @@ async function commitEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Pr
     }
   }
   return entries;
+}
+
+/** Each commit entry with what its signature says about `by`, when trusted keys are given. */
+async function withSigners(copy: EnvRepoWorkCopy, entries: HistoryEntry[], trust: SignerTrust | undefined): Promise<HistoryEntry[]> {
+  if (trust === undefined || (trust.sshAllowedSignersFile === undefined && trust.gpgKeyring === undefined) || entries.length === 0) {
+    return entries;
+  }
+  const signers = await copy.signers(entries.map((entry) => entry.commit), trust);
+  return entries.map((entry) => {
+    const signer = signers.get(entry.commit)!;
+    if (signer.problem !== undefined) {
+      return { ...entry, signatureProblem: signer.problem };
+    }
+    if (!signer.identities.includes(entry.by)) {
+      return { ...entry, signatureProblem: `commit ${entry.commit.slice(0, 7)} is signed by ${signer.identities.join(', ') || 'a key that names no identity'} (key ${signer.key}), not by ${entry.by}` };
+    }
+    return { ...entry, signedBy: entry.by };
+  });
 }
 
 /** The releases file at a revision, or undefined when it has none or it does not parse (history shows what it can). */
