@@ -9,8 +9,9 @@ import { systemClock } from '../reconciler/clock';
 export const REPO_VALUE_OPTIONS = ['repo', 'branch', 'as', 'sign-key', 'ssh-allowed-signers', 'gpg-keyring', 'now', 'output'] as const;
 
 /** The lines of every writing command's usage that describe signing. */
-export const SIGNING_USAGE = `  --sign-key KEY  sign the commit with this key (git user.signingkey); without it git config decides.
-                  Required (or git config user.signingkey) when any environment requires signed commits
+export const SIGNING_USAGE = `  --sign-key KEY  sign the commit with this key: an SSH private key file, or an OpenPGP key id (git
+                  user.signingkey); without it git config decides. Required (or git config
+                  user.signingkey) when any environment of the env repo requires signed commits
   --ssh-allowed-signers FILE, --gpg-keyring PATH
                   the keys the reconciler trusts (as given to stagecraft reconcile): they check this
                   command's signature, and say who signed each approval; required when any environment

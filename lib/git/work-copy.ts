@@ -235,7 +235,7 @@ export class EnvRepoWorkCopy {
       subject: 'commit',
       fix: (field) => `set git config user.${field} or pass --as`,
     });
-    const args = ['-c', 'core.hooksPath=/dev/null', ...(signKey === undefined ? [] : ['-c', `user.signingkey=${signKey}`]), 'commit', '--quiet', ...(signed ? ['-S'] : []), '-F', '-'];
+    const args = ['-c', 'core.hooksPath=/dev/null', ...await this.signingSettings(signKey), 'commit', '--quiet', ...(signed ? ['-S'] : []), '-F', '-'];
     try {
       await this.git(args, {
         input: message,
@@ -246,6 +246,36 @@ export class EnvRepoWorkCopy {
       throw new Error(`cannot commit in the work copy of ${this.repo}: ${gitLine(error)}${signing}; nothing was published`);
     }
     return { commit: (await this.git(['rev-parse', 'HEAD'])).trim(), signed };
+  }
+
+  /**
+   * Signs an empty commit on the base and returns it: no ref points at it and it is never published. It shows
+   * whose key `signKey` (or git config) signs with before anything is written.
+   */
+  public async probeSignature(identity: CommitIdentity, signKey: string | undefined): Promise<string> {
+    const identityVariables = commitIdentityVariables(identity, identity.at, {
+      subject: 'commit',
+      fix: (field) => `set git config user.${field} or pass --as`,
+    });
+    const tree = (await this.git(['rev-parse', `${this.baseCommit}^{tree}`])).trim();
+    try {
+      const output = await this.git([...await this.signingSettings(signKey), 'commit-tree', '-S', tree, '-p', this.baseCommit, '-F', '-'], {
+        input: 'stagecraft: which key signs (never published)\n',
+        env: identityVariables,
+      });
+      return output.trim();
+    } catch (error) {
+      throw new Error(`cannot sign${signKey === undefined ? ' with the key git config names' : ` with key ${signKey}`} in the work copy of ${this.repo}: ${gitLine(error)}; check --sign-key, gpg.format and the key; nothing was committed`);
+    }
+  }
+
+  /** `-c` settings for signing with `signKey`: a key given as a file is an SSH key (OpenPGP keys are named by id). */
+  private async signingSettings(signKey: string | undefined): Promise<string[]> {
+    if (signKey === undefined) {
+      return [];
+    }
+    const sshKeyFile = fs.existsSync(signKey) && (await this.config('gpg.format')) === undefined;
+    return ['-c', `user.signingkey=${signKey}`, ...(sshKeyFile ? ['-c', 'gpg.format=ssh'] : [])];
   }
 
   /**

@@ -73,7 +73,7 @@ async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promis
   }
   const actor = await resolveActor(copy, request.identity);
   const trust = request.trust ?? {};
-  const signingRequired = await assertCanSign(copy, 'approve', { signKey: request.signKey, trust });
+  const signingRequired = await assertCanSign(copy, 'approve', { signKey: request.signKey, trust }, { name: actor.name, email: actor.identity, at: formatInstant(request.now) });
   const at = formatInstant(request.now);
   const approval: ApprovalRecord = {
     schemaVersion: 1,

@@ -3,7 +3,7 @@ import { EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { Verdict } from './gates';
 import { formatInstant } from './time';
 import { parseTrailers } from './trailers';
-import { APPROVALS_FOLDER } from '../envrepo/approval';
+import { APPROVALS_FOLDER, parseApproval } from '../envrepo/approval';
 import { releasesPath } from '../envrepo/paths';
 import { parseReleasesFile, ReleasesFile } from '../envrepo/releases';
 
@@ -115,6 +115,7 @@ async function commitEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Pr
       continue;
     }
     const subject = body.split('\n')[0];
+    entries.push(...await handWrittenApprovals(copy, commit, at, environment, subject));
     const after = await releasesAt(copy, commit, releasesFile);
     const before = await releasesAt(copy, `${commit}^`, releasesFile);
     const names = [...new Set([...Object.keys(after?.applications ?? {}), ...Object.keys(before?.applications ?? {})])].sort();
@@ -124,6 +125,24 @@ async function commitEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Pr
       if (image !== previousImage) {
         entries.push({ at, action: 'edit', environment, application, image, previousImage, by: email, commit, message: subject, gates: [] });
       }
+    }
+  }
+  return entries;
+}
+
+/**
+ * Approval files a commit without stagecraft's trailers added or changed (written by hand): shown as
+ * approvals by the identity the file names, so that whether they count can be seen next to the others.
+ */
+async function handWrittenApprovals(copy: EnvRepoWorkCopy, commit: string, at: string, environment: string, subject: string): Promise<HistoryEntry[]> {
+  const changed = await copy.git(['diff-tree', '--root', '--no-commit-id', '--name-only', '--diff-filter=AM', '-r', '-z', commit, '--', `${APPROVALS_FOLDER}/${environment}/`]);
+  const entries: HistoryEntry[] = [];
+  for (const file of changed.split('\0').filter((name) => name.length > 0).sort()) {
+    try {
+      const approval = parseApproval(file, await copy.git(['show', `${commit}:${file}`]));
+      entries.push({ at, action: 'approve', environment, application: approval.application, image: approval.image, by: approval.approvedBy, commit, message: `written by hand: ${subject}`, gates: [] });
+    } catch (error) {
+      entries.push({ at, action: 'edit', environment, by: 'unknown', commit, message: `${subject}: ${(error as Error).message}`, gates: [] });
     }
   }
   return entries;

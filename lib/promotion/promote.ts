@@ -150,7 +150,7 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   const governed = sortedUnique(stages.flatMap((stage) => stage.applications));
   const actor = await resolveActor(copy, request.identity);
   const trust = request.trust ?? {};
-  const signingRequired = request.dryRun ? signingEnvironments(root).length > 0 : await assertCanSign(copy, 'promote', { signKey: request.signKey, trust });
+  const signingRequired = request.dryRun ? signingEnvironments(root).length > 0 : await assertCanSign(copy, 'promote', { signKey: request.signKey, trust }, { name: actor.name, email: actor.identity, at: formatInstant(request.now) });
   const at = formatInstant(request.now);
   const base = { from: request.from, to: request.to, at, by: actor.identity, automatic: request.automatic, signed: false };
 

@@ -113,7 +113,7 @@ async function releaseIn(copy: EnvRepoWorkCopy, request: ReleaseRequest): Promis
   }
   const actor = await resolveActor(copy, request.identity);
   const trust = request.trust ?? {};
-  const signingRequired = await assertCanSign(copy, 'release', { signKey: request.signKey, trust });
+  const signingRequired = await assertCanSign(copy, 'release', { signKey: request.signKey, trust }, { name: actor.name, email: actor.identity, at: formatInstant(request.now) });
   const at = formatInstant(request.now);
   const program = locateFleetProgram(root, request.fleet);
   if (request.dependencies !== undefined) {

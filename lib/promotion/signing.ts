@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { listEnvironments } from './env-repo-files';
-import { CommitSigner, EnvRepoWorkCopy, SignerTrust } from '../git';
+import { CommitIdentity, CommitSigner, EnvRepoWorkCopy, SignerTrust } from '../git';
 import { parseEnvironmentMetadata } from '../envrepo/environment-metadata';
 import { environmentMetadataPath } from '../envrepo/paths';
 
@@ -35,10 +35,11 @@ export function hasTrust(trust: SignerTrust): boolean {
 }
 
 /**
- * Refuses, before anything is written, a command that would commit unsigned (or unchecked) into a repository
- * whose environments require signed commits. Returns whether the commit must be signed.
+ * Refuses, before anything is written, a command that would commit unsigned, unchecked or signed by another
+ * identity's key into a repository whose environments require signed commits: a probe commit that is never
+ * published shows which key signs and whom the trust says it stands for. Returns whether the commit must be signed.
  */
-export async function assertCanSign(copy: EnvRepoWorkCopy, command: string, options: SigningOptions): Promise<boolean> {
+export async function assertCanSign(copy: EnvRepoWorkCopy, command: string, options: SigningOptions, actor: CommitIdentity): Promise<boolean> {
   const environments = signingEnvironments(copy.directory);
   if (environments.length === 0) {
     return false;
@@ -46,11 +47,13 @@ export async function assertCanSign(copy: EnvRepoWorkCopy, command: string, opti
   const requiring = `environment${environments.length === 1 ? '' : 's'} ${environments.join(', ')} of ${copy.repo} require${environments.length === 1 ? 's' : ''} signed commits`;
   const configured = options.signKey ?? await copy.config('user.signingkey') ?? ((await copy.config('commit.gpgsign'))?.toLowerCase() === 'true' ? 'commit.gpgsign' : undefined);
   if (configured === undefined) {
-    throw new Error(`${command} refused: ${requiring}, but no signing key is configured; pass --sign-key KEY (an SSH key file with git config gpg.format ssh, or an OpenPGP key id) or set git config user.signingkey; nothing was committed`);
+    throw new Error(`${requiring}, but no signing key is configured, and the reconciler refuses unsigned commits; pass --sign-key KEY (an SSH private key file, or an OpenPGP key id) or set git config user.signingkey; nothing was committed`);
   }
   if (!hasTrust(options.trust)) {
-    throw new Error(`${command} refused: ${requiring}, and its commit must be checked against the keys the reconciler trusts; pass --ssh-allowed-signers FILE and/or --gpg-keyring PATH as given to stagecraft reconcile; nothing was committed`);
+    throw new Error(`${requiring}, so the ${command} commit is checked against the keys the reconciler trusts before it is published; pass --ssh-allowed-signers FILE and/or --gpg-keyring PATH as given to stagecraft reconcile; nothing was committed`);
   }
+  const probe = await copy.probeSignature(actor, options.signKey);
+  await assertSignedBy(copy, command, probe, actor.email, options.trust, 'committed');
   return true;
 }
 
@@ -58,13 +61,21 @@ export async function assertCanSign(copy: EnvRepoWorkCopy, command: string, opti
  * Checks the signature of the command's own commit before it is published: it must be good for the trust and
  * made by a key that stands for `identity` (the `--as` or git user.email recorded in the commit).
  */
-export async function assertSignedBy(copy: EnvRepoWorkCopy, command: string, commit: string, identity: string, trust: SignerTrust): Promise<CommitSigner> {
+export async function assertSignedBy(
+  copy: EnvRepoWorkCopy,
+  command: string,
+  commit: string,
+  identity: string,
+  trust: SignerTrust,
+  written: 'committed' | 'published' = 'published',
+): Promise<CommitSigner> {
   const signer = (await copy.signers([commit], trust)).get(commit)!;
   if (signer.problem !== undefined) {
-    throw new Error(`${command} refused: ${signer.problem}, so the reconciler would refuse it; sign with a key listed there (--sign-key) and run again; nothing was published`);
+    const what = signer.problem.replace(/^commit [0-9a-f]+ /, '');
+    throw new Error(`the ${command} commit ${written === 'committed' ? 'would be signed' : 'is signed'} by a key the reconciler refuses: it ${what}; sign with a key listed there (--sign-key) and run again; nothing was ${written}`);
   }
   if (!signer.identities.includes(identity)) {
-    throw new Error(`${command} refused: --as ${identity} does not match the signer: key ${signer.key} stands for ${describeIdentities(signer)}; act as ${signer.identities[0] ?? 'the key\'s owner'} (--as), or sign with ${identity}'s own key; nothing was published`);
+    throw new Error(`--as ${identity} does not match the signer of the ${command} commit: key ${signer.key} stands for ${describeIdentities(signer)}; act as ${signer.identities[0] ?? 'the key\'s owner'} (--as), or sign with ${identity}'s own key; nothing was ${written}`);
   }
   return signer;
 }
