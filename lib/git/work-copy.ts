@@ -220,7 +220,12 @@ export class EnvRepoWorkCopy {
    * when `requireSignature`, with `signKey` when given, and otherwise exactly when git config
    * `commit.gpgsign` says so.
    */
-  public async commitAll(message: string, identity: CommitIdentity, signKey: string | undefined, requireSignature = false): Promise<MadeCommit | undefined> {
+  public async commitAll(
+    message: string,
+    identity: CommitIdentity,
+    signKey: string | undefined,
+    requireSignature = false,
+  ): Promise<MadeCommit | undefined> {
     await this.git(['add', '--all']);
     try {
       await this.git(['diff', '--cached', '--quiet']);
@@ -341,7 +346,9 @@ export async function withWorkCopy<T extends { commit?: string }>(
       const outcome = await copy.publish(result.commit);
       if (outcome === 'updated') {
         const checkedOutIn = await copy.checkedOutIn();
-        const checkout = checkedOutIn === undefined ? undefined : await followCheckout(checkedOutIn, copy.baseCommit, result.commit, options.timeoutMs);
+        const checkout = checkedOutIn === undefined
+          ? undefined
+          : await followCheckout(checkedOutIn, copy.baseCommit, result.commit, options.timeoutMs);
         return { ...result, checkedOutIn, previousTip: copy.baseCommit, checkout };
       }
       if (attempt >= 2) {

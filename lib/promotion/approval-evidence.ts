@@ -1,8 +1,8 @@
 import { judgeApprovalSignature, uncheckedApproval } from './approval-signature';
 import { readApprovals } from './env-repo-files';
 import { ApprovalEvidence } from './gates';
-import { SignerTrust, EnvRepoWorkCopy } from '../git';
 import { approvalPath } from '../envrepo/approval';
+import { SignerTrust, EnvRepoWorkCopy } from '../git';
 
 /** Whether approvals must be signed, and against which keys. */
 export interface ApprovalSigning {

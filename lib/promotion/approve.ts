@@ -113,7 +113,8 @@ async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promis
     throw new Error(`the approval of ${actor.identity} at ${file} does not count (${existing?.notCounted}), and approving again at the same time writes the same file; run again with a later --now`);
   }
   const signer = signingRequired ? await assertSignedBy(copy, 'approve', committed.commit, actor.identity, trust) : undefined;
-  return { approval, path: file, commit: committed.commit, signed: committed.signed, note, signedBy: signer === undefined ? undefined : actor.identity };
+  const signedBy = signer === undefined ? undefined : actor.identity;
+  return { approval, path: file, commit: committed.commit, signed: committed.signed, note, signedBy };
 }
 
 /** What would be promoted into `environment`: the image its upstream runs at the branch tip. */

@@ -3,8 +3,8 @@ import { riskRank } from './risk-order';
 import { formatDuration, formatInstant } from './time';
 import { describeWindow, nextClosing, nextOpening, PromotionWindow } from './windows';
 import type { ApprovalRecord } from '../envrepo/approval';
-import { ApprovalsGateRecord, GateRecord, isKnownGateType, parseGateRecord, SoakGateRecord } from '../envrepo/promotion-gates';
 import { compareCodeUnits } from '../envrepo/names';
+import { ApprovalsGateRecord, GateRecord, isKnownGateType, parseGateRecord, SoakGateRecord } from '../envrepo/promotion-gates';
 import type { VerificationRecord } from '../envrepo/verification-record';
 
 /** What one gate says about one promotion. */

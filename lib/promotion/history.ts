@@ -134,7 +134,13 @@ async function commitEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Pr
  * Approval files a commit without stagecraft's trailers added or changed (written by hand): shown as
  * approvals by the identity the file names, so that whether they count can be seen next to the others.
  */
-async function handWrittenApprovals(copy: EnvRepoWorkCopy, commit: string, at: string, environment: string, subject: string): Promise<HistoryEntry[]> {
+async function handWrittenApprovals(
+  copy: EnvRepoWorkCopy,
+  commit: string,
+  at: string,
+  environment: string,
+  subject: string,
+): Promise<HistoryEntry[]> {
   const changed = await copy.git(['diff-tree', '--root', '--no-commit-id', '--name-only', '--diff-filter=AM', '-r', '-z', commit, '--', `${APPROVALS_FOLDER}/${environment}/`]);
   const entries: HistoryEntry[] = [];
   for (const file of changed.split('\0').filter((name) => name.length > 0).sort()) {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DeclaredObject } from './declared-object';
 import { readApprovalEvidence } from './approval-evidence';
+import { DeclaredObject } from './declared-object';
 import { applicationObjects, applicationRecord, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
 import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
@@ -191,7 +191,8 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   const approvals = new Map<string, ApprovalEvidence[]>();
   const changeAuthors = new Map<string, string[]>();
   for (const candidate of candidates) {
-    approvals.set(candidate.application, await readApprovalEvidence(copy, request.to, candidate.application, candidate.image, { required: signingRequired, trust }));
+    const signing = { required: signingRequired, trust };
+    approvals.set(candidate.application, await readApprovalEvidence(copy, request.to, candidate.application, candidate.image, signing));
     changeAuthors.set(candidate.application, authorsOf(program.directory, environments, candidate));
   }
   const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program, approvals, changeAuthors };

@@ -281,7 +281,7 @@ export class PromotionTesting {
       to: check.to,
       now: this.clock,
       upstreamRecords: this.records,
-      approvals: this.approvalEvidence(check.requireSignedApprovals ?? stages.some((stage) => stage.environment instanceof Environment && stage.environment.requireSignedCommits)),
+      approvals: this.approvalEvidence(check.requireSignedApprovals ?? this.anyEnvironmentRequiresSigning()),
       changeAuthors: check.releasedBy ?? [],
       riskClass: check.riskClass ?? RiskClass.POD_RESTART,
       automatic: check.automatic ?? false,
@@ -304,6 +304,10 @@ export class PromotionTesting {
       eligibleAt: eligibleAt === undefined ? undefined : formatInstant(eligibleAt),
       blockers: blockersOf(plan),
     };
+  }
+
+  private anyEnvironmentRequiresSigning(): boolean {
+    return this.policy.stages.some(({ environment }) => environment instanceof Environment && environment.requireSignedCommits);
   }
 
   /** The fake approvals as the gates see them, judged by the same signature rule as `stagecraft promote`. */

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { listEnvironments } from './env-repo-files';
-import { CommitIdentity, CommitSigner, EnvRepoWorkCopy, SignerTrust } from '../git';
 import { parseEnvironmentMetadata } from '../envrepo/environment-metadata';
 import { environmentMetadataPath } from '../envrepo/paths';
+import { CommitIdentity, CommitSigner, EnvRepoWorkCopy, SignerTrust } from '../git';
 
 /**
  * Signing for release, promote and approve. The env repo is one branch, and the reconciler of an environment

@@ -122,7 +122,8 @@ describe('approvals bound to SSH signatures', () => {
   it('history shows who signed each step, and why the hand-written approval did not count', () => {
     const result = repo.run('history', ['--env', 'prod', '--app', 'web', '--output', 'json']);
     expect(result.status).toBe(0);
-    const entries = JSON.parse(result.stdout).entries.map((entry: any) => [entry.action, entry.by, entry.signedBy ?? null, entry.signatureProblem ?? null]);
+    const entries = JSON.parse(result.stdout).entries
+      .map((entry: any) => [entry.action, entry.by, entry.signedBy ?? null, entry.signatureProblem ?? null]);
     const handWritten = git(repo.bare, 'log', '--format=%H', '--grep', 'approve web for prod (carol)', 'main');
     // (the hand-written commit carries the machine's clock, so entries are compared in a fixed order)
     expect(entries.sort()).toEqual([
@@ -163,7 +164,7 @@ describe('approvals bound to OpenPGP signatures', () => {
   it('counts an approval signed by bob\'s OpenPGP key for --as bob', () => {
     const result = approve(email('bob'), keys.bob);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain(`(signed by bob@example.com's key)`);
+    expect(result.stdout).toContain('(signed by bob@example.com\'s key)');
     expect(git(bare, 'cat-file', 'commit', 'main')).toContain('-----BEGIN PGP SIGNATURE-----');
   });
 

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Application, Environment, Fleet } from '../../lib';
+import { approvalPath, ApprovalRecord, serializeApproval } from '../../lib/envrepo/approval';
 import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 import { KubeObject } from '../../lib/envrepo/kube-object';
 import { TreeVerificationError } from '../../lib/envrepo/read-environment';
@@ -10,12 +11,11 @@ import { gitSource } from '../../lib/reconciler/revision-source';
 import { REPO_ROOT, runStagecraft } from '../support/cli';
 import { fakeDigest, readTree, scratchFleet, scratchFolder } from '../support/fleets';
 import { git, gitWithInput } from '../support/git';
-import { gitWithKey } from '../support/signing-keys';
-import { approvalPath, ApprovalRecord, serializeApproval } from '../../lib/envrepo/approval';
 import { GitEnvRepo } from '../support/git-env-repo';
 import { configMap, deployment, service } from '../support/objects';
 import { recordVerification } from '../support/promotion-repo';
 import { copyRepo, email, PROD_TIME, SIGNED_WEB, SIGNED_WEB_2, signedPromotionRepo, SignedPromotionRepo } from '../support/signed-promotion';
+import { gitWithKey } from '../support/signing-keys';
 import { kubectl, startTestCluster, uniqueName } from '../support/test-cluster';
 
 /**
