@@ -1,12 +1,13 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { approvalPath, ApprovalRecord, serializeApproval } from '../../lib/envrepo/approval';
 import { runStagecraft } from '../support/cli';
 import { scratchFolder } from '../support/fleets';
-import { git } from '../support/git';
+import { git, GIT_ENVIRONMENT } from '../support/git';
 import { createEnvRepo, ISOLATED_GIT } from '../support/promotion-repo';
 import { email, PROD_TIME, SIGNED_WEB, signedPromotionRepo, SignedPromotionRepo } from '../support/signed-promotion';
-import { exportOpenPgpKey, generateOpenPgpKey, gitWithKey, OpenPgpKey, stopGpgAgent } from '../support/signing-keys';
+import { exportOpenPgpKey, generateOpenPgpKey, OpenPgpKey, stopGpgAgent } from '../support/signing-keys';
 
 // Approvals bound to signatures, on real git repositories with real SSH and OpenPGP keys, through the CLI.
 // prod requires signed commits; its approvals gate wants 2 of alice, bob and carol, excluding the promoter.
@@ -116,7 +117,11 @@ describe('approvals bound to SSH signatures', () => {
     expect(approvalsLine(result.stdout)).toBe('pass 2 of 2 approvals (bob@example.com signed, carol@example.com signed); not counted, alice@example.com promotes this change and the gate excludes the promoter');
     expect(result.stdout).toContain(`promoted web to prod: commit ${main().slice(0, 12)} (signed)`);
     expect(git(repo.bare, 'show', 'main:releases/prod.yaml')).toContain(`image: ${SIGNED_WEB}`);
-    expect(gitWithKey(repo.bare, undefined, '-c', `gpg.ssh.allowedSignersFile=${repo.allowedSigners}`, 'verify-commit', 'main')).toBe('');
+    const verified = spawnSync('git', ['-c', `gpg.ssh.allowedSignersFile=${repo.allowedSigners}`, 'verify-commit', 'main'], { cwd: repo.bare, env: GIT_ENVIRONMENT, encoding: 'utf8' });
+    expect({ status: verified.status, stderr: verified.stderr }).toEqual({
+      status: 0,
+      stderr: `Good "git" signature for alice@example.com with ED25519 key ${repo.keys.alice.fingerprint}\n`,
+    });
   });
 
   it('history shows who signed each step, and why the hand-written approval did not count', () => {
