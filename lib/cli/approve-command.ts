@@ -1,6 +1,6 @@
 import { parseArguments, stringOption, UsageError } from './args';
 import { Output } from './output';
-import { checkedOutNote, REPO_VALUE_OPTIONS, repoOptions, requiredOption } from './promotion-options';
+import { checkedOutNote, REPO_VALUE_OPTIONS, repoOptions, SIGNING_USAGE, requiredOption } from './promotion-options';
 import { approve } from '../promotion/approve';
 
 export const APPROVE_USAGE = `usage: stagecraft approve APP --env ENV --repo ENV_REPO [options]
@@ -15,7 +15,7 @@ counts distinct allowed identities for the exact image being promoted.
   --repo REPO     the env repo: a local path or a git URL
   --as ID         who approves (default: git config user.email)
   --branch NAME   branch of the env repo (default: main)
-  --sign-key KEY  sign the commit with this key; without it git config commit.gpgsign decides
+${SIGNING_USAGE}
   --now ISO       the time to record instead of the clock
   --output json   print the result as one JSON object
 
@@ -44,9 +44,9 @@ export async function approveCommand(argv: readonly string[], output: Output): P
   const human = [
     result.commit === undefined
       ? `${approval.approvedBy} approved ${approval.application} ${approval.image} for ${approval.environment} already (at ${approval.approvedAt}); nothing committed`
-      : `approved ${approval.application} ${approval.image} for ${approval.environment} as ${approval.approvedBy}: commit ${result.commit.slice(0, 12)}${result.signed ? ' (signed)' : ''}, ${result.path}`,
+      : `approved ${approval.application} ${approval.image} for ${approval.environment} as ${approval.approvedBy}: commit ${result.commit.slice(0, 12)}${result.signed ? ` (signed${result.signedBy === undefined ? '' : ` by ${result.signedBy}'s key`})` : ''}, ${result.path}`,
     ...(result.note === undefined ? [] : [`note: ${result.note}`]),
-    ...checkedOutNote(result.checkedOutIn, common.branch, result.previousTip ?? '', result.commit),
+    ...checkedOutNote(result, common.branch),
   ].join('\n');
   output.result({ command: 'approve', ...result }, human);
   return 0;

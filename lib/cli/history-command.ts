@@ -1,7 +1,7 @@
 import { UsageError, parseArguments, refusePositionals, stringOption } from './args';
 import { Output } from './output';
 import { formatHistory } from './promotion-format';
-import { requiredOption } from './promotion-options';
+import { requiredOption, trustOptions } from './promotion-options';
 import { history } from '../promotion/history';
 
 export const HISTORY_USAGE = `usage: stagecraft history --env ENV --repo ENV_REPO [--app APP] [--branch main] [--limit N] [--output json]
@@ -15,13 +15,16 @@ the reconciler's verification records from branch stagecraft/status.
   --app APP       only this application
   --branch NAME   branch of the env repo (default: main)
   --limit N       newest N entries (default: 100)
+  --ssh-allowed-signers FILE, --gpg-keyring PATH
+                  the keys the reconciler trusts: show who signed each release, promotion and approval,
+                  and why an approval does not count
   --output json   print the entries as one JSON object
 
 exit codes: 0 ok, 2 bad input`;
 
 /** `stagecraft history`: returns the exit code. */
 export async function historyCommand(argv: readonly string[], output: Output): Promise<number> {
-  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'env', 'app', 'limit', 'output'], switches: ['help'] });
+  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'env', 'app', 'limit', 'output', 'ssh-allowed-signers', 'gpg-keyring'], switches: ['help'] });
   if (parsed.options.has('help')) {
     output.line(HISTORY_USAGE);
     return 0;
@@ -39,6 +42,7 @@ export async function historyCommand(argv: readonly string[], output: Output): P
     environment: requiredOption(parsed, 'env', 'the environment whose history to show'),
     application: stringOption(parsed, 'app'),
     limit,
+    trust: trustOptions(parsed),
   });
   output.result({ command: 'history', environment: result.environment, application: result.application, entries: result.entries }, formatHistory(result.environment, result.application, result.entries));
   return 0;

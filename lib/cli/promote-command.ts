@@ -1,7 +1,7 @@
 import { parseArguments, stringOption, UsageError } from './args';
 import { Output } from './output';
 import { formatOutcome } from './promotion-format';
-import { checkedOutNote, FLEET_VALUE_OPTIONS, fleetOptions, REPO_VALUE_OPTIONS, repoOptions } from './promotion-options';
+import { checkedOutNote, FLEET_VALUE_OPTIONS, fleetOptions, REPO_VALUE_OPTIONS, repoOptions, SIGNING_USAGE } from './promotion-options';
 import { promote, promoteEverything, PromotionOutcome } from '../promotion/promote';
 
 export const PROMOTE_USAGE = `usage: stagecraft promote APP... | --all --from ENV --to ENV --repo ENV_REPO [options]
@@ -25,7 +25,7 @@ re-synthesizes and commits with every verdict in the commit's trailers.
   --fleet DIR     folder of the fleet program inside the env repo (default: the root)
   --deps DIR      the fleet program's installed node_modules, linked into the private checkout (default:
                   <repo>/<fleet>/node_modules when --repo is a local checkout that has one)
-  --sign-key KEY  sign the commit with this key; without it git config commit.gpgsign decides
+${SIGNING_USAGE}
   --now ISO       judge at this time instead of the clock (tests, audits)
   --output json   print the plan and result as one JSON object
 
@@ -70,7 +70,7 @@ export async function promoteCommand(argv: readonly string[], output: Output): P
     ? 'no policy has a step to promote along'
     : outcomes.map((outcome) => [
       formatOutcome(outcome),
-      ...checkedOutNote(outcome.checkedOutIn, common.branch, outcome.previousTip ?? '', outcome.commit),
+      ...checkedOutNote(outcome, common.branch),
     ].join('\n')).join('\n\n');
   const json = automatic ? { command: 'promote', automatic: true, promotions: outcomes } : { command: 'promote', ...outcomes[0] };
   output.result(json, human);

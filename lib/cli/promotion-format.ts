@@ -77,6 +77,12 @@ export function formatHistory(environment: string, application: string | undefin
     const from = entry.from === undefined ? '' : `  from ${entry.from}`;
     const verdict = entry.verdict === undefined ? '' : `  ${entry.verdict}`;
     lines.push(`${entry.at}  ${entry.action.padEnd(7)}  ${entry.application ?? '-'}${image}${from}${verdict}  by ${entry.by}  commit ${entry.commit.slice(0, 12)}`);
+    if (entry.signedBy !== undefined) {
+      lines.push(`    signed by ${entry.signedBy}'s key`);
+    }
+    if (entry.signatureProblem !== undefined) {
+      lines.push(`    signature: ${entry.signatureProblem}${entry.action === 'approve' ? ' (this approval does not count where signed commits are required)' : ''}`);
+    }
     if (entry.gates.length > 0) {
       lines.push(`    gates: ${entry.gates.map((gate) => `${gate.gate}=${gate.verdict}`).join(' ')}`);
     }

@@ -1,18 +1,29 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ParsedArguments, stringOption, UsageError } from './args';
-import { locateRepository } from '../git';
+import { CheckoutOutcome, locateRepository, SignerTrust } from '../git';
 import { parseInstant } from '../promotion/time';
 import { systemClock } from '../reconciler/clock';
 
 /** Options every env-repo-writing command shares. */
-export const REPO_VALUE_OPTIONS = ['repo', 'branch', 'as', 'sign-key', 'now', 'output'] as const;
+export const REPO_VALUE_OPTIONS = ['repo', 'branch', 'as', 'sign-key', 'ssh-allowed-signers', 'gpg-keyring', 'now', 'output'] as const;
+
+/** The lines of every writing command's usage that describe signing. */
+export const SIGNING_USAGE = `  --sign-key KEY  sign the commit with this key: an SSH private key file, or an OpenPGP key id (git
+                  user.signingkey); without it git config decides. Required (or git config
+                  user.signingkey) when any environment of the env repo requires signed commits
+  --ssh-allowed-signers FILE, --gpg-keyring PATH
+                  the keys the reconciler trusts (as given to stagecraft reconcile): they check this
+                  command's signature, and say who signed each approval; required when any environment
+                  requires signed commits`;
 
 export interface RepoOptions {
   readonly repo: string;
   readonly branch: string;
   readonly identity?: string;
   readonly signKey?: string;
+  /** `--ssh-allowed-signers` and `--gpg-keyring`, resolved against the working folder. */
+  readonly trust: SignerTrust;
   /** Milliseconds since the epoch: `--now` (for tests and audits) or the system clock. */
   readonly now: number;
 }
@@ -34,7 +45,18 @@ export function repoOptions(parsed: ParsedArguments): RepoOptions {
     branch: stringOption(parsed, 'branch') ?? 'main',
     identity: stringOption(parsed, 'as'),
     signKey: stringOption(parsed, 'sign-key'),
+    trust: trustOptions(parsed),
     now,
+  };
+}
+
+/** `--ssh-allowed-signers FILE` and `--gpg-keyring PATH`, the options `stagecraft reconcile` takes. */
+export function trustOptions(parsed: ParsedArguments): SignerTrust {
+  const ssh = stringOption(parsed, 'ssh-allowed-signers');
+  const gpg = stringOption(parsed, 'gpg-keyring');
+  return {
+    ...(ssh === undefined ? {} : { sshAllowedSignersFile: path.resolve(ssh) }),
+    ...(gpg === undefined ? {} : { gpgKeyring: path.resolve(gpg) }),
   };
 }
 
@@ -47,12 +69,28 @@ export function requiredOption(parsed: ParsedArguments, name: string, what: stri
   return value;
 }
 
-/** Advice for a local checkout whose branch moved under it: a two-tree merge updates its files and keeps local edits. */
-export function checkedOutNote(checkedOutIn: string | undefined, branch: string, before: string, after: string | undefined): string[] {
-  if (checkedOutIn === undefined || after === undefined) {
+/** What became of the user's own checkout of the branch, if the env repo is one. */
+export interface CheckoutResult {
+  readonly checkedOutIn?: string;
+  readonly previousTip?: string;
+  readonly commit?: string;
+  readonly checkout?: CheckoutOutcome;
+}
+
+/**
+ * A line about the user's checkout of the branch: fast-forwarded, or left alone because it has local changes,
+ * with the two-tree merge that updates its files and keeps those changes.
+ */
+export function checkedOutNote(result: CheckoutResult, branch: string): string[] {
+  const { checkedOutIn, commit } = result;
+  if (checkedOutIn === undefined || commit === undefined) {
     return [];
   }
-  return [`note: ${branch} is checked out in ${checkedOutIn}, whose files still show ${before.slice(0, 12)}; update them with git -C ${checkedOutIn} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`];
+  const before = (result.previousTip ?? '').slice(0, 12);
+  if (result.checkout === 'fast-forwarded') {
+    return [`updated your checkout ${checkedOutIn} (${branch}) to ${commit.slice(0, 12)}`];
+  }
+  return [`note: ${branch} is checked out in ${checkedOutIn}, which has local changes, so its files were left at ${before}; update them (keeping your changes) with git -C ${checkedOutIn} read-tree -m -u ${before} ${commit.slice(0, 12)}`];
 }
 
 /** Options of commands that run the fleet program. */

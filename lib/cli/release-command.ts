@@ -1,6 +1,6 @@
 import { parseArguments, stringOption, UsageError } from './args';
 import { Output } from './output';
-import { checkedOutNote, FLEET_VALUE_OPTIONS, fleetOptions, REPO_VALUE_OPTIONS, repoOptions, requiredOption } from './promotion-options';
+import { checkedOutNote, FLEET_VALUE_OPTIONS, fleetOptions, REPO_VALUE_OPTIONS, repoOptions, SIGNING_USAGE, requiredOption } from './promotion-options';
 import { release } from '../promotion/release';
 
 export const RELEASE_USAGE = `usage: stagecraft release APP --image REF --env ENV --repo ENV_REPO [options]
@@ -18,7 +18,7 @@ checkout; refuses when the branch moved meanwhile and the re-run fails too.
   --fleet DIR     folder of the fleet program inside the env repo (default: the root)
   --deps DIR      the fleet program's installed node_modules, linked into the private checkout (default:
                   <repo>/<fleet>/node_modules when --repo is a local checkout that has one)
-  --sign-key KEY  sign the commit with this key (git user.signingkey); without it git config commit.gpgsign decides
+${SIGNING_USAGE}
   --force-env     release into an environment that is not a first stage of the application's policies
   --now ISO       the time to record instead of the clock (tests, replays)
   --output json   print the result as one JSON object
@@ -51,7 +51,7 @@ export async function releaseCommand(argv: readonly string[], output: Output): P
     : [
       `released ${result.application} ${result.image} to ${result.environment}${result.previousImage ? ` (was ${result.previousImage})` : ''}`,
       `commit ${result.commit.slice(0, 12)} on ${common.branch}${result.signed ? ' (signed)' : ''}: ${result.changedFiles.length} file${result.changedFiles.length === 1 ? '' : 's'} changed`,
-      ...checkedOutNote(result.checkedOutIn, common.branch, result.previousTip ?? '', result.commit),
+      ...checkedOutNote(result, common.branch),
     ].join('\n');
   output.result({ command: 'release', branch: common.branch, ...result }, human);
   return 0;

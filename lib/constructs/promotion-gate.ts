@@ -12,6 +12,14 @@ export interface ApprovalsOptions {
    * @default - anyone with write access to the env repo
    */
   readonly from?: string[];
+
+  /**
+   * Separation of duties: approvals by the person who runs `stagecraft promote`, or who released the image
+   * or promoted it into an environment upstream, do not count. In environments that require signed
+   * commits, identities are those the signing keys stand for.
+   * @default false - anyone allowed by `from` may approve, the promoter included (for `extraApprovalsFor`: as the stage's `approvals` gate says)
+   */
+  readonly excludePromoter?: boolean;
 }
 
 /**
@@ -52,7 +60,7 @@ export class PromotionGate {
     if (from !== undefined && from.length < count) {
       throw new Error(`approvals gate: ${count} approvals required but only ${from.length} identities allowed (${from.join(', ')}); allow more identities or require fewer approvals`);
     }
-    return new PromotionGate({ type: 'approvals', count, from });
+    return new PromotionGate({ type: 'approvals', count, from, ...(options.excludePromoter === undefined ? {} : { excludePromoter: options.excludePromoter }) });
   }
 
   /**
@@ -68,7 +76,7 @@ export class PromotionGate {
       throw new Error(`extra approvals gate: count ${count} is not a whole number of at least 1`);
     }
     const from = options.from ? [...new Set(options.from)].sort() : undefined;
-    return new PromotionGate({ type: 'extraApprovals', riskClass, count, from });
+    return new PromotionGate({ type: 'extraApprovals', riskClass, count, from, ...(options.excludePromoter === undefined ? {} : { excludePromoter: options.excludePromoter }) });
   }
 
   /**

@@ -83,6 +83,11 @@ export type ApprovalsGateRecord = {
   readonly count: number;
   /** Identities whose approvals count; undefined: anyone's. */
   readonly from?: readonly string[];
+  /**
+   * Whether approvals by whoever promotes the change, released it or promoted it upstream are left out
+   * (separation of duties); undefined means false, as written before the field existed.
+   */
+  readonly excludePromoter?: boolean;
 };
 export type ExtraApprovalsGateRecord = {
   readonly type: 'extraApprovals';
@@ -90,6 +95,8 @@ export type ExtraApprovalsGateRecord = {
   readonly riskClass: string;
   readonly count: number;
   readonly from?: readonly string[];
+  /** undefined: as the stage's approvals gate says. */
+  readonly excludePromoter?: boolean;
 };
 export type ExtraSoakGateRecord = {
   readonly type: 'extraSoak';
@@ -121,9 +128,9 @@ export function parseGateRecord(value: Readonly<Record<string, unknown>>): GateR
     case 'soak':
       return { type: 'soak', seconds: positiveNumber(value.seconds, 'seconds') };
     case 'approvals':
-      return { type: 'approvals', count: wholeNumber(value.count, 'count'), from: identities(value.from) };
+      return withExcludePromoter({ type: 'approvals', count: wholeNumber(value.count, 'count'), from: identities(value.from) }, value.excludePromoter);
     case 'extraApprovals':
-      return { type: 'extraApprovals', riskClass: riskClass(value.riskClass), count: wholeNumber(value.count, 'count'), from: identities(value.from) };
+      return withExcludePromoter({ type: 'extraApprovals', riskClass: riskClass(value.riskClass), count: wholeNumber(value.count, 'count'), from: identities(value.from) }, value.excludePromoter);
     case 'extraSoak':
       return { type: 'extraSoak', riskClass: riskClass(value.riskClass), seconds: positiveNumber(value.seconds, 'seconds') };
     case 'allowWindow':
@@ -132,6 +139,17 @@ export function parseGateRecord(value: Readonly<Record<string, unknown>>): GateR
     default:
       throw new Error(`gate type ${JSON.stringify(value.type ?? null)} is unknown; expected one of ${GATE_TYPES.join(', ')}`);
   }
+}
+
+/** Adds `excludePromoter` when the record has it; anything but a boolean is refused. */
+function withExcludePromoter<T extends ApprovalsGateRecord | ExtraApprovalsGateRecord>(record: T, value: unknown): T {
+  if (value === undefined) {
+    return record;
+  }
+  if (typeof value !== 'boolean') {
+    throw new Error(`"excludePromoter" is ${JSON.stringify(value)}, expected true or false`);
+  }
+  return { ...record, excludePromoter: value };
 }
 
 function positiveNumber(value: unknown, field: string): number {

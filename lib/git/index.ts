@@ -7,7 +7,9 @@ export type { FetchRevisionOptions, FetchedRevision, ReadLimits } from './read-t
 export { commitFile } from './commit-file';
 export type { CommitFileOptions } from './commit-file';
 export { EnvRepoWorkCopy, withWorkCopy } from './work-copy';
-export type { CommitIdentity, MadeCommit, OpenWorkCopyOptions, PublishOutcome } from './work-copy';
+export type { CheckoutOutcome, CommitIdentity, MadeCommit, OpenWorkCopyOptions, PublishOutcome } from './work-copy';
+export { commitSigners } from './commit-signers';
+export type { CommitSigner, CommitSignersOptions, SignerTrust } from './commit-signers';
 export { DEFAULT_MAX_COMMITS, verifyHistory } from './verify-history';
 export type { HistoryVerdict, TrustPolicy, VerifyHistoryOptions } from './verify-history';
 export { GitCommandError } from './run-git';

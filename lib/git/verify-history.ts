@@ -148,7 +148,7 @@ export async function verifyHistory(options: VerifyHistoryOptions): Promise<Hist
   return { ok: problems.length === 0, checkedCommits: commits.length, problems, historyRewritten };
 }
 
-async function assertUsableTrust(sources: TrustSources): Promise<void> {
+export async function assertUsableTrust(sources: TrustSources): Promise<void> {
   if (sources.sshAllowedSignersFile === undefined && sources.gpgKeyring === undefined) {
     throw new Error('signed commits are required but no allowed keys were given; pass --ssh-allowed-signers FILE and/or --gpg-keyring PATH');
   }
@@ -170,7 +170,7 @@ async function assertUsableTrust(sources: TrustSources): Promise<void> {
  * The verdict on one commit's signature, or undefined when there is nothing git could verify with the
  * policy's keys (unsigned, unsupported format, no keys for its format): commitProblem explains those.
  */
-async function checkSignature(
+export async function checkSignature(
   gitDirectory: string,
   commit: CommitSummary,
   sources: TrustSources,
@@ -236,14 +236,14 @@ async function newCommits(gitDirectory: string, from: string, to: string, limit:
  * Commit objects through one `git cat-file --batch`. A name that is missing throws unless `allowMissing`
  * (then its place holds undefined); a name of another object type always throws.
  */
-async function readCommits(
+export async function readCommits(
   gitDirectory: string,
   names: readonly string[],
   timeoutMs: number | undefined,
   options: { allowMissing: true },
 ): Promise<Array<CommitSummary | undefined>>;
-async function readCommits(gitDirectory: string, names: readonly string[], timeoutMs: number | undefined): Promise<CommitSummary[]>;
-async function readCommits(
+export async function readCommits(gitDirectory: string, names: readonly string[], timeoutMs: number | undefined): Promise<CommitSummary[]>;
+export async function readCommits(
   gitDirectory: string,
   names: readonly string[],
   timeoutMs: number | undefined,

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CommitSigner, commitSigners, SignerTrust } from './commit-signers';
 import { commitIdentityVariables } from './identity';
 import { locateRepository } from './location';
 import { assertBranchName, resolveCommit } from './mirror';
@@ -33,6 +34,12 @@ export interface MadeCommit {
 
 /** What happened when a commit was offered to the branch. */
 export type PublishOutcome = 'updated' | 'moved';
+
+/**
+ * What became of the user's own checkout of the branch after a publish: `fast-forwarded` (its index and
+ * files now show the new commit), or `dirty` (it had local changes, so nothing in it was touched).
+ */
+export type CheckoutOutcome = 'fast-forwarded' | 'dirty';
 
 /** Largest file read from the status branch; records are a few hundred bytes. */
 const MAX_STATUS_FILE_BYTES = 1024 * 1024;
@@ -130,6 +137,11 @@ export class EnvRepoWorkCopy {
     return undefined;
   }
 
+  /** Who signed each commit (reachable in this copy), judged against `trust`; see commitSigners. */
+  public async signers(commits: readonly string[], trust: SignerTrust): Promise<Map<string, CommitSigner>> {
+    return commitSigners({ gitDirectory: this.localGitDirectory ?? path.join(this.directory, '.git'), commits, trust, timeoutMs: this.options.timeoutMs });
+  }
+
   /** Runs git in the checkout. */
   public async git(args: readonly string[], extra: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
     const fullArguments = ['-c', `core.excludesFile=${this.excludeFile}`, ...args];
@@ -205,9 +217,15 @@ export class EnvRepoWorkCopy {
 
   /**
    * Commits every change in the checkout and returns the commit, or undefined when nothing changed. Signs
-   * with `signKey` when given, and otherwise exactly when git config `commit.gpgsign` says so.
+   * when `requireSignature`, with `signKey` when given, and otherwise exactly when git config
+   * `commit.gpgsign` says so.
    */
-  public async commitAll(message: string, identity: CommitIdentity, signKey: string | undefined): Promise<MadeCommit | undefined> {
+  public async commitAll(
+    message: string,
+    identity: CommitIdentity,
+    signKey: string | undefined,
+    requireSignature = false,
+  ): Promise<MadeCommit | undefined> {
     await this.git(['add', '--all']);
     try {
       await this.git(['diff', '--cached', '--quiet']);
@@ -217,12 +235,12 @@ export class EnvRepoWorkCopy {
         throw error;
       }
     }
-    const signed = signKey !== undefined || (await this.config('commit.gpgsign'))?.toLowerCase() === 'true';
+    const signed = requireSignature || signKey !== undefined || (await this.config('commit.gpgsign'))?.toLowerCase() === 'true';
     const identityVariables = commitIdentityVariables(identity, identity.at, {
       subject: 'commit',
       fix: (field) => `set git config user.${field} or pass --as`,
     });
-    const args = ['-c', 'core.hooksPath=/dev/null', ...(signKey === undefined ? [] : ['-c', `user.signingkey=${signKey}`]), 'commit', '--quiet', ...(signed ? ['-S'] : []), '-F', '-'];
+    const args = ['-c', 'core.hooksPath=/dev/null', ...await this.signingSettings(signKey), 'commit', '--quiet', ...(signed ? ['-S'] : []), '-F', '-'];
     try {
       await this.git(args, {
         input: message,
@@ -233,6 +251,36 @@ export class EnvRepoWorkCopy {
       throw new Error(`cannot commit in the work copy of ${this.repo}: ${gitLine(error)}${signing}; nothing was published`);
     }
     return { commit: (await this.git(['rev-parse', 'HEAD'])).trim(), signed };
+  }
+
+  /**
+   * Signs an empty commit on the base and returns it: no ref points at it and it is never published. It shows
+   * whose key `signKey` (or git config) signs with before anything is written.
+   */
+  public async probeSignature(identity: CommitIdentity, signKey: string | undefined): Promise<string> {
+    const identityVariables = commitIdentityVariables(identity, identity.at, {
+      subject: 'commit',
+      fix: (field) => `set git config user.${field} or pass --as`,
+    });
+    const tree = (await this.git(['rev-parse', `${this.baseCommit}^{tree}`])).trim();
+    try {
+      const output = await this.git([...await this.signingSettings(signKey), 'commit-tree', '-S', tree, '-p', this.baseCommit, '-F', '-'], {
+        input: 'stagecraft: which key signs (never published)\n',
+        env: identityVariables,
+      });
+      return output.trim();
+    } catch (error) {
+      throw new Error(`cannot sign${signKey === undefined ? ' with the key git config names' : ` with key ${signKey}`} in the work copy of ${this.repo}: ${gitLine(error)}; check --sign-key, gpg.format and the key; nothing was committed`);
+    }
+  }
+
+  /** `-c` settings for signing with `signKey`: a key given as a file is an SSH key (OpenPGP keys are named by id). */
+  private async signingSettings(signKey: string | undefined): Promise<string[]> {
+    if (signKey === undefined) {
+      return [];
+    }
+    const sshKeyFile = fs.existsSync(signKey) && (await this.config('gpg.format')) === undefined;
+    return ['-c', `user.signingkey=${signKey}`, ...(sshKeyFile ? ['-c', 'gpg.format=ssh'] : [])];
   }
 
   /**
@@ -287,7 +335,7 @@ export class EnvRepoWorkCopy {
 export async function withWorkCopy<T extends { commit?: string }>(
   options: OpenWorkCopyOptions,
   work: (copy: EnvRepoWorkCopy) => Promise<T>,
-): Promise<T & { checkedOutIn?: string; previousTip?: string }> {
+): Promise<T & { checkedOutIn?: string; previousTip?: string; checkout?: CheckoutOutcome }> {
   for (let attempt = 1; ; attempt++) {
     const copy = await EnvRepoWorkCopy.open(options);
     try {
@@ -297,7 +345,11 @@ export async function withWorkCopy<T extends { commit?: string }>(
       }
       const outcome = await copy.publish(result.commit);
       if (outcome === 'updated') {
-        return { ...result, checkedOutIn: await copy.checkedOutIn(), previousTip: copy.baseCommit };
+        const checkedOutIn = await copy.checkedOutIn();
+        const checkout = checkedOutIn === undefined
+          ? undefined
+          : await followCheckout(checkedOutIn, copy.baseCommit, result.commit, options.timeoutMs);
+        return { ...result, checkedOutIn, previousTip: copy.baseCommit, checkout };
       }
       if (attempt >= 2) {
         throw new Error(`branch "${options.branch}" of ${options.repo} moved twice while stagecraft worked on it; nothing was published, run again`);
@@ -305,6 +357,42 @@ export async function withWorkCopy<T extends { commit?: string }>(
     } finally {
       await copy.dispose();
     }
+  }
+}
+
+/**
+ * Brings the user's checkout of the branch (whose ref just moved from `before` to `after`) along: when its
+ * index and files still match `before` exactly, a two-tree merge (`read-tree -m -u before after`) updates
+ * both to `after`, which is a fast-forward. With local changes, staged or not, nothing is touched.
+ * Untracked files are left alone; one that `after` would overwrite makes read-tree refuse, and then the
+ * checkout counts as dirty.
+ */
+async function followCheckout(worktree: string, before: string, after: string, timeoutMs: number | undefined): Promise<CheckoutOutcome> {
+  const quiet = async (args: readonly string[]): Promise<boolean> => {
+    try {
+      await runGit(args, { cwd: worktree, timeoutMs });
+      return true;
+    } catch (error) {
+      if (error instanceof GitCommandError && error.exitCode === 1) {
+        return false;
+      }
+      throw error;
+    }
+  };
+  // Refreshes stat information first, so a file that was only touched does not count as changed.
+  await runGit(['update-index', '-q', '--refresh'], { cwd: worktree, timeoutMs }).catch(() => undefined);
+  const clean = await quiet(['diff-index', '--quiet', '--cached', before, '--']) && await quiet(['diff-files', '--quiet']);
+  if (!clean) {
+    return 'dirty';
+  }
+  try {
+    await runGit(['read-tree', '-m', '-u', before, after], { cwd: worktree, timeoutMs });
+    return 'fast-forwarded';
+  } catch (error) {
+    if (error instanceof GitCommandError) {
+      return 'dirty';
+    }
+    throw error;
   }
 }
 

@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { applicationRecord, listEnvironments, readApprovals, readEnvironmentTree } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from '../git';
+import { readApprovalEvidence } from './approval-evidence';
+import { applicationRecord, listEnvironments, readEnvironmentTree } from './env-repo-files';
+import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { resolveActor } from './identity';
+import { assertCanSign, assertSignedBy } from './signing';
 import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { ApprovalRecord, approvalPath, serializeApproval } from '../envrepo/approval';
@@ -19,6 +21,11 @@ export interface ApproveRequest {
   readonly identity?: string;
   readonly comment?: string;
   readonly signKey?: string;
+  /**
+   * The keys the reconciler trusts (`--ssh-allowed-signers`, `--gpg-keyring`): they say who signed the approval.
+   * @default - none: refused when an environment of the repository requires signed commits
+   */
+  readonly trust?: SignerTrust;
   readonly now: number;
 }
 
@@ -34,6 +41,10 @@ export interface ApproveResult {
   readonly checkedOutIn?: string;
   /** The branch tip the commit was published over. */
   readonly previousTip?: string;
+  /** What became of the user's checkout of the branch, when it is one. */
+  readonly checkout?: CheckoutOutcome;
+  /** Who the signing key stands for, in repositories that require signed commits. */
+  readonly signedBy?: string;
 }
 
 /** `stagecraft approve`: records one approval in git on the main branch. */
@@ -61,6 +72,8 @@ async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promis
     throw new Error(`image "${image}" is not pinned by digest but environment "${request.environment}" requires it; approve the digest reference that will be promoted`);
   }
   const actor = await resolveActor(copy, request.identity);
+  const trust = request.trust ?? {};
+  const signingRequired = await assertCanSign(copy, 'approve', { signKey: request.signKey, trust }, { name: actor.name, email: actor.identity, at: formatInstant(request.now) });
   const at = formatInstant(request.now);
   const approval: ApprovalRecord = {
     schemaVersion: 1,
@@ -78,9 +91,12 @@ async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promis
   const note = allowed.length > 0 && allowed.every((from) => from !== undefined && !from.includes(actor.identity))
     ? `${actor.identity} is not among the identities the approvals gates of ${request.environment} allow (${[...new Set(allowed.flat() as string[])].sort().join(', ')}); this approval will not count`
     : undefined;
-  const existing = readApprovals(root, request.environment, request.application, image).find((entry) => entry.approvedBy === actor.identity);
-  if (existing !== undefined) {
-    return { approval: existing, path: file, signed: false, note };
+  // An approval already there counts only when its own signature does: one that does not is replaced.
+  const existing = (await readApprovalEvidence(copy, request.environment, request.application, image, { required: signingRequired, trust }))
+    .find((entry) => entry.approvedBy === actor.identity);
+  if (existing !== undefined && existing.notCounted === undefined) {
+    const { signedBy, notCounted, ...record } = existing;
+    return { approval: record, path: file, signed: signedBy !== undefined, signedBy, note };
   }
   fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
   fs.writeFileSync(path.join(root, file), serializeApproval(approval));
@@ -92,8 +108,13 @@ async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promis
     gates: [],
     risks: [],
   });
-  const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey);
-  return { approval, path: file, commit: committed?.commit, signed: committed?.signed ?? false, note };
+  const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey, signingRequired);
+  if (committed === undefined) {
+    throw new Error(`the approval of ${actor.identity} at ${file} does not count (${existing?.notCounted}), and approving again at the same time writes the same file; run again with a later --now`);
+  }
+  const signer = signingRequired ? await assertSignedBy(copy, 'approve', committed.commit, actor.identity, trust) : undefined;
+  const signedBy = signer === undefined ? undefined : actor.identity;
+  return { approval, path: file, commit: committed.commit, signed: committed.signed, note, signedBy };
 }
 
 /** What would be promoted into `environment`: the image its upstream runs at the branch tip. */

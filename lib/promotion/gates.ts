@@ -3,6 +3,7 @@ import { riskRank } from './risk-order';
 import { formatDuration, formatInstant } from './time';
 import { describeWindow, nextClosing, nextOpening, PromotionWindow } from './windows';
 import type { ApprovalRecord } from '../envrepo/approval';
+import { compareCodeUnits } from '../envrepo/names';
 import { ApprovalsGateRecord, GateRecord, isKnownGateType, parseGateRecord, SoakGateRecord } from '../envrepo/promotion-gates';
 import type { VerificationRecord } from '../envrepo/verification-record';
 
@@ -29,6 +30,17 @@ export interface StageGates {
   readonly gates: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
 
+/**
+ * An approval as the gates see it: the file's record, and what the signature of the commit that wrote it
+ * says (in repositories whose environments require signed commits).
+ */
+export interface ApprovalEvidence extends ApprovalRecord {
+  /** The identity the signing key of the approval's commit stands for, when it was checked and matched. */
+  readonly signedBy?: string;
+  /** Why the approval does not count although its file is there (unsigned, signed by someone else …). */
+  readonly notCounted?: string;
+}
+
 /** Everything gates judge one application's promotion by. */
 export interface GateInput {
   readonly application: string;
@@ -41,15 +53,20 @@ export interface GateInput {
   /** Verification records of the upstream environment (any application, any verdict). */
   readonly upstreamRecords: readonly VerificationRecord[];
   /** Approvals recorded for the target environment (any application, any image). */
-  readonly approvals: readonly ApprovalRecord[];
+  readonly approvals: readonly ApprovalEvidence[];
   /** The highest risk class of the application's changes in the target. */
   readonly riskClass: string;
   /** True for `stagecraft promote --auto`: nobody decided this promotion. */
   readonly automatic: boolean;
   /** Every application this promotion moves into the target. */
   readonly promotedApplications: readonly string[];
-  /** Who runs the promotion, for messages. */
+  /** Who runs the promotion: named in messages, and never an approver where a gate excludes the promoter. */
   readonly by?: string;
+  /**
+   * Who else made this change: whoever released the image or promoted it into an environment upstream.
+   * Gates with `excludePromoter` do not count their approvals.
+   */
+  readonly changeAuthors?: readonly string[];
 }
 
 /** The gates of one stage (or several policies' stages) for one application. */
@@ -138,7 +155,7 @@ function judgeGate(gate: GateRecord, stage: StageGates, input: GateInput): Omit<
     case 'soak':
       return judgeSoak(input, gate.seconds * 1000, '');
     case 'approvals':
-      return judgeApprovals(input, gate.count, gate.from, '');
+      return judgeApprovals(input, gate.count, gate.from, gate.excludePromoter ?? false, '');
     case 'extraApprovals': {
       if (riskRank(input.riskClass) < riskRank(gate.riskClass)) {
         return pass(`risk ${input.riskClass} is below ${gate.riskClass}: no extra approvals needed`);
@@ -146,7 +163,8 @@ function judgeGate(gate: GateRecord, stage: StageGates, input: GateInput): Omit<
       const base = baseGate<ApprovalsGateRecord>(stage, 'approvals');
       const baseCount = base?.count ?? 0;
       const from = gate.from ?? base?.from;
-      return judgeApprovals(input, baseCount + gate.count, from, `risk ${input.riskClass} needs ${baseCount} + ${gate.count} approvals: `);
+      const excludePromoter = gate.excludePromoter ?? base?.excludePromoter ?? false;
+      return judgeApprovals(input, baseCount + gate.count, from, excludePromoter, `risk ${input.riskClass} needs ${baseCount} + ${gate.count} approvals: `);
     }
     case 'extraSoak': {
       if (riskRank(input.riskClass) < riskRank(gate.riskClass)) {
@@ -239,19 +257,39 @@ function judgeSoak(input: GateInput, requiredMs: number, prefix: string): Omit<J
   return wait(since + requiredMs, `${prefix}${stretch}, needs ${formatDuration(requiredMs)}`);
 }
 
-function judgeApprovals(input: GateInput, required: number, from: readonly string[] | undefined, prefix: string): Omit<Judged, 'gate'> {
-  const approvers = [...new Set(input.approvals
-    .filter((approval) => approval.environment === input.to && approval.application === input.application && approval.image === input.image)
-    .map((approval) => approval.approvedBy))].sort();
-  const counted = from === undefined ? approvers : approvers.filter((identity) => from.includes(identity));
-  const ignored = approvers.filter((identity) => !counted.includes(identity));
-  const have = `${counted.length} of ${required} approvals${counted.length > 0 ? ` (${counted.join(', ')})` : ''}`;
-  const ignoredNote = ignored.length > 0 ? `; not counted, not allowed to approve: ${ignored.join(', ')}` : '';
+function judgeApprovals(input: GateInput, required: number, from: readonly string[] | undefined, excludePromoter: boolean, prefix: string): Omit<Judged, 'gate'> {
+  const relevant = input.approvals
+    .filter((approval) => approval.environment === input.to && approval.application === input.application && approval.image === input.image);
+  const valid = new Map<string, ApprovalEvidence>();
+  const invalid = new Map<string, string>();
+  for (const approval of relevant) {
+    if (approval.notCounted === undefined) {
+      valid.set(approval.approvedBy, approval);
+    } else {
+      invalid.set(approval.approvedBy, approval.notCounted);
+    }
+  }
+  const approvers = [...valid.keys()].sort(compareCodeUnits);
+  const authors = excludePromoter ? new Set([...(input.by === undefined ? [] : [input.by]), ...(input.changeAuthors ?? [])]) : new Set<string>();
+  const allowed = approvers.filter((identity) => from === undefined || from.includes(identity));
+  const counted = allowed.filter((identity) => !authors.has(identity));
+  const notes = [
+    ...approvers.filter((identity) => !allowed.includes(identity)).length > 0
+      ? [`not counted, not allowed to approve: ${approvers.filter((identity) => !allowed.includes(identity)).join(', ')}`]
+      : [],
+    ...allowed.filter((identity) => authors.has(identity))
+      .map((identity) => `not counted, ${identity} ${identity === input.by ? 'promotes' : 'released or promoted'} this change and the gate excludes the promoter`),
+    ...[...invalid].filter(([identity]) => !valid.has(identity)).sort(([left], [right]) => compareCodeUnits(left, right))
+      .map(([identity, reason]) => `not counted, ${identity}: ${reason}`),
+  ];
+  const shown = counted.map((identity) => (valid.get(identity)!.signedBy === undefined ? identity : `${identity} signed`));
+  const have = `${counted.length} of ${required} approvals${counted.length > 0 ? ` (${shown.join(', ')})` : ''}`;
+  const ignoredNote = notes.map((note) => `; ${note}`).join('');
   if (counted.length >= required) {
     return pass(`${prefix}${have}${ignoredNote}`);
   }
   const missing = required - counted.length;
-  const candidates = from === undefined ? '' : ` from ${from.filter((identity) => !counted.includes(identity)).join(', ')}`;
+  const candidates = from === undefined ? '' : ` from ${from.filter((identity) => !counted.includes(identity) && !authors.has(identity)).join(', ')}`;
   return fail(`${prefix}${have}${ignoredNote}; missing ${missing}${candidates}: run stagecraft approve ${input.application} --env ${input.to}`);
 }
 

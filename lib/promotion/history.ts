@@ -1,9 +1,9 @@
 import { parseRecords } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from '../git';
+import { EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { Verdict } from './gates';
 import { formatInstant } from './time';
 import { parseTrailers } from './trailers';
-import { APPROVALS_FOLDER } from '../envrepo/approval';
+import { APPROVALS_FOLDER, parseApproval } from '../envrepo/approval';
 import { releasesPath } from '../envrepo/paths';
 import { parseReleasesFile, ReleasesFile } from '../envrepo/releases';
 
@@ -15,6 +15,11 @@ export interface HistoryRequest {
   readonly application?: string;
   /** Newest entries kept. */
   readonly limit: number;
+  /**
+   * The keys the reconciler trusts: with them, every release, promotion and approval shows who signed it.
+   * @default - signatures are not shown
+   */
+  readonly trust?: SignerTrust;
 }
 
 export type HistoryAction = 'release' | 'promote' | 'approve' | 'edit' | 'verify';
@@ -40,6 +45,13 @@ export interface HistoryEntry {
   readonly risk?: string;
   /** For `verify`: the reconciler's verdict. */
   readonly verdict?: string;
+  /** With trusted keys: the identity the commit's signing key stands for, when it stands for `by`. */
+  readonly signedBy?: string;
+  /**
+   * With trusted keys: why the commit's signature does not vouch for `by` (unsigned, unknown key, someone
+   * else's key). Such an approval does not count where signed commits are required.
+   */
+  readonly signatureProblem?: string;
 }
 
 export interface HistoryResult {
@@ -59,7 +71,8 @@ const RECORD = '\u001e';
  */
 export async function history(request: HistoryRequest): Promise<HistoryResult> {
   return withWorkCopy({ repo: request.repo, branch: request.branch }, async (copy) => {
-    const entries = [...await commitEntries(copy, request), ...await recordEntries(copy, request)]
+    const commits = await withSigners(copy, await commitEntries(copy, request), request.trust);
+    const entries = [...commits, ...await recordEntries(copy, request)]
       .filter((entry) => request.application === undefined || entry.application === request.application)
       .sort((left, right) => (left.at < right.at ? 1 : left.at > right.at ? -1 : 0));
     return { environment: request.environment, application: request.application, entries: entries.slice(0, request.limit), commit: undefined };
@@ -102,6 +115,7 @@ async function commitEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Pr
       continue;
     }
     const subject = body.split('\n')[0];
+    entries.push(...await handWrittenApprovals(copy, commit, at, environment, subject));
     const after = await releasesAt(copy, commit, releasesFile);
     const before = await releasesAt(copy, `${commit}^`, releasesFile);
     const names = [...new Set([...Object.keys(after?.applications ?? {}), ...Object.keys(before?.applications ?? {})])].sort();
@@ -114,6 +128,48 @@ async function commitEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Pr
     }
   }
   return entries;
+}
+
+/**
+ * Approval files a commit without stagecraft's trailers added or changed (written by hand): shown as
+ * approvals by the identity the file names, so that whether they count can be seen next to the others.
+ */
+async function handWrittenApprovals(
+  copy: EnvRepoWorkCopy,
+  commit: string,
+  at: string,
+  environment: string,
+  subject: string,
+): Promise<HistoryEntry[]> {
+  const changed = await copy.git(['diff-tree', '--root', '--no-commit-id', '--name-only', '--diff-filter=AM', '-r', '-z', commit, '--', `${APPROVALS_FOLDER}/${environment}/`]);
+  const entries: HistoryEntry[] = [];
+  for (const file of changed.split('\0').filter((name) => name.length > 0).sort()) {
+    try {
+      const approval = parseApproval(file, await copy.git(['show', `${commit}:${file}`]));
+      entries.push({ at, action: 'approve', environment, application: approval.application, image: approval.image, by: approval.approvedBy, commit, message: `written by hand: ${subject}`, gates: [] });
+    } catch (error) {
+      entries.push({ at, action: 'edit', environment, by: 'unknown', commit, message: `${subject}: ${(error as Error).message}`, gates: [] });
+    }
+  }
+  return entries;
+}
+
+/** Each commit entry with what its signature says about `by`, when trusted keys are given. */
+async function withSigners(copy: EnvRepoWorkCopy, entries: HistoryEntry[], trust: SignerTrust | undefined): Promise<HistoryEntry[]> {
+  if (trust === undefined || (trust.sshAllowedSignersFile === undefined && trust.gpgKeyring === undefined) || entries.length === 0) {
+    return entries;
+  }
+  const signers = await copy.signers(entries.map((entry) => entry.commit), trust);
+  return entries.map((entry) => {
+    const signer = signers.get(entry.commit)!;
+    if (signer.problem !== undefined) {
+      return { ...entry, signatureProblem: signer.problem };
+    }
+    if (!signer.identities.includes(entry.by)) {
+      return { ...entry, signatureProblem: `commit ${entry.commit.slice(0, 7)} is signed by ${signer.identities.join(', ') || 'a key that names no identity'} (key ${signer.key}), not by ${entry.by}` };
+    }
+    return { ...entry, signedBy: entry.by };
+  });
 }
 
 /** The releases file at a revision, or undefined when it has none or it does not parse (history shows what it can). */

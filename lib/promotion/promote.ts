@@ -1,12 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { readApprovalEvidence } from './approval-evidence';
 import { DeclaredObject } from './declared-object';
-import { applicationObjects, applicationRecord, listEnvironments, parseRecords, readApprovals, readEnvironmentTree, readReleasesOf } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from '../git';
+import { applicationObjects, applicationRecord, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
-import { StageGates } from './gates';
+import { ApprovalEvidence, StageGates } from './gates';
 import { Actor, resolveActor } from './identity';
 import { ApplicationPlan, planApplication } from './plan';
+import { assertCanSign, assertSignedBy, signingEnvironments } from './signing';
 import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { PromotionStageRecord } from '../envrepo/environment-metadata';
@@ -35,6 +37,12 @@ export interface PromoteRequest {
   readonly automatic: boolean;
   readonly identity?: string;
   readonly signKey?: string;
+  /**
+   * The keys the reconciler trusts (`--ssh-allowed-signers`, `--gpg-keyring`): they check the promotion's own
+   * signature and say who signed each approval.
+   * @default - none: refused when an environment of the repository requires signed commits
+   */
+  readonly trust?: SignerTrust;
   /** Added to the commit body and each release's message. */
   readonly message?: string;
   readonly now: number;
@@ -67,6 +75,8 @@ export interface PromotionOutcome {
   readonly checkedOutIn?: string;
   /** The branch tip the commit was published over. */
   readonly previousTip?: string;
+  /** What became of the user's checkout of the branch, when it is one. */
+  readonly checkout?: CheckoutOutcome;
 }
 
 interface Candidate {
@@ -139,6 +149,8 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   }
   const governed = sortedUnique(stages.flatMap((stage) => stage.applications));
   const actor = await resolveActor(copy, request.identity);
+  const trust = request.trust ?? {};
+  const signingRequired = request.dryRun ? signingEnvironments(root).length > 0 : await assertCanSign(copy, 'promote', { signKey: request.signKey, trust }, { name: actor.name, email: actor.identity, at: formatInstant(request.now) });
   const at = formatInstant(request.now);
   const base = { from: request.from, to: request.to, at, by: actor.identity, automatic: request.automatic, signed: false };
 
@@ -176,7 +188,14 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   }
   const releasesFile = releasesFileOf(program, request.to);
   const releases = readReleasesOf(program.directory, request.to, releasesFile);
-  const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program };
+  const approvals = new Map<string, ApprovalEvidence[]>();
+  const changeAuthors = new Map<string, string[]>();
+  for (const candidate of candidates) {
+    const signing = { required: signingRequired, trust };
+    approvals.set(candidate.application, await readApprovalEvidence(copy, request.to, candidate.application, candidate.image, signing));
+    changeAuthors.set(candidate.application, authorsOf(program.directory, environments, candidate));
+  }
+  const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program, approvals, changeAuthors };
 
   let chosen = candidates;
   let plans: ApplicationPlan[];
@@ -242,9 +261,12 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
       reason: gate.reason,
     }))),
   });
-  const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey);
+  const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey, signingRequired);
   if (committed === undefined) {
     return { ...base, status: 'nothing-to-promote', plans, skipped, warnings };
+  }
+  if (signingRequired) {
+    await assertSignedBy(copy, 'promote', committed.commit, actor.identity, trust);
   }
   return { ...base, status: 'promoted', plans, skipped, warnings, commit: committed.commit, signed: committed.signed };
 }
@@ -258,6 +280,19 @@ interface PlanContext {
   readonly releases: ReleasesFile;
   readonly releasesFile: string;
   readonly program: ReturnType<typeof locateFleetProgram>;
+  /** Per application: its approvals, with what their signatures say. */
+  readonly approvals: ReadonlyMap<string, readonly ApprovalEvidence[]>;
+  /** Per application: who released the image or promoted it anywhere. */
+  readonly changeAuthors: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Whoever put `candidate.image` of the application into any environment's releases file (released or promoted it). */
+function authorsOf(fleetDirectory: string, environments: readonly string[], candidate: Candidate): string[] {
+  const authors = environments.map((environment) => readReleasesOf(fleetDirectory, environment, `releases/${environment}.yaml`).applications[candidate.application])
+    .filter((entry) => entry !== undefined && entry.image === candidate.image)
+    .map((entry) => entry!.by)
+    .filter((by): by is string => typeof by === 'string');
+  return sortedUnique(authors);
 }
 
 /** Writes the releases of `chosen` into the target, re-synthesizes and plans each application. */
@@ -288,7 +323,8 @@ function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promot
       to: request.to,
       now: request.now,
       upstreamRecords: context.records,
-      approvals: readApprovals(copy.directory, request.to, candidate.application, candidate.image),
+      approvals: context.approvals.get(candidate.application) ?? [],
+      changeAuthors: context.changeAuthors.get(candidate.application) ?? [],
       automatic: request.automatic,
       promotedApplications: promotedWith(candidate),
       by: actor.identity,

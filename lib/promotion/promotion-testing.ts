@@ -1,8 +1,10 @@
 import { createHash } from 'crypto';
 import { Duration } from 'cdk8s';
-import { evaluateStages, GateInput, StageGates } from './gates';
+import { judgeApprovalSignature } from './approval-signature';
+import { ApprovalEvidence, evaluateStages, GateInput, StageGates } from './gates';
 import { blockersOf, earliestEligible } from './plan';
 import { formatInstant, parseInstant } from './time';
+import { Environment } from '../constructs/environment';
 import { PromotionPolicy } from '../constructs/promotion-policy';
 import { RiskClass } from '../constructs/risk-class';
 import type { ApprovalRecord } from '../envrepo/approval';
@@ -112,6 +114,19 @@ export interface FakeApproval {
    * @default - the fake clock's time
    */
   readonly at?: string;
+  /**
+   * Whether the approval's commit is signed. Where approvals must be signed (see
+   * `PromotionCheck.requireSignedApprovals`), an unsigned one is shown and not counted.
+   * @default true
+   */
+  readonly signed?: boolean;
+  /**
+   * The identity the signing key stands for (an SSH allowed-signers principal, an OpenPGP user ID's
+   * e-mail address). Another identity than `by` simulates someone approving in another's name: not counted
+   * where approvals must be signed.
+   * @default - `by`: the approver's own key
+   */
+  readonly signedBy?: string;
 }
 
 /**
@@ -146,6 +161,17 @@ export interface PromotionCheck {
    * @default "tester@example.com"
    */
   readonly by?: string;
+  /**
+   * Who released the image or promoted it upstream (for approvals gates with `excludePromoter`).
+   * @default - nobody besides `by`
+   */
+  readonly releasedBy?: string[];
+  /**
+   * Judge approvals as in an env repo whose environments require signed commits: only approvals signed by
+   * the approver's own key count.
+   * @default - true when any environment of the policy has `requireSignedCommits`
+   */
+  readonly requireSignedApprovals?: boolean;
 }
 
 /**
@@ -168,7 +194,7 @@ export class PromotionTesting {
 
   private clock: number;
   private readonly records: VerificationRecord[] = [];
-  private readonly approvals: ApprovalRecord[] = [];
+  private readonly approvals: Array<{ readonly record: ApprovalRecord; readonly signedBy?: string }> = [];
 
   private constructor(private readonly policy: PromotionPolicy, now: number) {
     this.clock = now;
@@ -209,12 +235,15 @@ export class PromotionTesting {
   public approve(approval: FakeApproval): void {
     const at = approval.at === undefined ? this.clock : parseInstant(approval.at, 'approve: at');
     this.approvals.push({
-      schemaVersion: 1,
-      environment: approval.environment,
-      application: approval.application,
-      image: approval.image,
-      approvedBy: approval.by,
-      approvedAt: formatInstant(at),
+      record: {
+        schemaVersion: 1,
+        environment: approval.environment,
+        application: approval.application,
+        image: approval.image,
+        approvedBy: approval.by,
+        approvedAt: formatInstant(at),
+      },
+      signedBy: approval.signed === false ? undefined : approval.signedBy ?? approval.by,
     });
   }
 
@@ -252,7 +281,8 @@ export class PromotionTesting {
       to: check.to,
       now: this.clock,
       upstreamRecords: this.records,
-      approvals: this.approvals,
+      approvals: this.approvalEvidence(check.requireSignedApprovals ?? this.anyEnvironmentRequiresSigning()),
+      changeAuthors: check.releasedBy ?? [],
       riskClass: check.riskClass ?? RiskClass.POD_RESTART,
       automatic: check.automatic ?? false,
       promotedApplications: [check.application, ...(check.alongWith ?? [])],
@@ -274,6 +304,23 @@ export class PromotionTesting {
       eligibleAt: eligibleAt === undefined ? undefined : formatInstant(eligibleAt),
       blockers: blockersOf(plan),
     };
+  }
+
+  private anyEnvironmentRequiresSigning(): boolean {
+    return this.policy.stages.some(({ environment }) => environment instanceof Environment && environment.requireSignedCommits);
+  }
+
+  /** The fake approvals as the gates see them, judged by the same signature rule as `stagecraft promote`. */
+  private approvalEvidence(requireSigned: boolean): ApprovalEvidence[] {
+    return this.approvals.map(({ record, signedBy }, index) => {
+      if (!requireSigned) {
+        return record;
+      }
+      const commit = createHash('sha1').update(`fake approval ${index + 1}`).digest('hex').slice(0, 7);
+      return judgeApprovalSignature(record, signedBy === undefined
+        ? { commit, identities: [], problem: `commit ${commit} is not signed` }
+        : { commit, identities: [signedBy], key: `SHA256:fake-key-of-${signedBy}` });
+    });
   }
 
   private latestImage(environment: string, application: string): string | undefined {

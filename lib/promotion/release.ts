@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { applicationRecord, listEnvironments, readEnvironmentTree, readReleasesOf } from './env-repo-files';
-import { EnvRepoWorkCopy, withWorkCopy } from '../git';
+import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { resolveActor } from './identity';
+import { assertCanSign, assertSignedBy } from './signing';
 import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { IMAGE_DIGEST_PATTERN } from '../envrepo/digest';
@@ -30,6 +31,11 @@ export interface ReleaseRequest {
   /** `--as`; default git config user.email. */
   readonly identity?: string;
   readonly signKey?: string;
+  /**
+   * The keys the reconciler trusts (`--ssh-allowed-signers`, `--gpg-keyring`), to check the commit's signature.
+   * @default - none: refused when an environment of the repository requires signed commits
+   */
+  readonly trust?: SignerTrust;
   /** Release into an environment that is not a first stage of the application's policies. */
   readonly forceEnvironment: boolean;
   /** Milliseconds since the epoch, from the injected clock. */
@@ -52,6 +58,8 @@ export interface ReleaseResult {
   readonly checkedOutIn?: string;
   /** The branch tip the commit was published over. */
   readonly previousTip?: string;
+  /** What became of the user's checkout of the branch, when it is one. */
+  readonly checkout?: CheckoutOutcome;
 }
 
 /**
@@ -104,6 +112,8 @@ async function releaseIn(copy: EnvRepoWorkCopy, request: ReleaseRequest): Promis
     throw new Error(problem);
   }
   const actor = await resolveActor(copy, request.identity);
+  const trust = request.trust ?? {};
+  const signingRequired = await assertCanSign(copy, 'release', { signKey: request.signKey, trust }, { name: actor.name, email: actor.identity, at: formatInstant(request.now) });
   const at = formatInstant(request.now);
   const program = locateFleetProgram(root, request.fleet);
   if (request.dependencies !== undefined) {
@@ -136,9 +146,12 @@ async function releaseIn(copy: EnvRepoWorkCopy, request: ReleaseRequest): Promis
     gates: [],
     risks: [],
   });
-  const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey);
+  const committed = await copy.commitAll(message, { name: actor.name, email: actor.identity, at }, request.signKey, signingRequired);
   if (committed === undefined) {
     return { ...base, signed: false, changedFiles: [] };
+  }
+  if (signingRequired) {
+    await assertSignedBy(copy, 'release', committed.commit, actor.identity, trust);
   }
   const changedFiles = (await copy.git(['diff', '--name-only', copy.baseCommit, committed.commit])).split('\n').filter(Boolean);
   return { ...base, commit: committed.commit, signed: committed.signed, changedFiles };

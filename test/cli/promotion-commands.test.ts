@@ -298,20 +298,40 @@ describe('where release, promote and approve write', () => {
     expect(git(bare, 'log', '-1', '--format=%s', 'main')).toBe(`release web ${WEB_1} to dev`);
   });
 
-  it('leaves a checked-out working repository alone and says how to update its files', () => {
-    // GIVEN a non-bare env repo with main checked out
+  it('fast-forwards a clean checked-out working repository to the new commit', () => {
+    // GIVEN a non-bare env repo with main checked out and no local changes
     const scratch = scratchFolder('stagecraft-promotion-work-');
     const { work } = createEnvRepo(scratch);
+    // WHEN
+    const result = stagecraft(scratch, 'release', 'web', '--image', WEB_1, '--env', 'dev', '--repo', work, '--as', 'ci@example.com', '--now', '2026-11-23T08:00:00Z');
+    // THEN the branch moved and the checkout's index and files moved with it
+    const after = git(work, 'rev-parse', 'main');
+    expect(result.stdout.split('\n')[2]).toBe(`updated your checkout ${fs.realpathSync(work)} (main) to ${after.slice(0, 12)}`);
+    expect(fs.readFileSync(path.join(work, 'releases', 'dev.yaml'), 'utf8')).toBe(git(work, 'show', 'main:releases/dev.yaml') + '\n');
+    expect(git(work, 'status', '--porcelain')).toBe('');
+    expect(git(work, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+  });
+
+  it.each([
+    ['an edited file', (work: string) => fs.appendFileSync(path.join(work, 'main.js'), '// local edit\n')],
+    ['a staged change', (work: string) => { fs.writeFileSync(path.join(work, 'notes.txt'), 'mine\n'); git(work, 'add', 'notes.txt'); }],
+  ])('leaves a checked-out working repository with %s untouched and says how to update its files', (_name, change) => {
+    // GIVEN a non-bare env repo with main checked out and a local change
+    const scratch = scratchFolder('stagecraft-promotion-dirty-');
+    const { work } = createEnvRepo(scratch);
     const before = git(work, 'rev-parse', 'main');
+    change(work);
+    const statusBefore = git(work, 'status', '--porcelain');
     // WHEN
     const result = stagecraft(scratch, 'release', 'web', '--image', WEB_1, '--env', 'dev', '--repo', work, '--as', 'ci@example.com', '--now', '2026-11-23T08:00:00Z');
     // THEN the branch moved, the files did not, and the note says how to catch up
     const after = git(work, 'rev-parse', 'main');
-    expect(result.stdout.split('\n')[2]).toBe(`note: main is checked out in ${fs.realpathSync(work)}, whose files still show ${before.slice(0, 12)}; update them with git -C ${fs.realpathSync(work)} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`);
+    const folder = fs.realpathSync(work);
+    expect(result.stdout.split('\n')[2]).toBe(`note: main is checked out in ${folder}, which has local changes, so its files were left at ${before.slice(0, 12)}; update them (keeping your changes) with git -C ${folder} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`);
     expect(fs.existsSync(path.join(work, 'releases', 'dev.yaml'))).toBe(false);
-    expect(git(work, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+    expect(git(work, 'diff', '--cached', '--name-only', before)).toBe(statusBefore.startsWith('A ') ? 'notes.txt' : '');
     git(work, 'read-tree', '-m', '-u', before, after);
-    expect(git(work, 'status', '--porcelain')).toBe('');
+    expect(git(work, 'status', '--porcelain')).toBe(statusBefore);
   });
 
   it('links installed dependencies into the private checkout with --deps, and never commits them', () => {

@@ -64,11 +64,13 @@ describe('constructs resolve their defaults once', () => {
     expect([
       PromotionGate.soak(Duration.hours(2)),
       PromotionGate.approvals(2, { from: ['bob', 'alice', 'bob'] }),
+      PromotionGate.approvals(1, { excludePromoter: true }),
       PromotionGate.allowWindow(TimeWindow.weekly({ days: [Weekday.FRIDAY, Weekday.MONDAY], start: '09:00', end: '15:00', timeZone: 'Europe/Berlin' })),
       PromotionGate.denyWindow(TimeWindow.between('2026-12-20T00:00Z', '2027-01-04T00:00Z')),
     ].map((gate) => gate._toRecord())).toEqual([
       { type: 'soak', seconds: 7200 },
       { type: 'approvals', count: 2, from: ['alice', 'bob'] },
+      { type: 'approvals', count: 1, excludePromoter: true },
       { type: 'allowWindow', window: { type: 'weekly', days: ['Mon', 'Fri'], start: '09:00', end: '15:00', timeZone: 'Europe/Berlin' } },
       { type: 'denyWindow', window: { type: 'between', start: '2026-12-20T00:00Z', end: '2027-01-04T00:00Z' } },
     ]);

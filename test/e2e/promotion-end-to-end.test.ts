@@ -4,17 +4,25 @@ import * as path from 'path';
 import { CliResult, REPO_ROOT } from '../support/cli';
 import { scratchFolder } from '../support/fleets';
 import { git } from '../support/git';
-import { APPROVERS, createEnvRepo, image, stagecraft } from '../support/promotion-repo';
+import { createEnvRepo, image, stagecraft } from '../support/promotion-repo';
+import { generateSshKey, writeAllowedSigners } from '../support/signing-keys';
 
 /**
- * Promotion end to end, through the CLI, with a real git env repo and a real control plane: release to dev →
+ * Promotion end to end, through the CLI, with a real git env repo and a real control plane. prod requires
+ * signed commits and its approvals exclude the promoter: every release, promotion and approval is signed with
+ * its author's own SSH key and checked against the allowed signers file the reconciler is given. Release to dev →
  * reconcile dev with --record → soak satisfied on the fake clock → promote to staging → reconcile → promote
  * to prod blocked for missing approvals → approve → promote → reconcile prod → history shows all of it.
  * The reconciler records real times; promote judges them at a later instant given with --now.
  */
 jest.setTimeout(300_000);
 
-const CLUSTER = { dir: path.join(os.homedir(), '.cache', 'stagecraft', 'e2e-cluster'), port: '20443', etcd: '16379', peer: '16380' };
+const CLUSTER = {
+  dir: process.env.STAGECRAFT_E2E_CLUSTER_DIR ?? path.join(os.homedir(), '.cache', 'stagecraft', 'e2e-cluster'),
+  port: process.env.STAGECRAFT_E2E_CLUSTER_PORT ?? '20443',
+  etcd: process.env.STAGECRAFT_E2E_ETCD_PORT ?? '16379',
+  peer: process.env.STAGECRAFT_E2E_ETCD_PEER_PORT ?? '16380',
+};
 const SCRIPTS = path.join(REPO_ROOT, 'scripts', 'control-plane');
 const WEB = image('web', 'b');
 
@@ -52,12 +60,18 @@ function nextWindowInstant(from: Date): string {
 describe('promotion end to end on a real control plane', () => {
   it('releases, reconciles, promotes through every gate and shows the history', () => {
     const scratch = scratchFolder('stagecraft-e2e-');
-    const repo = createEnvRepo(scratch).bare;
+    const repo = createEnvRepo(scratch, { signedProd: true }).bare;
     const cache = path.join(scratch, 'cache');
+    const keys = Object.fromEntries(['ci', 'alice', 'bob', 'carol'].map((person) => [person, generateSshKey(scratch, person)]));
+    const allowedSigners = writeAllowedSigners(path.join(scratch, 'allowed_signers'),
+      Object.fromEntries(Object.entries(keys).map(([person, key]) => [`${person}@example.com`, key])));
     const run = (...args: string[]): CliResult => stagecraft(scratch, ...args);
+    /** A writing command as `person`, signed with their own key and checked against the allowed signers. */
+    const signed = (person: string, ...args: string[]): CliResult =>
+      run(...args, '--as', `${person}@example.com`, '--sign-key', path.join(scratch, person), '--ssh-allowed-signers', allowedSigners);
     const reconcile = (environment: string): any => {
       const result = run('reconcile', '--repo', repo, '--env', environment, '--kubeconfig', kubeconfig, '--cache-dir', cache,
-        '--once', '--record', '--timeout', '60s', '--poll-interval', '250ms', '--output', 'json');
+        '--ssh-allowed-signers', allowedSigners, '--once', '--record', '--timeout', '60s', '--poll-interval', '250ms', '--output', 'json');
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       return JSON.parse(result.stdout);
@@ -66,8 +80,9 @@ describe('promotion end to end on a real control plane', () => {
       new Date(JSON.parse(git(repo, 'show', `stagecraft/status:records/${environment}/${commit}.json`)).firstHealthyAt);
 
     // 1. CI releases web to dev
-    const release = run('release', 'web', '--image', WEB, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--message', 'build 12');
-    expect(release.status).toBe(0);
+    const release = signed('ci', 'release', 'web', '--image', WEB, '--env', 'dev', '--repo', repo, '--message', 'build 12');
+    expect(release.stderr).toBe('');
+    expect(release.stdout).toContain(' (signed): ');
 
     // 2. the reconciler applies dev and records it healthy, with the image it runs
     const dev = reconcile('dev');
@@ -77,7 +92,8 @@ describe('promotion end to end on a real control plane', () => {
 
     // 3. an hour later (the fake clock) the soak is satisfied: promote to staging
     const toStaging = nextWindowInstant(new Date(firstHealthyAt('dev', dev.revision).getTime() + 61 * 60_000));
-    const promoteStaging = run('promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', toStaging);
+    const promoteStaging = signed('ci', 'promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--now', toStaging);
+    expect(promoteStaging.stderr).toBe('');
     expect(promoteStaging.status).toBe(0);
     expect(promoteStaging.stdout).toContain('pass  soak');
     expect(git(repo, 'show', 'main:releases/staging.yaml')).toContain(`image: ${WEB}`);
@@ -88,39 +104,42 @@ describe('promotion end to end on a real control plane', () => {
 
     // 5. prod is blocked: the soak is over but nobody approved
     const toProd = nextWindowInstant(new Date(firstHealthyAt('staging', staging.revision).getTime() + 121 * 60_000));
-    const blocked = run('promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', repo, '--as', 'alice@example.com', '--now', toProd);
+    const blocked = signed('alice', 'promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', repo, '--now', toProd);
     expect(blocked.status).toBe(1);
     expect(blocked.stdout).toMatch(/fail\s+approvals\s+0 of 2 approvals/);
     const headBeforeApprovals = git(repo, 'rev-parse', 'main');
 
-    // 6. two approvers approve the image
-    for (const approver of APPROVERS.slice(0, 2)) {
-      const approve = run('approve', 'web', '--env', 'prod', '--repo', repo, '--as', approver, '--now', toProd);
-      expect(approve.status).toBe(0);
+    // 6. two approvers approve the image, each with their own key (alice promotes, so hers would not count)
+    for (const approver of ['bob', 'carol']) {
+      const approve = signed(approver, 'approve', 'web', '--env', 'prod', '--repo', repo, '--now', toProd);
+      expect(approve.stderr).toBe('');
+      expect(approve.stdout).toContain(`(signed by ${approver}@example.com's key)`);
     }
     expect(git(repo, 'rev-list', '--count', `${headBeforeApprovals}..main`)).toBe('2');
 
-    // 7. now the promotion passes every gate
-    const promoteProd = run('promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', repo, '--as', 'alice@example.com', '--now', toProd);
+    // 7. now the promotion passes every gate, signed by alice
+    const promoteProd = signed('alice', 'promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', repo, '--now', toProd);
+    expect(promoteProd.stderr).toBe('');
     expect(promoteProd.status).toBe(0);
+    expect(promoteProd.stdout).toMatch(/pass\s+approvals\s+2 of 2 approvals \(bob@example.com signed, carol@example.com signed\)/);
     for (const gate of ['manual', 'verifiedUpstream', 'soak', 'approvals', 'allowWindow']) {
       expect(promoteProd.stdout).toMatch(new RegExp(`pass\\s+${gate}`));
     }
 
-    // 8. the reconciler applies prod
+    // 8. the reconciler applies prod, verifying every commit since the first synth against the allowed signers
     const prod = reconcile('prod');
-    expect(prod).toMatchObject({ environment: 'prod', verdict: 'healthy' });
+    expect(prod).toMatchObject({ environment: 'prod', verdict: 'healthy', revision: git(repo, 'rev-parse', 'main') });
     const live = spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'get', 'deployment', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], { encoding: 'utf8' });
     expect(live.stdout).toBe(WEB);
 
     // 9. the history of prod shows who promoted what, the gates, the approvals and the verification
-    const history = run('history', '--env', 'prod', '--repo', repo, '--app', 'web', '--output', 'json');
+    const history = run('history', '--env', 'prod', '--repo', repo, '--app', 'web', '--ssh-allowed-signers', allowedSigners, '--output', 'json');
     expect(history.status).toBe(0);
-    const actions = JSON.parse(history.stdout).entries.map((entry: any) => [entry.action, entry.by ?? null]);
+    const actions = JSON.parse(history.stdout).entries.map((entry: any) => [entry.action, entry.by ?? null, entry.signedBy ?? null]);
     expect(actions).toEqual(expect.arrayContaining([
-      ['promote', 'alice@example.com'],
-      ['approve', 'alice@example.com'],
-      ['approve', 'bob@example.com'],
+      ['promote', 'alice@example.com', 'alice@example.com'],
+      ['approve', 'bob@example.com', 'bob@example.com'],
+      ['approve', 'carol@example.com', 'carol@example.com'],
     ]));
     expect(actions.some((entry: string[]) => entry[0] === 'verify')).toBe(true);
   });

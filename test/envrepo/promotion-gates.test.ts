@@ -13,7 +13,9 @@ describe('the promotion-gate schema shared by constructs and promotion', () => {
     ['verifiedUpstream', PromotionGate.verifiedUpstream()],
     ['soak', PromotionGate.soak(Duration.hours(2))],
     ['approvals', PromotionGate.approvals(2, { from: ['bob@acme.example', 'alice@acme.example'] })],
+    ['approvals excluding the promoter', PromotionGate.approvals(2, { excludePromoter: true })],
     ['extraApprovals', PromotionGate.extraApprovalsFor(RiskClass.POD_RESTART, 1)],
+    ['extraApprovals including the promoter', PromotionGate.extraApprovalsFor(RiskClass.POD_RESTART, 1, { excludePromoter: false })],
     ['extraSoak', PromotionGate.extraSoakFor(RiskClass.IMMUTABLE_FIELD_RECREATE, Duration.hours(4))],
     ['allowWindow', PromotionGate.allowWindow(TimeWindow.weekly({ days: [Weekday.MONDAY, Weekday.TUESDAY], start: '09:00', end: '16:00', timeZone: 'Europe/Berlin' }))],
     ['denyWindow', PromotionGate.denyWindow(TimeWindow.between('2026-12-20T00:00Z', '2027-01-04T00:00Z'))],
@@ -22,10 +24,15 @@ describe('the promotion-gate schema shared by constructs and promotion', () => {
     expect(JSON.parse(JSON.stringify(parseGateRecord(written)))).toEqual(written);
   });
 
+  it('reads an approvals gate written before excludePromoter existed as not excluding the promoter', () => {
+    expect(parseGateRecord({ type: 'approvals', count: 2 })).toEqual({ type: 'approvals', count: 2, from: undefined });
+  });
+
   it.each([
     [{ type: 'soak', seconds: 0 }, '"seconds" is 0, expected a positive number'],
     [{ type: 'approvals', count: 1.5 }, '"count" is 1.5, expected a whole number of at least 1'],
     [{ type: 'approvals', count: 1, from: 'bob' }, '"from" is "bob", expected a list of identities'],
+    [{ type: 'approvals', count: 1, excludePromoter: 'yes' }, '"excludePromoter" is "yes", expected true or false'],
     [{ type: 'extraSoak', riskClass: 'apocalypse', seconds: 60 }, '"riskClass" is "apocalypse", expected a risk class such as pod-restart'],
     [{ type: 'denyWindow', window: { type: 'yearly' } }, 'window type "yearly" is unknown; expected weekly or between'],
     [{ type: 'lunarPhase' }, 'gate type "lunarPhase" is unknown; expected one of auto, manual, verifiedUpstream, soak, approvals, extraApprovals, extraSoak, allowWindow, denyWindow'],

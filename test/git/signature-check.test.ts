@@ -1,6 +1,6 @@
 import { describeCommit, parseCommitObject } from '../../lib/git/private/commit-object';
 import { commitProblem } from '../../lib/git/private/history-problems';
-import { parseGpgStatus, parsePrimaryFingerprints, parseSshVerification, SignatureCheck } from '../../lib/git/private/signature-check';
+import { parseGpgStatus, parseKeyIdentities, parsePrimaryFingerprints, parseSshVerification, SignatureCheck } from '../../lib/git/private/signature-check';
 
 const HASH = '0123456789abcdef0123456789abcdef01234567';
 const BOB = '210232B51694EC3FB9E2595323F9E7502E3A75B7';
@@ -109,6 +109,25 @@ describe('reading gpg status lines', () => {
     ].join('\n');
     // WHEN / THEN
     expect(parsePrimaryFingerprints(listing)).toEqual([BOB, EVE]);
+  });
+
+  it('names each primary key\'s identities by the e-mail addresses of its valid user IDs', () => {
+    // GIVEN bob with two user IDs (one revoked) and a subkey, eve with a bare address and a colon in her name
+    const listing = [
+      'pub:-:255:22:23F9E7502E3A75B7:1795678066:::-:::scSC:::::ed25519:::0:',
+      `fpr:::::::::${BOB}:`,
+      'uid:-::::1795678066::5E4E::Bob <bob@example.test>::::::::::0:',
+      'uid:r::::1795678066::5E4F::Bob <bob@old.example>::::::::::0:',
+      'uid:-::::1795678066::5E50::Bob (work) <bob@work.example>::::::::::0:',
+      'sub:-:255:18:AAAAAAAAAAAAAAAA:1795678066::::::e:::::cv25519::',
+      `fpr:::::::::${BOB_SUBKEY}:`,
+      'pub:-:255:22:7D988E262E1F1DCB:1795678066:::-:::scSC:::::ed25519:::0:',
+      `fpr:::::::::${EVE}:`,
+      'uid:-::::1795678066::5E51::eve@example.test::::::::::0:',
+      'uid:-::::1795678066::5E52::Eve\\x3a ops::::::::::0:',
+    ].join('\n');
+    // WHEN / THEN
+    expect(parseKeyIdentities(listing)).toEqual(new Map([[BOB, ['bob@example.test', 'bob@work.example']], [EVE, ['eve@example.test']]]));
   });
 });
 

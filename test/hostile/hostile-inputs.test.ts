@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Application, Environment, Fleet } from '../../lib';
+import { approvalPath, ApprovalRecord, serializeApproval } from '../../lib/envrepo/approval';
 import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 import { KubeObject } from '../../lib/envrepo/kube-object';
 import { TreeVerificationError } from '../../lib/envrepo/read-environment';
@@ -12,6 +13,9 @@ import { fakeDigest, readTree, scratchFleet, scratchFolder } from '../support/fl
 import { git, gitWithInput } from '../support/git';
 import { GitEnvRepo } from '../support/git-env-repo';
 import { configMap, deployment, service } from '../support/objects';
+import { recordVerification } from '../support/promotion-repo';
+import { copyRepo, email, PROD_TIME, SIGNED_WEB, SIGNED_WEB_2, signedPromotionRepo, SignedPromotionRepo } from '../support/signed-promotion';
+import { gitWithKey } from '../support/signing-keys';
 import { kubectl, startTestCluster, uniqueName } from '../support/test-cluster';
 
 /**
@@ -43,6 +47,7 @@ const CLASSES = [
   'annotations over 256 KiB',
   'oversized synth input',
   'images not pinned by digest',
+  'forged approvals',
 ] as const;
 type InputClass = typeof CLASSES[number];
 
@@ -663,7 +668,7 @@ afterAll(() => {
   process.stdout.write(`hostile inputs: ${rejected} rejected / ${tried} tried, ${covered.size} classes covered, ${written} written\n`);
   expect({ rejected, written }).toEqual({ rejected: tried, written: 0 });
   // The whole table (not a run filtered with -t): at least 30 cases, every class covered.
-  if (tried === CASES.length) {
+  if (tried === CASES.length + APPROVAL_CASES.length) {
     expect(tried).toBeGreaterThanOrEqual(30);
     expect([...covered].sort()).toEqual([...CLASSES].sort());
   }
@@ -770,3 +775,159 @@ describe('hostile inputs are refused before anything is written', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Forged approvals (issue 15): prod requires signed commits and wants 2 approvals of alice, bob and carol,
+// excluding the promoter (alice). carol approved properly, so one more counted approval would let the promotion
+// through and write prod: each case adds a forged one, and prod must stay as it was.
+
+interface Forgery {
+  /** The commit that brought the forgery in, when it was pushed by hand. */
+  readonly commit?: string;
+  /** What stagecraft said when the forgery went through it. */
+  readonly refusal?: string;
+  readonly status?: number | null;
+}
+
+interface ApprovalCase {
+  readonly name: string;
+  readonly forge: (repo: SignedPromotionRepo) => Forgery | Promise<Forgery>;
+  /** The whole refusal of the forging command, when the forgery went through stagecraft. */
+  readonly refusal?: (repo: SignedPromotionRepo) => string;
+  /** The approvals gate's line when alice promotes afterwards. */
+  readonly approvals: (repo: SignedPromotionRepo, forgery: Forgery) => string;
+  /** When alice promotes. @default PROD_TIME */
+  readonly promoteAt?: string;
+}
+
+const CAROL_COUNTED = '1 of 2 approvals (carol@example.com signed)';
+const MISSING_BOB = 'missing 1 from bob@example.com: run stagecraft approve web --env prod';
+
+/** bob's approval file of `image`, as `stagecraft approve` would write it, committed by hand in a clone. */
+function pushApprovalFile(repo: SignedPromotionRepo, name: string, signer: 'alice' | 'dave' | undefined, image = SIGNED_WEB, content?: string): string {
+  const clone = repo.clone(name);
+  const approval: ApprovalRecord = { schemaVersion: 1, environment: 'prod', application: 'web', image, approvedBy: email('bob'), approvedAt: PROD_TIME };
+  const file = approvalPath(approval);
+  fs.mkdirSync(path.join(clone.folder, path.dirname(file)), { recursive: true });
+  fs.writeFileSync(path.join(clone.folder, file), content ?? serializeApproval(approval));
+  git(clone.folder, 'add', '--all');
+  gitWithKey(clone.folder, signer === undefined ? undefined : repo.keys[signer], 'commit', '--quiet', ...(signer === undefined ? ['--no-gpg-sign'] : ['-S']), '--message', `approve web for prod (${name})`);
+  clone.push();
+  return git(repo.bare, 'rev-parse', 'main');
+}
+
+const APPROVAL_CASES: ApprovalCase[] = [
+  {
+    name: 'a forged --as: bob\'s approval signed with alice\'s key',
+    forge: (repo) => {
+      const result = repo.approve(email('bob'), 'alice');
+      return { refusal: result.stderr, status: result.status };
+    },
+    refusal: (repo) => `stagecraft: approve: --as bob@example.com does not match the signer of the approve commit: key ${repo.keys.alice.fingerprint} stands for alice@example.com; act as alice@example.com (--as), or sign with bob@example.com's own key; nothing was committed\n`,
+    approvals: () => `fail ${CAROL_COUNTED}; ${MISSING_BOB}`,
+  },
+  {
+    name: 'a hand-written approval commit: bob\'s approval file committed unsigned',
+    forge: (repo) => ({ commit: pushApprovalFile(repo, 'unsigned', undefined) }),
+    approvals: (_repo, forgery) => `fail ${CAROL_COUNTED}; not counted, bob@example.com: commit ${forgery.commit!.slice(0, 7)} is not signed; approvals count only when signed by the approver's own key, run stagecraft approve with it; ${MISSING_BOB}`,
+  },
+  {
+    name: 'a hand-written approval commit: bob\'s approval file committed with alice\'s trusted key',
+    forge: (repo) => ({ commit: pushApprovalFile(repo, 'alice-writes', 'alice') }),
+    approvals: (repo, forgery) => `fail ${CAROL_COUNTED}; not counted, bob@example.com: commit ${forgery.commit!.slice(0, 7)} that wrote the approval is signed by alice@example.com (key ${repo.keys.alice.fingerprint}), not by bob@example.com; bob@example.com must approve with their own key; ${MISSING_BOB}`,
+  },
+  {
+    name: 'an approval for another image, signed by bob',
+    forge: (repo) => {
+      const result = repo.approve(email('bob'), 'bob', ['--image', SIGNED_WEB_2]);
+      return { status: result.status };
+    },
+    approvals: () => `fail ${CAROL_COUNTED}; ${MISSING_BOB}`,
+  },
+  {
+    name: 'an approval file copied to another image\'s folder with its image changed, committed by dave',
+    forge: (repo) => {
+      expect(repo.approve(email('bob'), 'bob', ['--image', SIGNED_WEB_2]).status).toBe(0);
+      return { commit: pushApprovalFile(repo, 'copied', 'dave', SIGNED_WEB) };
+    },
+    approvals: (repo, forgery) => `fail ${CAROL_COUNTED}; not counted, bob@example.com: commit ${forgery.commit!.slice(0, 7)} that wrote the approval is signed by dave@example.com (key ${repo.keys.dave.fingerprint}), not by bob@example.com; bob@example.com must approve with their own key; ${MISSING_BOB}`,
+  },
+  {
+    name: 'an approval reused after a new release: bob approved web 1, web 2 came through staging since',
+    forge: async (repo) => {
+      expect(repo.approve(email('bob'), 'bob').status).toBe(0);
+      expect(repo.run('release', ['web', '--image', SIGNED_WEB_2, '--env', 'dev', '--as', email('ci'), '--now', '2026-11-23T12:00:00Z'], 'ci').status).toBe(0);
+      await promoteThroughStaging(repo);
+      return {};
+    },
+    promoteAt: '2026-11-24T09:00:00Z',
+    approvals: () => 'fail 0 of 2 approvals; missing 2 from bob@example.com, carol@example.com: run stagecraft approve web --env prod',
+  },
+  {
+    name: 'a signer not in the from list: dave approves with his own trusted key',
+    forge: (repo) => {
+      const result = repo.approve(email('dave'), 'dave');
+      return { status: result.status, refusal: result.stdout.split('\n')[1] };
+    },
+    refusal: () => 'note: dave@example.com is not among the identities the approvals gates of prod allow (alice@example.com, bob@example.com, carol@example.com); this approval will not count',
+    approvals: () => `fail ${CAROL_COUNTED}; not counted, not allowed to approve: dave@example.com; ${MISSING_BOB}`,
+  },
+  {
+    name: 'a replayed approval file: bob\'s signed approval, revoked by bob, re-committed byte for byte by dave',
+    forge: (repo) => {
+      expect(repo.approve(email('bob'), 'bob').status).toBe(0);
+      const file = approvalPath({ environment: 'prod', application: 'web', image: SIGNED_WEB, approvedBy: email('bob') });
+      const original = git(repo.bare, 'show', `main:${file}`);
+      const clone = repo.clone('revoke');
+      git(clone.folder, 'rm', '--quiet', file);
+      gitWithKey(clone.folder, repo.keys.bob, 'commit', '--quiet', '-S', '--message', 'bob revokes his approval');
+      clone.push();
+      return { commit: pushApprovalFile(repo, 'replay', 'dave', SIGNED_WEB, `${original}\n`) };
+    },
+    approvals: (repo, forgery) => `fail ${CAROL_COUNTED}; not counted, bob@example.com: commit ${forgery.commit!.slice(0, 7)} that wrote the approval is signed by dave@example.com (key ${repo.keys.dave.fingerprint}), not by bob@example.com; bob@example.com must approve with their own key; ${MISSING_BOB}`,
+  },
+];
+
+describe('forged approvals are shown and never counted, and nothing is promoted on them', () => {
+  let base: SignedPromotionRepo;
+
+  beforeAll(async () => {
+    base = await signedPromotionRepo(scratchFolder('stagecraft-hostile-approvals-'));
+    const carol = base.approve(email('carol'), 'carol');
+    if (carol.status !== 0) {
+      throw new Error(`carol's approval failed: ${carol.stderr}`);
+    }
+  }, 120_000);
+
+  it.each(APPROVAL_CASES)('fails on $name', async (testCase) => {
+    // GIVEN a copy of the repository where carol approved properly, and the forgery on top
+    const repo = copyRepo(base, scratchFolder('stagecraft-hostile-approval-'));
+    const mainBefore = git(repo.bare, 'rev-parse', 'main');
+    const forgery = await testCase.forge(repo);
+    const prodState = () => git(repo.bare, 'ls-tree', '-r', 'main', '--', 'prod', 'releases/prod.yaml');
+    const prodBefore = prodState();
+    const afterForgery = git(repo.bare, 'rev-parse', 'main');
+    // WHEN alice promotes web to prod
+    const promotion = repo.run('promote', ['web', '--from', 'staging', '--to', 'prod', '--as', email('alice'), '--now', testCase.promoteAt ?? PROD_TIME], 'alice');
+    // THEN the forgery does not count, the reason is shown, and prod is not written
+    const line = promotion.stdout.split('\n').find((entry) => /^\s+(pass|fail|wait)\s+approvals\s/.test(entry))?.trim().replace(/^(pass|fail|wait)\s+approvals\s+/, '$1 ');
+    const expected = testCase.approvals(repo, forgery);
+    const refusalMatches = testCase.refusal === undefined || forgery.refusal === testCase.refusal(repo);
+    const written = (git(repo.bare, 'rev-parse', 'main') === afterForgery ? 0 : 1) + (forgery.refusal !== undefined && testCase.refusal !== undefined && forgery.status === 2 && git(repo.bare, 'rev-parse', 'main') !== mainBefore ? 1 : 0);
+    results.push({ inputClass: 'forged approvals', rejected: promotion.status === 1 && line === expected && refusalMatches, written });
+    if (testCase.refusal !== undefined) {
+      expect(forgery.refusal).toBe(testCase.refusal(repo));
+    }
+    expect({ status: promotion.status, line }).toEqual({ status: 1, line: expected });
+    expect(prodState()).toBe(prodBefore);
+    expect(written).toBe(0);
+  });
+});
+
+/** web 2 (released to dev by the case) verified in dev, promoted to staging by ci and verified there. */
+async function promoteThroughStaging(repo: SignedPromotionRepo): Promise<void> {
+  await recordVerification(repo.bare, 'dev', '2026-11-23T12:05:00Z', { web: SIGNED_WEB_2 });
+  const toStaging = repo.run('promote', ['web', '--from', 'dev', '--to', 'staging', '--as', email('ci'), '--now', '2026-11-23T13:10:00Z'], 'ci');
+  expect(toStaging.stderr).toBe('');
+  await recordVerification(repo.bare, 'staging', '2026-11-23T13:15:00Z', { web: SIGNED_WEB_2 });
+}

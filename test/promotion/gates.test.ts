@@ -1,6 +1,6 @@
 import { ApprovalRecord } from '../../lib/envrepo/approval';
 import { VerificationRecord } from '../../lib/envrepo/verification-record';
-import { evaluateStages, GateInput, GateVerdict, StageGates } from '../../lib/promotion/gates';
+import { ApprovalEvidence, evaluateStages, GateInput, GateVerdict, StageGates } from '../../lib/promotion/gates';
 
 const DIGEST_OLD = 'a'.repeat(64);
 const DIGEST_NEW = 'b'.repeat(64);
@@ -142,7 +142,7 @@ describe('soak', () => {
 
 describe('approvals', () => {
   const twoOfThree = { type: 'approvals', count: 2, from: APPROVERS };
-  it.each<[string, Record<string, unknown>, ApprovalRecord[], GateVerdict]>([
+  it.each<[string, Record<string, unknown>, ApprovalEvidence[], GateVerdict]>([
     ['passes with two allowed approvals of this image', twoOfThree, [approval('bob@example.com'), approval('alice@example.com')],
       { gate: 'approvals', verdict: 'pass', reason: '2 of 2 approvals (alice@example.com, bob@example.com)' }],
     ['fails with one approval, naming who else may approve', twoOfThree, [approval('bob@example.com')],
@@ -157,6 +157,14 @@ describe('approvals', () => {
     { gate: 'approvals', verdict: 'fail', reason: '0 of 2 approvals; missing 2 from alice@example.com, bob@example.com, carol@example.com: run stagecraft approve web --env prod' }],
     ['passes with anyone when "from" is not given', { type: 'approvals', count: 1 }, [approval('mallory@example.com')],
       { gate: 'approvals', verdict: 'pass', reason: '1 of 1 approvals (mallory@example.com)' }],
+    ['passes with the promoter\'s approval when the gate does not exclude the promoter', twoOfThree, [approval('alice@example.com'), approval('bob@example.com')],
+      { gate: 'approvals', verdict: 'pass', reason: '2 of 2 approvals (alice@example.com, bob@example.com)' }],
+    ['fails counting the promoter where the gate excludes the promoter', { ...twoOfThree, excludePromoter: true }, [approval('alice@example.com'), approval('bob@example.com')],
+      { gate: 'approvals', verdict: 'fail', reason: '1 of 2 approvals (bob@example.com); not counted, alice@example.com promotes this change and the gate excludes the promoter; missing 1 from carol@example.com: run stagecraft approve web --env prod' }],
+    ['fails counting an approval whose signature does not vouch for it, and shows the others as signed', twoOfThree, [
+      { ...approval('bob@example.com'), signedBy: 'bob@example.com' }, { ...approval('carol@example.com'), notCounted: 'commit 1a2b3c4 is not signed' },
+    ],
+    { gate: 'approvals', verdict: 'fail', reason: '1 of 2 approvals (bob@example.com signed); not counted, carol@example.com: commit 1a2b3c4 is not signed; missing 1 from alice@example.com, carol@example.com: run stagecraft approve web --env prod' }],
   ])('%s', (_name, gate, approvals, expected) => {
     // GIVEN an approvals gate and approvals WHEN judged THEN
     expect(evaluateStages([stage([gate])], input({ approvals })).verdicts).toEqual([expected]);

@@ -160,3 +160,68 @@ describe('the shop promotion policy', () => {
     expect(act).toThrow(message);
   });
 });
+
+/** prod requires signed commits, and its two approvals exclude whoever released or promotes the change. */
+function signedShopPolicy(): PromotionPolicy {
+  const fleet = new Fleet();
+  const staging = new Environment(fleet, 'staging');
+  const prod = new Environment(fleet, 'prod', { requireSignedCommits: true });
+  new Application(fleet, 'web', { image: 'registry.acme.example/shop/web', port: 8080 });
+  return new PromotionPolicy(fleet, 'signed-shop', {
+    stages: [
+      { environment: staging },
+      { environment: prod, gates: [PromotionGate.manual(), PromotionGate.approvals(2, { from: APPROVERS, excludePromoter: true })] },
+    ],
+  });
+}
+
+describe('a policy with signed approvals and separation of duties', () => {
+  const approvals = (testing: PromotionTesting, check: { by?: string; releasedBy?: string[]; requireSignedApprovals?: boolean } = {}) =>
+    testing.evaluate({ application: 'web', to: 'prod', image: WEB_1_5, ...check }).gates.find((gate) => gate.gate === 'approvals')!;
+  const approve = (testing: PromotionTesting, by: string, signature: { signedBy?: string; signed?: boolean } = {}) =>
+    testing.approve({ environment: 'prod', application: 'web', image: WEB_1_5, by, ...signature });
+
+  it('counts approvals signed by the approvers\' own keys', () => {
+    const testing = PromotionTesting.forPolicy(signedShopPolicy(), WEDNESDAY_10_BERLIN);
+    approve(testing, 'alice@acme.example');
+    approve(testing, 'bob@acme.example');
+    expect(approvals(testing, { by: 'carol@acme.example' })).toEqual({
+      gate: 'approvals', outcome: GateOutcome.PASS, reason: '2 of 2 approvals (alice@acme.example signed, bob@acme.example signed)', until: undefined,
+    });
+  });
+
+  it.each<[string, { signedBy?: string; signed?: boolean }, string]>([
+    ['signed with another approver\'s key', { signedBy: 'alice@acme.example' },
+      'not counted, bob@acme.example: commit 0a53b13 that wrote the approval is signed by alice@acme.example (key SHA256:fake-key-of-alice@acme.example), not by bob@acme.example; bob@acme.example must approve with their own key'],
+    ['not signed', { signed: false },
+      'not counted, bob@acme.example: commit 0a53b13 is not signed; approvals count only when signed by the approver\'s own key, run stagecraft approve with it'],
+  ])('fails to count an approval %s, and says why', (_name, signature, note) => {
+    const testing = PromotionTesting.forPolicy(signedShopPolicy(), WEDNESDAY_10_BERLIN);
+    approve(testing, 'alice@acme.example');
+    approve(testing, 'bob@acme.example', signature);
+    expect(approvals(testing, { by: 'carol@acme.example' })).toEqual({
+      gate: 'approvals',
+      outcome: GateOutcome.FAIL,
+      reason: `1 of 2 approvals (alice@acme.example signed); ${note}; missing 1 from bob@acme.example: run stagecraft approve web --env prod`,
+      until: undefined,
+    });
+  });
+
+  it('counts an unsigned approval where the environments do not require signing', () => {
+    const testing = PromotionTesting.forPolicy(signedShopPolicy(), WEDNESDAY_10_BERLIN);
+    approve(testing, 'alice@acme.example', { signed: false });
+    approve(testing, 'bob@acme.example', { signed: false });
+    expect(approvals(testing, { by: 'carol@acme.example', requireSignedApprovals: false }).outcome).toBe(GateOutcome.PASS);
+  });
+
+  it.each<[string, { by?: string; releasedBy?: string[] }, string]>([
+    ['the promoter', { by: 'alice@acme.example' }, 'alice@acme.example promotes this change'],
+    ['the person who released the image', { by: 'ci@acme.example', releasedBy: ['alice@acme.example'] }, 'alice@acme.example released or promoted this change'],
+  ])('fails to count the approval of %s where the gate excludes the promoter', (_name, check, who) => {
+    const testing = PromotionTesting.forPolicy(signedShopPolicy(), WEDNESDAY_10_BERLIN);
+    approve(testing, 'alice@acme.example');
+    approve(testing, 'bob@acme.example');
+    expect(approvals(testing, check).reason).toBe(
+      `1 of 2 approvals (bob@acme.example signed); not counted, ${who} and the gate excludes the promoter; missing 1 from carol@acme.example: run stagecraft approve web --env prod`);
+  });
+});

@@ -16,6 +16,8 @@ export interface FleetOptions {
   readonly requires?: string;
   /** Folder of the fleet program inside the env repo (`--fleet`). */
   readonly fleetFolder?: string;
+  /** prod requires signed commits, and its approvals gate excludes the promoter. */
+  readonly signedProd?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ ${options.requires === undefined ? '' : `require(${JSON.stringify(options.requir
 const fleet = new Fleet({ synthWorkers: 0 });
 const dev = new Environment(fleet, 'dev', { overrides: { replicas: 1 } });
 const staging = new Environment(fleet, 'staging');
-const prod = new Environment(fleet, 'prod', { namespace: 'shop' });
+const prod = new Environment(fleet, 'prod', { namespace: 'shop'${options.signedProd ? ', requireSignedCommits: true' : ''} });
 new Application(fleet, 'web', {
   image: 'registry.example/shop/web',
   port: 8080,
@@ -53,7 +55,7 @@ new PromotionPolicy(fleet, 'shop', {
         PromotionGate.manual(),
         PromotionGate.verifiedUpstream(),
         PromotionGate.soak(Duration.hours(2)),
-        PromotionGate.approvals(2, { from: ${JSON.stringify(APPROVERS)} }),
+        PromotionGate.approvals(2, { from: ${JSON.stringify(APPROVERS)}${options.signedProd ? ', excludePromoter: true' : ''} }),
         PromotionGate.allowWindow(TimeWindow.weekly({
           days: [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY], start: '09:00', end: '16:00', timeZone: 'Europe/Berlin',
         })),

@@ -2,7 +2,7 @@ import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parsePrimaryFingerprints } from './signature-check';
+import { parseKeyIdentities, parsePrimaryFingerprints } from './signature-check';
 import { compareCodeUnits } from '../../envrepo/names';
 
 /** A throw-away GnuPG home holding only the allowed public keys. */
@@ -10,6 +10,8 @@ export interface GpgHome {
   readonly directory: string;
   /** Primary-key fingerprints of the imported keys: the only signers accepted. */
   readonly allowedPrimaryFingerprints: ReadonlySet<string>;
+  /** The e-mail addresses of each allowed key's user IDs, by primary-key fingerprint. */
+  readonly identities: ReadonlyMap<string, readonly string[]>;
   /** Deletes the home again. */
   dispose(): Promise<void>;
 }
@@ -51,7 +53,7 @@ export async function prepareGpgHome(keyring: string): Promise<GpgHome> {
     if (listing.exitCode !== 0 || fingerprints.length === 0) {
       throw new Error(`the OpenPGP keyring ${keyring} holds no public key; export the keys that may sign the env repo there (gpg --armor --export KEY)`);
     }
-    return { directory, allowedPrimaryFingerprints: new Set(fingerprints), dispose };
+    return { directory, allowedPrimaryFingerprints: new Set(fingerprints), identities: parseKeyIdentities(listing.stdout), dispose };
   } catch (error) {
     await dispose();
     throw error;

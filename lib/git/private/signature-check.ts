@@ -122,6 +122,38 @@ export function parsePrimaryFingerprints(colonListing: string): string[] {
   return fingerprints;
 }
 
+/**
+ * The e-mail addresses of each primary key's user IDs (`uid` records, field 10, after the key's `fpr`),
+ * by primary-key fingerprint: who an OpenPGP key in the allowed keyring speaks for. A user ID without
+ * `<…>` counts as a whole when it looks like an address. Revoked (`r`) and expired (`e`) user IDs do not count.
+ */
+export function parseKeyIdentities(colonListing: string): Map<string, string[]> {
+  const identities = new Map<string, string[]>();
+  let primary: string | undefined;
+  let expectPrimary = false;
+  for (const line of colonListing.split('\n')) {
+    const fields = line.split(':');
+    if (fields[0] === 'pub') {
+      expectPrimary = true;
+      primary = undefined;
+    } else if (fields[0] === 'sub') {
+      expectPrimary = false;
+    } else if (fields[0] === 'fpr' && expectPrimary) {
+      primary = fields[9];
+      identities.set(primary, []);
+      expectPrimary = false;
+    } else if (fields[0] === 'uid' && primary !== undefined && fields[1] !== 'r' && fields[1] !== 'e') {
+      const userId = (fields[9] ?? '').replace(/\\x([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      const address = /<([^<>\s]+)>/.exec(userId)?.[1] ?? (/^[^<>\s]+@[^<>\s]+$/.test(userId) ? userId : undefined);
+      const known = identities.get(primary)!;
+      if (address !== undefined && !known.includes(address)) {
+        known.push(address);
+      }
+    }
+  }
+  return identities;
+}
+
 function meaningfulLines(output: string): string[] {
   return output.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
 }
