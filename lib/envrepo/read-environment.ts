@@ -6,7 +6,8 @@ import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
 import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
 import { compareCodeUnits, dnsLabelProblem } from './names';
 import { describeObject } from './object-identity';
-import { CLUSTER_FOLDER, environmentMetadataPath, lockPath, METADATA_FOLDER, objectPath } from './paths';
+import { isEnvironmentObjectFile, kustomizationProblem } from './kustomization';
+import { CLUSTER_FOLDER, environmentMetadataPath, kustomizationPath, lockPath, objectPath } from './paths';
 import { parseStrictYaml } from './private/strict-yaml';
 import { displayPath, repoPathProblem } from './repo-path';
 import { isClusterScopedKind } from './scope';
@@ -115,13 +116,20 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   if (lock.environment !== environment) {
     problems.push(`${lockFile}: "environment" is "${lock.environment}" but the lock sits in ${environment}/; ${RESYNTH}`);
   }
+  let lockMismatches = 0;
   if (!options.allowLockMismatch) {
     const comparable = new Map([...files].filter(([path]) => path !== lockFile && isInsideEnvironment(environment, path)));
     for (const mismatch of verifyAgainstLock(lock, comparable)) {
       problems.push(`${mismatch.path}: ${MISMATCH_MESSAGES[mismatch.problem]}`);
+      lockMismatches++;
     }
   }
-
+  // A tree that differs from its lock is refused for that already; past the lock (a relocked tree, or lock
+  // mismatches allowed) kustomize must still see exactly the objects checked here, nothing more or less.
+  const kustomizationMismatch = lockMismatches === 0 ? kustomizationProblem(environment, files) : undefined;
+  if (kustomizationMismatch !== undefined && !problems.some((problem) => problem.startsWith(`${kustomizationPath(environment)}: `))) {
+    problems.push(kustomizationMismatch);
+  }
   const metadata = readMetadata(environment, usable, problems);
   const { objects, clusterScopedKinds } = readObjects(environment, usable, problems);
   if (metadata !== undefined) {
@@ -210,7 +218,7 @@ function readObjects(
   for (const [path, bytes] of files) {
     const folder = objectFolderOf(environment, path);
     if (folder === undefined) {
-      if (path !== environmentMetadataPath(environment)) {
+      if (path !== environmentMetadataPath(environment) && path !== kustomizationPath(environment)) {
         problems.push(`${path}: not a file stagecraft synth writes (expected ${environment}/<application>/<kind>.<name>.yaml); delete it or ${RESYNTH}`);
       }
       continue;
@@ -240,11 +248,7 @@ function readObjects(
 
 /** The folder of an object file (`web`, `_cluster`), or undefined when the path is not one. */
 function objectFolderOf(environment: string, path: string): string | undefined {
-  const segments = path.split('/');
-  if (segments.length !== 3 || segments[0] !== environment || segments[1] === METADATA_FOLDER || !segments[2].endsWith('.yaml')) {
-    return undefined;
-  }
-  return segments[1];
+  return isEnvironmentObjectFile(environment, path) ? path.split('/')[1] : undefined;
 }
 
 function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeObject | undefined {

@@ -7,7 +7,8 @@ import { toCanonicalJson } from '../../envrepo/canonical-json';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord, ReconcilerRecord } from '../../envrepo/environment-metadata';
 import { createLock, EnvironmentLock, serializeLock } from '../../envrepo/lock';
-import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath } from '../../envrepo/paths';
+import { renderKustomization } from '../../envrepo/kustomization';
+import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, kustomizationPath } from '../../envrepo/paths';
 import { FleetDefinition } from '../fleet-definition';
 
 /** The env-repo tree of one environment, ready to write. */
@@ -88,6 +89,8 @@ export function assembleEnvironment(
     return undefined;
   }
   const name = environment.environmentName;
+  const objectCount = files.size;
+  files.set(kustomizationPath(name), renderKustomization(name, files.keys()));
   const records: ApplicationRecord[] = units.map((unit) => unit.record);
   const metadata = environmentMetadata(fleet, environment, records);
   files.set(environmentMetadataPath(name), toCanonicalJson(metadata));
@@ -101,7 +104,7 @@ export function assembleEnvironment(
     knownDigests: digests,
   });
   const notReleased = units.filter((unit) => unit.notReleased).map((unit) => unit.application);
-  return { name, files, lock, lockContent: serializeLock(lock), objectCount: files.size - 1, notReleased };
+  return { name, files, lock, lockContent: serializeLock(lock), objectCount, notReleased };
 }
 
 function environmentMetadata(fleet: FleetDefinition, environment: Environment, applications: ApplicationRecord[]): EnvironmentMetadata {
