@@ -1,6 +1,7 @@
 // Constructs
 export * from './synth/fleet';
 export * from './constructs/environment';
+export * from './constructs/delivery';
 export * from './constructs/in-cluster-reconciler-options';
 export * from './constructs/in-cluster-reconciler';
 export * from './constructs/managed-resource';

@@ -4,10 +4,10 @@ import { environmentMetadataProblems, environmentObjectProblems } from './enviro
 import type { KubeObject } from './kube-object';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
 import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
-import { compareCodeUnits, dnsLabelProblem } from './names';
+import { asciiLowercase, compareCodeUnits, dnsLabelProblem } from './names';
 import { describeObject } from './object-identity';
 import { isEnvironmentObjectFile, kustomizationProblem } from './kustomization';
-import { CLUSTER_FOLDER, environmentMetadataPath, kustomizationPath, lockPath, objectPath } from './paths';
+import { CLUSTER_FOLDER, DELIVERY_FOLDER, environmentMetadataPath, kustomizationPath, lockPath, objectPath } from './paths';
 import { parseStrictYaml } from './private/strict-yaml';
 import { displayPath, repoPathProblem } from './repo-path';
 import { isClusterScopedKind } from './scope';
@@ -54,6 +54,11 @@ export interface EnvironmentTree {
   readonly metadata: EnvironmentMetadata;
   /** Sorted by path (code units). */
   readonly objects: readonly EnvironmentObject[];
+  /**
+   * The objects of `<env>/_delivery/` (Flux or Argo CD objects the cluster's administrator applies once),
+   * sorted by path. Not part of the environment: no reconciler applies them and no environment rule covers them.
+   */
+  readonly delivery: readonly EnvironmentObject[];
 }
 
 /** An environment's files were refused; `problems` lists every reason, each naming its file and the fix. */
@@ -131,7 +136,10 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
     problems.push(kustomizationMismatch);
   }
   const metadata = readMetadata(environment, usable, problems);
-  const { objects, clusterScopedKinds } = readObjects(environment, usable, problems);
+  const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, problems);
+  if (metadata !== undefined && metadata.delivery === undefined && delivery.length > 0) {
+    problems.push(`${delivery[0].path}: ${environment}/${DELIVERY_FOLDER}/ holds objects for Flux or Argo CD but environment.json names no such delivery; delete the folder or ${RESYNTH}`);
+  }
   if (metadata !== undefined) {
     // The rules synth applies, under the policy environment.json records: a tree pushed by hand gets no pass.
     problems.push(...environmentObjectProblems(metadata, objects, clusterScopedKinds));
@@ -139,7 +147,7 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   if (problems.length > 0) {
     throw refuse(problems);
   }
-  return { environment, lock, metadata: metadata!, objects };
+  return { environment, lock, metadata: metadata!, objects, delivery };
 }
 
 /**
@@ -175,6 +183,12 @@ function checkPathsAndSizes(
     return undefined;
   }
   return usable;
+}
+
+/** `<env>/_delivery/<file>.yaml` */
+function isDeliveryFile(environment: string, path: string): boolean {
+  const segments = path.split('/');
+  return segments.length === 3 && segments[0] === environment && segments[1] === DELIVERY_FOLDER && segments[2].endsWith('.yaml');
 }
 
 function isInsideEnvironment(environment: string, path: string): boolean {
@@ -213,9 +227,20 @@ function readObjects(
   environment: string,
   files: ReadonlyMap<string, Uint8Array>,
   problems: string[],
-): { objects: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
+): { objects: EnvironmentObject[]; delivery: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
   const parsed: EnvironmentObject[] = [];
+  const delivery: EnvironmentObject[] = [];
   for (const [path, bytes] of files) {
+    if (isDeliveryFile(environment, path)) {
+      const object = parseObject(path, bytes, problems);
+      const expected = object === undefined ? path : `${environment}/${DELIVERY_FOLDER}/${asciiLowercase(object.kind)}.${object.metadata.name}.yaml`;
+      if (expected !== path) {
+        problems.push(`${path}: holds ${describeObject({ apiVersion: object!.apiVersion, kind: object!.kind, namespace: object!.metadata.namespace, name: object!.metadata.name })}, which belongs at ${expected}; move it or ${RESYNTH}`);
+      } else if (object !== undefined) {
+        delivery.push({ path, object, digest: sha256Digest(bytes) });
+      }
+      continue;
+    }
     const folder = objectFolderOf(environment, path);
     if (folder === undefined) {
       if (path !== environmentMetadataPath(environment) && path !== kustomizationPath(environment)) {
@@ -243,7 +268,11 @@ function readObjects(
       problems.push(placementProblem);
     }
   }
-  return { objects: parsed.sort((left, right) => compareCodeUnits(left.path, right.path)), clusterScopedKinds };
+  return {
+    objects: parsed.sort((left, right) => compareCodeUnits(left.path, right.path)),
+    delivery: delivery.sort((left, right) => compareCodeUnits(left.path, right.path)),
+    clusterScopedKinds,
+  };
 }
 
 /** The folder of an object file (`web`, `_cluster`), or undefined when the path is not one. */

@@ -1,4 +1,5 @@
 import { ReleasesInput } from './read-releases';
+import { renderDelivery } from './render-delivery';
 import { renderReconciler } from './render-reconciler';
 import { DeferredObject, PlacedObject, UnitResult, placeObject } from './render-unit';
 import { Environment } from '../../constructs/environment';
@@ -91,8 +92,12 @@ export function assembleEnvironment(
   const name = environment.environmentName;
   const objectCount = files.size;
   files.set(kustomizationPath(name), renderKustomization(name, files.keys()));
+  const delivery = renderDelivery(environment);
+  for (const [file, content] of delivery?.files ?? []) {
+    files.set(file, content);
+  }
   const records: ApplicationRecord[] = units.map((unit) => unit.record);
-  const metadata = environmentMetadata(fleet, environment, records);
+  const metadata = { ...environmentMetadata(fleet, environment, records), delivery: delivery?.record };
   files.set(environmentMetadataPath(name), toCanonicalJson(metadata));
   const releasesDigest = releases ? sha256Digest(releases.bytes) : undefined;
   const lock = createLock({
