@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { ResolvedArgoCdDelivery, ResolvedFluxDelivery } from './private/delivery-settings';
+import { ResolvedArgoCdDelivery, ResolvedFluxDelivery } from './delivery-settings';
 import { checkGitSource } from './private/reconciler-options';
 import { dnsLabelProblem, dnsSubdomainProblem } from '../envrepo/names';
 

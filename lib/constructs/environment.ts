@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { ApplicationOverrides } from './application-overrides';
 import { Delivery } from './delivery';
-import { ResolvedArgoCdDelivery, ResolvedFluxDelivery } from './private/delivery-settings';
+import { ResolvedArgoCdDelivery, ResolvedFluxDelivery } from './delivery-settings';
 import { InClusterReconcilerOptions } from './in-cluster-reconciler-options';
 import { resolveReconcilerOptions } from './private/reconciler-options';
 import { dnsLabelProblem } from '../envrepo/names';

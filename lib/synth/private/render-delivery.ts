@@ -1,5 +1,5 @@
 import { Environment } from '../../constructs/environment';
-import { ResolvedArgoCdDelivery, ResolvedFluxDelivery } from '../../constructs/private/delivery-settings';
+import { ResolvedArgoCdDelivery, ResolvedFluxDelivery } from '../../constructs/delivery-settings';
 import { ENVIRONMENT_LABEL, MANAGED_BY_LABEL } from '../../envrepo/annotations';
 import { toCanonicalYaml } from '../../envrepo/canonical-yaml';
 import { DeliveryRecord } from '../../envrepo/environment-metadata';

@@ -1,3 +1,7 @@
+/**
+ * Delivery settings once defaults are applied: what synth renders the Flux and Argo CD objects from. Not part
+ * of the public API (Delivery keeps them in an internal field); public in this room so synth can read them.
+ */
 /** Flux delivery with defaults applied. */
 export interface ResolvedFluxDelivery {
   readonly repository: string;
