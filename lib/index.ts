@@ -8,6 +8,7 @@ export * from './constructs/managed-resource';
 export * from './constructs/application';
 export * from './constructs/application-overrides';
 export * from './constructs/manifest-factory';
+export * from './constructs/existing-manifests';
 export * from './constructs/promotion-policy';
 export * from './constructs/promotion-gate';
 export * from './constructs/time-window';
