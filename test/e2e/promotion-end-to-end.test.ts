@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { CliResult, REPO_ROOT } from '../support/cli';
 import { scratchFolder } from '../support/fleets';
-import { git } from '../support/git';
 import { FluxStandIn } from '../support/flux-stand-in';
+import { git } from '../support/git';
 import { APPROVERS, createEnvRepo, image, stagecraft } from '../support/promotion-repo';
 
 /**
@@ -52,8 +52,11 @@ function nextWindowInstant(from: Date): string {
 }
 
 /** `stagecraft verify --from flux` of an environment, as json. */
-function verifyFromFlux(run: (...args: string[]) => CliResult, repo: string, cache: string, environment: string): { status: number | null; result: any } {
-  const result = run('verify', '--repo', repo, '--env', environment, '--from', 'flux', '--kubeconfig', kubeconfig, '--cache-dir', cache, '--output', 'json');
+function verifyFromFlux(
+  run: (...args: string[]) => CliResult, repo: string, cache: string, environment: string,
+): { status: number | null; result: any } {
+  const result = run('verify', '--repo', repo, '--env', environment, '--from', 'flux', '--kubeconfig', kubeconfig,
+    '--cache-dir', cache, '--output', 'json');
   expect(result.stderr).toBe('');
   return { status: result.status, result: JSON.parse(result.stdout) };
 }

@@ -15,7 +15,13 @@ export function fluxRevision(commit: string, branch = 'main'): string {
  * A Kustomization's status after a reconcile of `attempted`: when ready, `lastAppliedRevision` becomes the
  * attempted one; when the health check failed it stays at `applied` (the last one that succeeded).
  */
-export function fluxKustomizationStatus(options: { attempted: string; applied?: string; ready: boolean; generation?: number; namespace?: string }): Record<string, unknown> {
+export function fluxKustomizationStatus(options: {
+  attempted: string;
+  applied?: string;
+  ready: boolean;
+  generation?: number;
+  namespace?: string;
+}): Record<string, unknown> {
   const generation = options.generation ?? 1;
   const attempted = fluxRevision(options.attempted);
   const applied = options.ready ? attempted : (options.applied === undefined ? undefined : fluxRevision(options.applied));
@@ -41,7 +47,13 @@ export function fluxKustomizationStatus(options: { attempted: string; applied?: 
 }
 
 /** An Application's status after Argo CD compared it with `revision` (and, when `synced`, synced it). */
-export function argoCdApplicationStatus(options: { revision: string; sync: string; health: string; operationPhase?: string; operationRevision?: string }): Record<string, unknown> {
+export function argoCdApplicationStatus(options: {
+  revision: string;
+  sync: string;
+  health: string;
+  operationPhase?: string;
+  operationRevision?: string;
+}): Record<string, unknown> {
   const operationRevision = options.operationRevision ?? options.revision;
   const phase = options.operationPhase ?? 'Succeeded';
   return {

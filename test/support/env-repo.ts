@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { createLock, parseLock, serializeLock } from '../../lib/envrepo/lock';
 import { renderKustomization } from '../../lib/envrepo/kustomization';
+import { createLock, parseLock, serializeLock } from '../../lib/envrepo/lock';
 import { kustomizationPath, lockPath } from '../../lib/envrepo/paths';
 
 /** test/golden/acme-shop: a tree written by stagecraft synth for environments dev, staging and prod. */

@@ -9,8 +9,8 @@ import { environmentNamed } from './objects';
 import { toCanonicalYaml } from '../../lib/envrepo/canonical-yaml';
 import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 import { KubeObject } from '../../lib/envrepo/kube-object';
-import { createLock, serializeLock } from '../../lib/envrepo/lock';
 import { renderKustomization } from '../../lib/envrepo/kustomization';
+import { createLock, serializeLock } from '../../lib/envrepo/lock';
 import { kustomizationPath, objectPath } from '../../lib/envrepo/paths';
 import { isClusterScopedKind } from '../../lib/envrepo/scope';
 

@@ -7,8 +7,8 @@ import { InClusterReconciler } from '../../constructs/in-cluster-reconciler';
 import { toCanonicalJson } from '../../envrepo/canonical-json';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord, ReconcilerRecord } from '../../envrepo/environment-metadata';
-import { createLock, EnvironmentLock, serializeLock } from '../../envrepo/lock';
 import { renderKustomization } from '../../envrepo/kustomization';
+import { createLock, EnvironmentLock, serializeLock } from '../../envrepo/lock';
 import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, kustomizationPath } from '../../envrepo/paths';
 import { FleetDefinition } from '../fleet-definition';
 

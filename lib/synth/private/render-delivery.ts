@@ -1,10 +1,10 @@
-import { Environment } from '../../constructs/environment';
 import { ResolvedArgoCdDelivery, ResolvedFluxDelivery } from '../../constructs/delivery-settings';
+import { Environment } from '../../constructs/environment';
 import { ENVIRONMENT_LABEL, MANAGED_BY_LABEL } from '../../envrepo/annotations';
 import { toCanonicalYaml } from '../../envrepo/canonical-yaml';
 import { DeliveryRecord } from '../../envrepo/environment-metadata';
-import { DELIVERY_FOLDER } from '../../envrepo/paths';
 import { asciiLowercase } from '../../envrepo/names';
+import { DELIVERY_FOLDER } from '../../envrepo/paths';
 
 /** The objects that hand an environment to Flux or Argo CD, and where `stagecraft verify --from` finds their status. */
 export interface RenderedDelivery {
