@@ -11,6 +11,7 @@ import { reconcileCommand, RECONCILE_USAGE } from './reconcile-command';
 import { releaseCommand, RELEASE_USAGE } from './release-command';
 import { statusCommand, STATUS_USAGE } from './status-command';
 import { synthCommand, SYNTH_USAGE } from './synth-command';
+import { verifyCommand, VERIFY_USAGE } from './verify-command';
 
 /** One command of the CLI: how to run it, and its `--help` text. */
 export interface CliCommand {
@@ -35,6 +36,7 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
   'promote': { run: promoteCommand, usage: PROMOTE_USAGE },
   'approve': { run: approveCommand, usage: APPROVE_USAGE },
   'history': { run: historyCommand, usage: HISTORY_USAGE },
+  'verify': { run: verifyCommand, usage: VERIFY_USAGE },
   'dev-cluster': { run: devClusterCommand, usage: DEV_CLUSTER_USAGE },
 };
 
@@ -53,6 +55,7 @@ commands:
   promote      judge the promotion policy's gates, show the plan and promote (or --auto: whatever is eligible)
   approve      record an approval of an image for an environment
   history      the audit trail of an environment: releases, promotions with their gates, approvals, records
+  verify       record what Flux or Argo CD reports about an environment they apply (--from flux|argocd)
   dev-cluster  start, stop or check the local test control plane
 
 options of every command:

@@ -1,5 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { ApplicationOverrides } from './application-overrides';
+import { Delivery } from './delivery';
+import { ResolvedArgoCdDelivery, ResolvedFluxDelivery } from './delivery-settings';
 import { InClusterReconcilerOptions } from './in-cluster-reconciler-options';
 import { resolveReconcilerOptions } from './private/reconciler-options';
 import { dnsLabelProblem } from '../envrepo/names';
@@ -71,6 +73,13 @@ export interface EnvironmentProps {
    * @default - no in-cluster reconciler (push-based: CI runs `stagecraft reconcile --once`)
    */
   readonly reconciler?: InClusterReconcilerOptions;
+
+  /**
+   * What applies the environment to its cluster: stagecraft's reconciler, or a Flux or Argo CD already
+   * running there (synth then writes their objects into `<env>/_delivery/`). See `Delivery`.
+   * @default Delivery.stagecraft()
+   */
+  readonly delivery?: Delivery;
 }
 
 /**
@@ -105,6 +114,8 @@ export class Environment extends Construct implements IEnvironment {
   public readonly requireSignedCommits: boolean;
   /** The in-cluster reconciler's settings, if the environment runs one. */
   public readonly reconciler?: InClusterReconcilerOptions;
+  /** What applies the environment to its cluster. */
+  public readonly delivery: Delivery;
   private readonly _additionalNamespaces: string[];
   private readonly _labels: { [key: string]: string };
   private readonly _allowedClusterScopedKinds: string[];
@@ -132,6 +143,8 @@ export class Environment extends Construct implements IEnvironment {
         throw new Error(`${this.node.path}: namespace "${namespace}" ${namespaceProblem}; pick a DNS-1123 label`);
       }
     }
+    this.delivery = props.delivery ?? Delivery.stagecraft();
+    deliveryProblem(this.node.path, this.delivery, props);
     if (props.reconciler !== undefined) {
       resolveReconcilerOptions(this.node.path, props.reconciler, this);
       this.reconciler = { ...props.reconciler, resourcePlurals: props.reconciler.resourcePlurals && { ...props.reconciler.resourcePlurals } };
@@ -157,5 +170,25 @@ export class Environment extends Construct implements IEnvironment {
   /** Cluster-scoped kinds this environment may create. */
   public get allowedClusterScopedKinds(): string[] {
     return [...this._allowedClusterScopedKinds];
+  }
+}
+
+/** Throws when the delivery does not fit the environment's other settings. */
+function deliveryProblem(where: string, delivery: Delivery, props: EnvironmentProps): void {
+  if (delivery.reconciler === 'stagecraft') {
+    return;
+  }
+  const name = delivery.reconciler === 'flux' ? 'Flux' : 'Argo CD';
+  if (props.reconciler !== undefined) {
+    throw new Error(`${where}: both an in-cluster reconciler and delivery by ${name} would apply the environment and fight over its objects; drop the reconciler option or the delivery`);
+  }
+  if (!(props.requireSignedCommits ?? false)) {
+    return;
+  }
+  if (delivery.reconciler === 'flux' && (delivery._settings as ResolvedFluxDelivery).verificationSecretName === undefined) {
+    throw new Error(`${where}: requireSignedCommits is true but Delivery.flux has no verificationSecretName, so Flux would apply unsigned commits; give the Secret holding the OpenPGP public keys`);
+  }
+  if (delivery.reconciler === 'argocd' && (delivery._settings as ResolvedArgoCdDelivery).signatureKeyIds.length === 0) {
+    throw new Error(`${where}: requireSignedCommits is true but Delivery.argoCd has no signatureKeyIds, so Argo CD would sync unsigned commits; give the OpenPGP key ids allowed to sign`);
   }
 }

@@ -24,7 +24,25 @@ export interface EnvironmentMetadata {
   readonly promotion: readonly PromotionStageRecord[];
   /** The in-cluster reconciler, when the environment runs one (its objects are in `<env>/_reconciler/`). */
   readonly reconciler?: ReconcilerRecord;
+  /** The Flux or Argo CD object that applies the environment, when not stagecraft's reconciler (written to `<env>/_delivery/`). */
+  readonly delivery?: DeliveryRecord;
 }
+
+/** Which object of another reconciler applies the environment: where `stagecraft verify --from` reads its status. */
+export interface DeliveryRecord {
+  /** `flux` or `argocd`. */
+  readonly reconciler: string;
+  /** `Kustomization` (kustomize.toolkit.fluxcd.io) or `Application` (argoproj.io). */
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The object of each other reconciler whose status tells whether it applied the environment. */
+export const DELIVERY_STATUS_KINDS: Readonly<Record<string, { readonly apiVersion: string; readonly kind: string }>> = {
+  flux: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' },
+  argocd: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
+};
 
 /** Settings of an environment's in-cluster reconciler; key material appears as digests only. */
 export interface ReconcilerRecord {
@@ -117,6 +135,11 @@ export function parseEnvironmentMetadata(fileName: string, text: string): Enviro
   });
   if (parsed.reconciler !== undefined && (!isPlainObject(parsed.reconciler) || typeof parsed.reconciler.serviceAccount !== 'string')) {
     throw fieldProblem('reconciler', 'an object with "serviceAccount"');
+  }
+  const delivery = parsed.delivery;
+  if (delivery !== undefined && (!isPlainObject(delivery) || DELIVERY_STATUS_KINDS[delivery.reconciler] === undefined
+    || delivery.kind !== DELIVERY_STATUS_KINDS[delivery.reconciler].kind || typeof delivery.namespace !== 'string' || typeof delivery.name !== 'string')) {
+    throw fieldProblem('delivery', 'an object with "reconciler" (flux or argocd), its "kind", "namespace" and "name"');
   }
   if (!Array.isArray(parsed.promotion)) {
     throw fieldProblem('promotion', 'a list');

@@ -1,5 +1,5 @@
 import { CONSTRUCT_PATH_ANNOTATION } from './annotations';
-import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, lockPath, objectPath, releasesPath } from './paths';
+import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, kustomizationPath, lockPath, objectPath, releasesPath } from './paths';
 
 /**
  * Where things live in an env repo (format v1), for tools that read or write one.
@@ -22,6 +22,11 @@ export class EnvRepoLayout {
   /** `<env>/.stagecraft/lock.json`: digests of every file of the environment. */
   public static lockPath(environment: string): string {
     return lockPath(environment);
+  }
+
+  /** `<env>/kustomization.yaml`: every object file of the environment, for kubectl -k, Flux and Argo CD. */
+  public static kustomizationPath(environment: string): string {
+    return kustomizationPath(environment);
   }
 
   /** `<env>/.stagecraft/environment.json`: the environment's settings and promotion gates. */

@@ -41,3 +41,15 @@ export function objectPath(environment: string, application: string | undefined,
   const folder = application ?? CLUSTER_FOLDER;
   return `${environment}/${folder}/${asciiLowercase(kind)}.${name}.yaml`;
 }
+
+/**
+ * Folder holding the objects that hand the environment to another reconciler (Flux, Argo CD): the cluster's
+ * administrator applies them once. Not a DNS label, so no application can ever be called that; not listed in
+ * the environment's kustomization.yaml, so whatever applies the environment never applies them.
+ */
+export const DELIVERY_FOLDER = '_delivery';
+
+/** `<env>/kustomization.yaml`: every object file of the environment, so kubectl -k, Flux and Argo CD can read the folder as it is. */
+export function kustomizationPath(environment: string): string {
+  return `${environment}/kustomization.yaml`;
+}

@@ -2,11 +2,12 @@ import { sha256Digest } from './digest';
 import { EnvironmentMetadata, parseEnvironmentMetadata } from './environment-metadata';
 import { environmentMetadataProblems, environmentObjectProblems } from './environment-rules';
 import type { KubeObject } from './kube-object';
+import { isEnvironmentObjectFile, kustomizationProblem } from './kustomization';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
 import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
-import { compareCodeUnits, dnsLabelProblem } from './names';
+import { asciiLowercase, compareCodeUnits, dnsLabelProblem } from './names';
 import { describeObject } from './object-identity';
-import { CLUSTER_FOLDER, environmentMetadataPath, lockPath, METADATA_FOLDER, objectPath } from './paths';
+import { CLUSTER_FOLDER, DELIVERY_FOLDER, environmentMetadataPath, kustomizationPath, lockPath, objectPath } from './paths';
 import { parseStrictYaml } from './private/strict-yaml';
 import { displayPath, repoPathProblem } from './repo-path';
 import { isClusterScopedKind } from './scope';
@@ -53,6 +54,11 @@ export interface EnvironmentTree {
   readonly metadata: EnvironmentMetadata;
   /** Sorted by path (code units). */
   readonly objects: readonly EnvironmentObject[];
+  /**
+   * The objects of `<env>/_delivery/` (Flux or Argo CD objects the cluster's administrator applies once),
+   * sorted by path. Not part of the environment: no reconciler applies them and no environment rule covers them.
+   */
+  readonly delivery: readonly EnvironmentObject[];
 }
 
 /** An environment's files were refused; `problems` lists every reason, each naming its file and the fix. */
@@ -115,15 +121,25 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   if (lock.environment !== environment) {
     problems.push(`${lockFile}: "environment" is "${lock.environment}" but the lock sits in ${environment}/; ${RESYNTH}`);
   }
+  let lockMismatches = 0;
   if (!options.allowLockMismatch) {
     const comparable = new Map([...files].filter(([path]) => path !== lockFile && isInsideEnvironment(environment, path)));
     for (const mismatch of verifyAgainstLock(lock, comparable)) {
       problems.push(`${mismatch.path}: ${MISMATCH_MESSAGES[mismatch.problem]}`);
+      lockMismatches++;
     }
   }
-
+  // A tree that differs from its lock is refused for that already; past the lock (a relocked tree, or lock
+  // mismatches allowed) kustomize must still see exactly the objects checked here, nothing more or less.
+  const kustomizationMismatch = lockMismatches === 0 ? kustomizationProblem(environment, files) : undefined;
+  if (kustomizationMismatch !== undefined && !problems.some((problem) => problem.startsWith(`${kustomizationPath(environment)}: `))) {
+    problems.push(kustomizationMismatch);
+  }
   const metadata = readMetadata(environment, usable, problems);
-  const { objects, clusterScopedKinds } = readObjects(environment, usable, problems);
+  const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, problems);
+  if (metadata !== undefined && metadata.delivery === undefined && delivery.length > 0) {
+    problems.push(`${delivery[0].path}: ${environment}/${DELIVERY_FOLDER}/ holds objects for Flux or Argo CD but environment.json names no such delivery; delete the folder or ${RESYNTH}`);
+  }
   if (metadata !== undefined) {
     // The rules synth applies, under the policy environment.json records: a tree pushed by hand gets no pass.
     problems.push(...environmentObjectProblems(metadata, objects, clusterScopedKinds));
@@ -131,7 +147,7 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   if (problems.length > 0) {
     throw refuse(problems);
   }
-  return { environment, lock, metadata: metadata!, objects };
+  return { environment, lock, metadata: metadata!, objects, delivery };
 }
 
 /**
@@ -167,6 +183,12 @@ function checkPathsAndSizes(
     return undefined;
   }
   return usable;
+}
+
+/** `<env>/_delivery/<file>.yaml` */
+function isDeliveryFile(environment: string, path: string): boolean {
+  const segments = path.split('/');
+  return segments.length === 3 && segments[0] === environment && segments[1] === DELIVERY_FOLDER && segments[2].endsWith('.yaml');
 }
 
 function isInsideEnvironment(environment: string, path: string): boolean {
@@ -205,12 +227,23 @@ function readObjects(
   environment: string,
   files: ReadonlyMap<string, Uint8Array>,
   problems: string[],
-): { objects: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
+): { objects: EnvironmentObject[]; delivery: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
   const parsed: EnvironmentObject[] = [];
+  const delivery: EnvironmentObject[] = [];
   for (const [path, bytes] of files) {
+    if (isDeliveryFile(environment, path)) {
+      const object = parseObject(path, bytes, problems);
+      const expected = object === undefined ? path : `${environment}/${DELIVERY_FOLDER}/${asciiLowercase(object.kind)}.${object.metadata.name}.yaml`;
+      if (expected !== path) {
+        problems.push(`${path}: holds ${describeObject({ apiVersion: object!.apiVersion, kind: object!.kind, namespace: object!.metadata.namespace, name: object!.metadata.name })}, which belongs at ${expected}; move it or ${RESYNTH}`);
+      } else if (object !== undefined) {
+        delivery.push({ path, object, digest: sha256Digest(bytes) });
+      }
+      continue;
+    }
     const folder = objectFolderOf(environment, path);
     if (folder === undefined) {
-      if (path !== environmentMetadataPath(environment)) {
+      if (path !== environmentMetadataPath(environment) && path !== kustomizationPath(environment)) {
         problems.push(`${path}: not a file stagecraft synth writes (expected ${environment}/<application>/<kind>.<name>.yaml); delete it or ${RESYNTH}`);
       }
       continue;
@@ -235,16 +268,16 @@ function readObjects(
       problems.push(placementProblem);
     }
   }
-  return { objects: parsed.sort((left, right) => compareCodeUnits(left.path, right.path)), clusterScopedKinds };
+  return {
+    objects: parsed.sort((left, right) => compareCodeUnits(left.path, right.path)),
+    delivery: delivery.sort((left, right) => compareCodeUnits(left.path, right.path)),
+    clusterScopedKinds,
+  };
 }
 
 /** The folder of an object file (`web`, `_cluster`), or undefined when the path is not one. */
 function objectFolderOf(environment: string, path: string): string | undefined {
-  const segments = path.split('/');
-  if (segments.length !== 3 || segments[0] !== environment || segments[1] === METADATA_FOLDER || !segments[2].endsWith('.yaml')) {
-    return undefined;
-  }
-  return segments[1];
+  return isEnvironmentObjectFile(environment, path) ? path.split('/')[1] : undefined;
 }
 
 function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeObject | undefined {

@@ -34,7 +34,7 @@ describe('release → promote → approve → history through the CLI', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const commit = main();
-    expect(result.stdout).toBe(`released web ${WEB_1} to dev\ncommit ${commit.slice(0, 12)} on main: 6 files changed\n`);
+    expect(result.stdout).toBe(`released web ${WEB_1} to dev\ncommit ${commit.slice(0, 12)} on main: 7 files changed\n`);
     expect(git(repo, 'rev-parse', 'main^')).toBe(before);
     expect(show('releases/dev.yaml')).toBe(['environment: dev', 'applications:', '  web:', `    image: ${WEB_1}`, '    by: ci@example.com', '    at: "2026-11-23T08:00:00Z"', '    message: build 12'].join('\n'));
     expect(show('dev/web/deployment.web.yaml')).toContain(`image: ${WEB_1}`);
@@ -366,6 +366,7 @@ describe('where release, promote and approve write', () => {
     expect(git(bare, 'show', '--name-only', '--format=', 'main').split('\n')).toEqual([
       'dev/.stagecraft/environment.json',
       'dev/.stagecraft/lock.json',
+      'dev/kustomization.yaml',
       'dev/web/configmap.web.yaml',
       'dev/web/deployment.web.yaml',
       'dev/web/service.web.yaml',

@@ -53,6 +53,7 @@ describe('an environment with an in-cluster reconciler', () => {
       'prod/_reconciler/rolebinding.stagecraft-reconciler-prod-prod.yaml',
       'prod/_reconciler/rolebinding.stagecraft-reconciler-prod-stagecraft.yaml',
       'prod/_reconciler/serviceaccount.stagecraft-reconciler-prod.yaml',
+      'prod/kustomization.yaml',
       'prod/web/deployment.web.yaml',
       'prod/web/service.web.yaml',
     ]);

@@ -3,15 +3,18 @@ import * as os from 'os';
 import * as path from 'path';
 import { CliResult, REPO_ROOT } from '../support/cli';
 import { scratchFolder } from '../support/fleets';
+import { FluxStandIn } from '../support/flux-stand-in';
 import { git } from '../support/git';
 import { createEnvRepo, image, stagecraft } from '../support/promotion-repo';
 import { generateSshKey, writeAllowedSigners } from '../support/signing-keys';
 
 /**
- * Promotion end to end, through the CLI, with a real git env repo and a real control plane. prod requires
- * signed commits and its approvals exclude the promoter: every release, promotion and approval is signed with
- * its author's own SSH key and checked against the allowed signers file the reconciler is given. Release to dev →
- * reconcile dev with --record → soak satisfied on the fake clock → promote to staging → reconcile → promote
+ * Promotion end to end, through the CLI, with a real git env repo and a real control plane, once with
+ * stagecraft's reconciler and once with Flux applying (played by FluxStandIn) and `verify --from flux`
+ * recording. prod requires signed commits and its approvals exclude the promoter: every release, promotion and
+ * approval is signed with its author's own SSH key and checked against the allowed signers file the reconciler
+ * is given. Release to dev → reconcile dev with --record → soak satisfied on the fake clock → promote to
+ * staging → reconcile → promote
  * to prod blocked for missing approvals → approve → promote → reconcile prod → history shows all of it.
  * The reconciler records real times; promote judges them at a later instant given with --now.
  */
@@ -57,10 +60,23 @@ function nextWindowInstant(from: Date): string {
   }
 }
 
+/** `stagecraft verify --from flux` of an environment, as json. */
+function verifyFromFlux(
+  run: (...args: string[]) => CliResult, repo: string, cache: string, environment: string,
+): { status: number | null; result: any } {
+  const result = run('verify', '--repo', repo, '--env', environment, '--from', 'flux', '--kubeconfig', kubeconfig,
+    '--cache-dir', cache, '--output', 'json');
+  expect(result.stderr).toBe('');
+  return { status: result.status, result: JSON.parse(result.stdout) };
+}
+
 describe('promotion end to end on a real control plane', () => {
-  it('releases, reconciles, promotes through every gate and shows the history', () => {
+  it.each([
+    ['stagecraft reconcile --record', false],
+    ['a Flux-style verification (stagecraft verify --from flux) in place of reconcile --record', true],
+  ])('releases, applies, promotes through every gate and shows the history, with %s', (_name, flux) => {
     const scratch = scratchFolder('stagecraft-e2e-');
-    const repo = createEnvRepo(scratch, { signedProd: true }).bare;
+    const repo = createEnvRepo(scratch, { signedProd: true, flux }).bare;
     const cache = path.join(scratch, 'cache');
     const keys = Object.fromEntries(['ci', 'alice', 'bob', 'carol'].map((person) => [person, generateSshKey(scratch, person)]));
     const allowedSigners = writeAllowedSigners(path.join(scratch, 'allowed_signers'),
@@ -69,7 +85,23 @@ describe('promotion end to end on a real control plane', () => {
     /** A writing command as `person`, signed with their own key and checked against the allowed signers. */
     const signed = (person: string, ...args: string[]): CliResult =>
       run(...args, '--as', `${person}@example.com`, '--sign-key', path.join(scratch, person), '--ssh-allowed-signers', allowedSigners);
+    const fluxStandIn = new FluxStandIn(kubeconfig, repo, scratch);
+    if (flux) {
+      fluxStandIn.install();
+    }
+    const delivered = new Set<string>();
     const reconcile = (environment: string): any => {
+      if (flux) {
+        // Flux applies the environment (its objects handed over once by the administrator); verify records it
+        if (!delivered.has(environment)) {
+          fluxStandIn.applyDelivery(environment);
+          delivered.add(environment);
+        }
+        fluxStandIn.reconcile(environment, environment === 'prod' ? 'shop' : environment, { ready: true });
+        const verified = verifyFromFlux(run, repo, cache, environment);
+        expect(verified.status).toBe(0);
+        return { environment, verdict: verified.result.outcome, revision: verified.result.commit };
+      }
       const result = run('reconcile', '--repo', repo, '--env', environment, '--kubeconfig', kubeconfig, '--cache-dir', cache,
         '--ssh-allowed-signers', allowedSigners, '--once', '--record', '--timeout', '60s', '--poll-interval', '250ms', '--output', 'json');
       expect(result.stderr).toBe('');
@@ -84,7 +116,22 @@ describe('promotion end to end on a real control plane', () => {
     expect(release.stderr).toBe('');
     expect(release.stdout).toContain(' (signed): ');
 
-    // 2. the reconciler applies dev and records it healthy, with the image it runs
+    if (flux) {
+      // 2a. Flux has not applied the release yet: nothing is recorded for the new commit
+      fluxStandIn.applyDelivery('dev');
+      delivered.add('dev');
+      const early = verifyFromFlux(run, repo, cache, 'dev');
+      expect(early).toEqual({ status: 1, result: { environment: 'dev', commit: git(repo, 'rev-parse', 'main'), outcome: 'not-recorded', reason: `Flux is at no revision, not at ${git(repo, 'rev-parse', 'main')}` } });
+      expect(() => git(repo, 'rev-parse', '--verify', '--quiet', 'stagecraft/status')).toThrow();
+      // 2b. Flux applied it but the health check failed: a failed record, which no gate accepts
+      fluxStandIn.reconcile('dev', 'dev', { ready: false });
+      const failed = verifyFromFlux(run, repo, cache, 'dev');
+      expect(failed.status).toBe(1);
+      expect(failed.result.outcome).toBe('failed');
+      expect(JSON.parse(git(repo, 'show', `stagecraft/status:records/dev/${failed.result.commit}.json`))).toMatchObject({ verdict: 'failed', reason: expect.stringContaining('Ready False (HealthCheckFailed)') });
+    }
+
+    // 2. the reconciler (or Flux) applies dev and records it healthy, with the image it runs
     const dev = reconcile('dev');
     expect(dev).toMatchObject({ environment: 'dev', verdict: 'healthy', revision: git(repo, 'rev-parse', 'main') });
     const devRecord = JSON.parse(git(repo, 'show', `stagecraft/status:records/dev/${dev.revision}.json`));

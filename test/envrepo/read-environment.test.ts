@@ -4,6 +4,7 @@ import { bytes, goldenEnvironmentFiles, relock, text, GOLDEN_DEV_OBJECT_PATHS } 
 const RESYNTH = 're-run stagecraft synth and commit its output';
 const NO_SHARING = 'anchors, aliases and merge keys are not allowed';
 const WEB_CONFIG = 'dev/web/configmap.web.yaml';
+const KUSTOMIZATION = 'dev/kustomization.yaml';
 const METADATA = 'dev/.stagecraft/environment.json';
 
 /** Changes environment.json of the golden dev tree. */
@@ -35,11 +36,29 @@ interface RefusalCase {
   /** Changes the golden dev tree; the lock is rewritten afterwards unless `keepLock`. */
   readonly change: (files: Map<string, Uint8Array>) => void;
   readonly keepLock?: boolean;
+  /** Relocks with the kustomization.yaml as `change` left it (a hand edit relocked by hand). */
+  readonly keepKustomization?: boolean;
   readonly options?: ReadEnvironmentOptions;
   readonly problems: string[] | ((golden: ReadonlyMap<string, Uint8Array>) => string[]);
 }
 
 const REFUSALS: Record<string, RefusalCase> = {
+  'a kustomization.yaml that pulls in a remote resource, relocked by hand': {
+    change: (files) => files.set(KUSTOMIZATION, bytes(`${text(files.get(KUSTOMIZATION)!)}  - https://github.com/example/evil//base?ref=main\n`)),
+    keepKustomization: true,
+    problems: [`dev/kustomization.yaml: does not list exactly the object files of dev/ (as stagecraft synth writes it); ${RESYNTH}`],
+  },
+  'a kustomization.yaml that leaves out an object file, with lock mismatches allowed': {
+    change: (files) => files.set(KUSTOMIZATION, bytes(text(files.get(KUSTOMIZATION)!).replace('  - web/service.web.yaml\n', ''))),
+    keepLock: true,
+    options: { allowLockMismatch: true },
+    problems: [`dev/kustomization.yaml: does not list exactly the object files of dev/ (as stagecraft synth writes it); ${RESYNTH}`],
+  },
+  'no kustomization.yaml, relocked by hand': {
+    change: (files) => files.delete(KUSTOMIZATION),
+    keepKustomization: true,
+    problems: [`dev/kustomization.yaml: missing, so kubectl -k, Flux and Argo CD cannot read dev/; ${RESYNTH}`],
+  },
   'a file edited after synth': {
     change: (files) => files.set(WEB_CONFIG, bytes(text(files.get(WEB_CONFIG)!).replace('LOG_LEVEL: debug', 'LOG_LEVEL: trace'))),
     keepLock: true,
@@ -149,7 +168,7 @@ const REFUSALS: Record<string, RefusalCase> = {
     options: { maxTotalBytes: 10_000 },
     problems: (golden) => {
       const total = [...golden.values()].reduce((sum, content) => sum + content.byteLength, 0);
-      return [`dev/: ${total} bytes in 12 files, over the limit of 10000 bytes per environment; split the environment or raise the per-environment limit`];
+      return [`dev/: ${total} bytes in 13 files, over the limit of 10000 bytes per environment; split the environment or raise the per-environment limit`];
     },
   },
   'a path with a ".." segment': {
@@ -235,7 +254,7 @@ describe('reading an environment of the env repo', () => {
     // THEN
     expect(tree.objects.map((entry) => entry.path)).toEqual(GOLDEN_DEV_OBJECT_PATHS);
     expect(tree.environment).toBe('dev');
-    expect(tree.lock.treeDigest).toBe('sha256:36e1d99d09f1dd646a5fb1a0fc340ccd40f7c391abef12546507b0274a7c9826');
+    expect(tree.lock.treeDigest).toBe('sha256:4cc282338c394724809a67e1d02de797bb0b729b3f633924997f901b51a3e958');
     expect(tree.metadata.name).toBe('dev');
     expect(tree.metadata.applications.map((application) => application.name)).toEqual(['api', 'web', 'worker']);
   });
@@ -282,6 +301,7 @@ describe('reading an environment of the env repo', () => {
     const files = goldenEnvironmentFiles('dev');
     files.set(WEB_CONFIG, bytes(text(files.get(WEB_CONFIG)!).replace('LOG_LEVEL: debug', 'LOG_LEVEL: trace')));
     files.delete('dev/web/service.web.yaml');
+    files.set(KUSTOMIZATION, bytes(text(files.get(KUSTOMIZATION)!).replace('  - web/service.web.yaml\n', '')));
     // WHEN
     const tree = readEnvironment('dev', files, { allowLockMismatch: true });
     // THEN
@@ -336,7 +356,7 @@ describe('reading an environment of the env repo', () => {
     const files = new Map(golden);
     refusalCase.change(files);
     if (!refusalCase.keepLock) {
-      relock('dev', files);
+      relock('dev', files, { keepKustomization: refusalCase.keepKustomization });
     }
     // WHEN
     const error = refusal(files, refusalCase.options);

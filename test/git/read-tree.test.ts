@@ -7,7 +7,7 @@ import { GOLDEN_ENV_REPO, goldenEnvironmentFiles, text, GOLDEN_DEV_OBJECT_PATHS 
 import { scratchFolder } from '../support/fleets';
 import { commitFiles, git, initRepository } from '../support/git';
 
-const DEV_FILES = ['dev/.stagecraft/environment.json', 'dev/.stagecraft/lock.json', ...GOLDEN_DEV_OBJECT_PATHS];
+const DEV_FILES = ['dev/.stagecraft/environment.json', 'dev/.stagecraft/lock.json', 'dev/kustomization.yaml', ...GOLDEN_DEV_OBJECT_PATHS].sort();
 
 let scratch: string;
 let repository: string;
@@ -169,7 +169,7 @@ describe('reading the files of an environment at a commit', () => {
     const error = await rejectionOf(readEnvironmentFiles(revision.gitDirectory, revision.commit, 'dev', { maxFiles: 5 }));
     // THEN
     expect((error as TreeVerificationError).problems).toEqual([
-      'dev/: 12 files, over the limit of 5 files per environment; split the environment or raise the limit',
+      'dev/: 13 files, over the limit of 5 files per environment; split the environment or raise the limit',
     ]);
   });
 
@@ -181,7 +181,7 @@ describe('reading the files of an environment at a commit', () => {
     const error = await rejectionOf(readEnvironmentFiles(revision.gitDirectory, revision.commit, 'dev', { maxTotalBytes: 10_000 }));
     // THEN
     expect((error as TreeVerificationError).problems).toEqual([
-      `dev/: ${total} bytes in 12 files, over the limit of 10000 bytes per environment; split the environment or raise the per-environment limit`,
+      `dev/: ${total} bytes in 13 files, over the limit of 10000 bytes per environment; split the environment or raise the per-environment limit`,
     ]);
   });
 

@@ -309,7 +309,7 @@ const CASES: HostileCase[] = [
     entry: 'git source',
     limits: { maxFiles: 3 },
     envRepo: (c) => void ['a', 'b', 'c'].forEach((name) => c.repo.put('web', configMap(c.env, name))),
-    refusal: (c) => treeRefusal(c, [`${c.env}/: 6 files, over the limit of 3 files per environment; split the environment or raise the limit`]).replace(/\. Nothing was applied$/, ''),
+    refusal: (c) => treeRefusal(c, [`${c.env}/: 7 files, over the limit of 3 files per environment; split the environment or raise the limit`]).replace(/\. Nothing was applied$/, ''),
   },
   {
     name: 'a releases file one byte over 1 MiB',

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { renderKustomization } from '../../lib/envrepo/kustomization';
 import { createLock, parseLock, serializeLock } from '../../lib/envrepo/lock';
-import { lockPath } from '../../lib/envrepo/paths';
+import { kustomizationPath, lockPath } from '../../lib/envrepo/paths';
 
 /** test/golden/acme-shop: a tree written by stagecraft synth for environments dev, staging and prod. */
 /** Object files of the golden tree's dev environment, in path order. */
@@ -30,9 +31,12 @@ export function goldenEnvironmentFiles(environment: string): Map<string, Uint8Ar
   return new Map(paths.map((file) => [file, new Uint8Array(fs.readFileSync(path.join(GOLDEN_ENV_REPO, file)))]));
 }
 
-/** Rewrites the lock of `environment` so it matches `files` again, as synth would after an edit. */
-export function relock(environment: string, files: Map<string, Uint8Array>): void {
+/** Rewrites the kustomization and the lock of `environment` so they match `files` again, as synth would after an edit. */
+export function relock(environment: string, files: Map<string, Uint8Array>, options: { keepKustomization?: boolean } = {}): void {
   const lockFile = lockPath(environment);
+  if (!options.keepKustomization) {
+    files.set(kustomizationPath(environment), bytes(renderKustomization(environment, files.keys())));
+  }
   const previous = parseLock(lockFile, Buffer.from(files.get(lockFile)!).toString('utf8'));
   const content = new Map([...files].filter(([file]) => file !== lockFile));
   const lock = createLock({ environment, files: content, inputsDigest: previous.inputsDigest, releasesDigest: previous.releasesDigest });

@@ -18,6 +18,8 @@ export interface FleetOptions {
   readonly fleetFolder?: string;
   /** prod requires signed commits, and its approvals gate excludes the promoter. */
   readonly signedProd?: boolean;
+  /** Every environment delivered by Flux (`Delivery.flux`) instead of stagecraft's reconciler. */
+  readonly flux?: boolean;
 }
 
 /**
@@ -30,12 +32,13 @@ export function fleetProgram(options: FleetOptions = {}): string {
 const path = require('path');
 const root = ${JSON.stringify(REPO_ROOT)};
 const { Duration } = require(path.join(root, 'node_modules', 'cdk8s'));
-const { Application, Environment, Fleet, PromotionGate, PromotionPolicy, TimeWindow, Weekday } = require(path.join(root, 'lib'));
+const { Application, Delivery, Environment, Fleet, PromotionGate, PromotionPolicy, TimeWindow, Weekday } = require(path.join(root, 'lib'));
 ${options.requires === undefined ? '' : `require(${JSON.stringify(options.requires)});\n`}
+const delivery = ${options.flux ? "Delivery.flux({ repository: 'https://git.example/shop/env.git'" + (options.signedProd ? ", verificationSecretName: 'env-repo-signers'" : '') + ' })' : 'Delivery.stagecraft()'};
 const fleet = new Fleet({ synthWorkers: 0 });
-const dev = new Environment(fleet, 'dev', { overrides: { replicas: 1 } });
-const staging = new Environment(fleet, 'staging');
-const prod = new Environment(fleet, 'prod', { namespace: 'shop'${options.signedProd ? ', requireSignedCommits: true' : ''} });
+const dev = new Environment(fleet, 'dev', { overrides: { replicas: 1 }, delivery });
+const staging = new Environment(fleet, 'staging', { delivery });
+const prod = new Environment(fleet, 'prod', { namespace: 'shop', delivery${options.signedProd ? ', requireSignedCommits: true' : ''} });
 new Application(fleet, 'web', {
   image: 'registry.example/shop/web',
   port: 8080,

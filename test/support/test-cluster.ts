@@ -9,8 +9,9 @@ import { environmentNamed } from './objects';
 import { toCanonicalYaml } from '../../lib/envrepo/canonical-yaml';
 import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 import { KubeObject } from '../../lib/envrepo/kube-object';
+import { renderKustomization } from '../../lib/envrepo/kustomization';
 import { createLock, serializeLock } from '../../lib/envrepo/lock';
-import { objectPath } from '../../lib/envrepo/paths';
+import { kustomizationPath, objectPath } from '../../lib/envrepo/paths';
 import { isClusterScopedKind } from '../../lib/envrepo/scope';
 
 /**
@@ -156,6 +157,9 @@ export class ScratchEnvRepo {
     contents.set(`${this.environment}/.stagecraft/environment.json`, `${JSON.stringify({ ...base, policy }, undefined, 2)}\n`);
     for (const [relative, content] of this.rawFiles) {
       contents.set(relative, content);
+    }
+    if (!this.rawFiles.has(kustomizationPath(this.environment))) {
+      contents.set(kustomizationPath(this.environment), renderKustomization(this.environment, contents.keys()));
     }
     for (const [relative, text] of contents) {
       fs.mkdirSync(path.dirname(path.join(this.root, relative)), { recursive: true });

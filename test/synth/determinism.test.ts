@@ -23,7 +23,7 @@ describe('synth output is byte-identical whatever the circumstances', () => {
     const result = runStagecraft(['synth', '--out', out]);
     // THEN
     expect(result.status).toBe(0);
-    expect(Object.keys(baseline).length).toBe(39);
+    expect(Object.keys(baseline).length).toBe(42);
     expect(readTree(out)).toEqual(baseline);
   });
 
@@ -108,7 +108,7 @@ describe('synth output does not depend on the order constructs were created in',
     // WHEN
     const shuffled = synthesizeInOrder(order);
     // THEN
-    expect(Object.keys(expected).length).toBe(3 * (4 + 2 + 1 + 2));
+    expect(Object.keys(expected).length).toBe(3 * (4 + 2 + 1 + 3));
     expect(shuffled).toEqual(expected);
   });
 });

@@ -26,7 +26,7 @@ describe('parallel synth', () => {
     // WHEN
     const parallel = synthesize(2);
     // THEN
-    expect(Object.keys(sequential.tree).length).toBe(3 * (40 * 3 + 2 + 2));
+    expect(Object.keys(sequential.tree).length).toBe(3 * (40 * 3 + 2 + 3));
     expect(parallel.tree).toEqual(sequential.tree);
     expect(parallel.stderr).toContain('(3 threads)');
     expect(sequential.stderr).not.toContain('threads');

@@ -44,11 +44,12 @@ describe('synth writes the env-repo tree', () => {
       'dev/.stagecraft/lock.json',
       'dev/api/deployment.api.yaml',
       'dev/api/service.api.yaml',
+      'dev/kustomization.yaml',
       'dev/web/deployment.web.yaml',
       'dev/web/service.web.yaml',
       'releases/dev.yaml',
     ]);
-    expect(report.summary).toBe(`stagecraft: synthesized 1 environment (4 objects) into ${outdir}: 7 written, 0 unchanged, 0 deleted`);
+    expect(report.summary).toBe(`stagecraft: synthesized 1 environment (4 objects) into ${outdir}: 8 written, 0 unchanged, 0 deleted`);
   });
 
   it('gives every Service and container port a protocol and every object its construct path', () => {
@@ -86,7 +87,7 @@ describe('synth writes the env-repo tree', () => {
     // WHEN
     const report = resynth(root, outdir, {});
     // THEN
-    expect({ written: report.written, deleted: report.deleted, unchanged: report.unchanged }).toEqual({ written: [], deleted: [], unchanged: 7 });
+    expect({ written: report.written, deleted: report.deleted, unchanged: report.unchanged }).toEqual({ written: [], deleted: [], unchanged: 8 });
     expect(fs.statSync(path.join(outdir, 'dev/web/deployment.web.yaml')).mtimeMs).toBe(before);
   });
 

@@ -38,13 +38,7 @@ export function resolveReconcilerOptions(
   if (!isPinnedByDigest(options.image)) {
     throw fail(`image "${options.image}" is not pinned by digest; the reconciler holds the environment's keys, so give the image as registry/stagecraft@sha256:<digest>`);
   }
-  if (options.repository.length === 0 || /\s/.test(options.repository) || CONTROL_CHARACTER.test(options.repository) || options.repository.startsWith('-')) {
-    throw fail(`repository ${JSON.stringify(options.repository)} is not a git URL; give the env repo's URL, e.g. https://git.example/acme/env-repo.git`);
-  }
-  const branch = options.branch ?? 'main';
-  if (!isSafeBranchName(branch)) {
-    throw fail(`branch ${JSON.stringify(branch)} is not a usable branch name; use letters, digits, "-", "_", "." and "/", not starting with "-" or "/"`);
-  }
+  const { branch } = checkGitSource(`${where}: reconciler`, options.repository, options.branch);
   const interval = options.interval ?? Duration.seconds(30);
   const milliseconds = interval.toMilliseconds();
   if (milliseconds < 1000 || milliseconds % 1000 !== 0) {
@@ -83,6 +77,21 @@ export function resolveReconcilerOptions(
     gpgPublicKeys: options.gpgPublicKeys,
     resourcePlurals,
   };
+}
+
+/**
+ * Checks the env repo's URL and branch of something that fetches it (a reconciler, Flux, Argo CD), throwing
+ * with `where` and the fix; the branch defaults to main. Values end up in git command lines and in objects
+ * other controllers read, so nothing may start with "-" or hold whitespace.
+ */
+export function checkGitSource(where: string, repository: string, branch = 'main'): { repository: string; branch: string } {
+  if (repository.length === 0 || /\s/.test(repository) || CONTROL_CHARACTER.test(repository) || repository.startsWith('-')) {
+    throw new Error(`${where} repository ${JSON.stringify(repository)} is not a git URL; give the env repo's URL, e.g. https://git.example/acme/env-repo.git`);
+  }
+  if (!isSafeBranchName(branch)) {
+    throw new Error(`${where} branch ${JSON.stringify(branch)} is not a usable branch name; use letters, digits, "-", "_", "." and "/", not starting with "-" or "/"`);
+  }
+  return { repository, branch };
 }
 
 function isSafeBranchName(branch: string): boolean {

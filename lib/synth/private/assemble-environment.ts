@@ -1,4 +1,5 @@
 import { ReleasesInput } from './read-releases';
+import { renderDelivery } from './render-delivery';
 import { renderReconciler } from './render-reconciler';
 import { DeferredObject, PlacedObject, UnitResult, placeObject } from './render-unit';
 import { Environment } from '../../constructs/environment';
@@ -6,8 +7,9 @@ import { InClusterReconciler } from '../../constructs/in-cluster-reconciler';
 import { toCanonicalJson } from '../../envrepo/canonical-json';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord, ReconcilerRecord } from '../../envrepo/environment-metadata';
+import { renderKustomization } from '../../envrepo/kustomization';
 import { createLock, EnvironmentLock, serializeLock } from '../../envrepo/lock';
-import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath } from '../../envrepo/paths';
+import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, kustomizationPath } from '../../envrepo/paths';
 import { FleetDefinition } from '../fleet-definition';
 
 /** The env-repo tree of one environment, ready to write. */
@@ -88,8 +90,14 @@ export function assembleEnvironment(
     return undefined;
   }
   const name = environment.environmentName;
+  const objectCount = files.size;
+  files.set(kustomizationPath(name), renderKustomization(name, files.keys()));
+  const delivery = renderDelivery(environment);
+  for (const [file, content] of delivery?.files ?? []) {
+    files.set(file, content);
+  }
   const records: ApplicationRecord[] = units.map((unit) => unit.record);
-  const metadata = environmentMetadata(fleet, environment, records);
+  const metadata = { ...environmentMetadata(fleet, environment, records), delivery: delivery?.record };
   files.set(environmentMetadataPath(name), toCanonicalJson(metadata));
   const releasesDigest = releases ? sha256Digest(releases.bytes) : undefined;
   const lock = createLock({
@@ -101,7 +109,7 @@ export function assembleEnvironment(
     knownDigests: digests,
   });
   const notReleased = units.filter((unit) => unit.notReleased).map((unit) => unit.application);
-  return { name, files, lock, lockContent: serializeLock(lock), objectCount: files.size - 1, notReleased };
+  return { name, files, lock, lockContent: serializeLock(lock), objectCount, notReleased };
 }
 
 function environmentMetadata(fleet: FleetDefinition, environment: Environment, applications: ApplicationRecord[]): EnvironmentMetadata {
