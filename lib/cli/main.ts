@@ -1,4 +1,5 @@
 import { approveCommand, APPROVE_USAGE } from './approve-command';
+import { boardCommand, BOARD_USAGE } from './board-command';
 import { UsageError } from './args';
 import { demoCommand, DEMO_USAGE } from './demo-command';
 import { devClusterCommand, DEV_CLUSTER_USAGE } from './dev-cluster-command';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], output: Output) 
   'promote': { run: promoteCommand, usage: PROMOTE_USAGE },
   'approve': { run: approveCommand, usage: APPROVE_USAGE },
   'history': { run: historyCommand, usage: HISTORY_USAGE },
+  'board': { run: boardCommand, usage: BOARD_USAGE },
   'dev-cluster': { run: devClusterCommand, usage: DEV_CLUSTER_USAGE },
 };
 
@@ -39,6 +41,7 @@ commands:
   promote      judge the promotion policy's gates, show the plan and promote (or --auto: whatever is eligible)
   approve      record an approval of an image for an environment
   history      the audit trail of an environment: releases, promotions with their gates, approvals, records
+  board        the promotion board as a web page: a static site (--out DIR) or served live (--serve)
   dev-cluster  start, stop or check the local test control plane
 
 exit codes: 0 ok, 1 changes found, check failed, reconcile failed or promotion blocked, 2 usage error or bad input
