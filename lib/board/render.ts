@@ -6,8 +6,11 @@ import { assetVersion, BOARD_CSS, BOARD_JS } from './private/assets';
 import type { HistoryEntry } from '../promotion/history';
 import { shortImage } from '../promotion/image-version';
 
-/** The page's policy: nothing inline, nothing from elsewhere; `connect-src` only where the page polls its server. */
-export function contentSecurityPolicy(live: boolean): string {
+/**
+ * The page's policy: nothing inline, nothing from elsewhere; `connect-src` only where the page polls its
+ * server. The served page's header adds `frame-ancestors 'none'`, which browsers ignore in a meta element.
+ */
+export function contentSecurityPolicy(live: boolean, header = false): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
@@ -16,7 +19,7 @@ export function contentSecurityPolicy(live: boolean): string {
     `connect-src ${live ? "'self'" : "'none'"}`,
     "base-uri 'none'",
     "form-action 'self'",
-    ...(live ? ["frame-ancestors 'none'"] : []),
+    ...(header ? ["frame-ancestors 'none'"] : []),
   ].join('; ');
 }
 
@@ -60,7 +63,7 @@ ${options.live ? html`<noscript><meta http-equiv="refresh" content="30"></noscri
 <body data-mode="${options.live ? 'live' : 'static'}" data-version="${boardVersion(board)}">
 <header>
 <h1>Promotion board</h1>
-<p class="meta">${board.repo} · branch <code>${board.branch}</code> at ${commitLink(board, board.commit)} · gates judged at <time datetime="${board.generatedAt}">${board.generatedAt}</time>${options.live ? ' · live' : ''}</p>
+<p class="meta">${board.repo} · branch <code>${board.branch}</code> at ${commitLink(board, board.commit)} · gates judged at ${instant(board.generatedAt)}${options.live ? ' · live' : ''}</p>
 </header>
 <main>
 ${options.refreshError === undefined ? '' : html`<p class="warnings" role="alert">the last refresh failed, this page shows the board before it: ${options.refreshError}</p>`}
@@ -109,7 +112,7 @@ ${last === undefined || last.verdict === 'healthy' ? '' : failure(last)}
 }
 
 function reconcileLine(board: Board, view: ReconcileView): SafeHtml {
-  return html`<span class="badge ${view.verdict}">${view.verdict}</span> ${commitLink(board, view.commit)} at <time datetime="${view.recordedAt}">${view.recordedAt}</time>${view.firstHealthyAt === undefined ? '' : html`, healthy since <time datetime="${view.firstHealthyAt}">${view.firstHealthyAt}</time>`}`;
+  return html`<span class="badge ${view.verdict}">${view.verdict}</span> ${commitLink(board, view.commit)} at ${instant(view.recordedAt)}${view.firstHealthyAt === undefined ? '' : html`, healthy since ${instant(view.firstHealthyAt)}`}`;
 }
 
 function failure(view: ReconcileView): SafeHtml {
@@ -145,7 +148,7 @@ function cellHtml(cell: Cell): SafeHtml {
   return html`<td class="cell state-${cell.state}" data-label="${cell.environment}" data-env="${cell.environment}">${cell.image === undefined
     ? html`<span class="badge">not released</span>`
     : html`<code class="image" title="${cell.image}">${cell.shortImage}</code> <span class="badge ${label}">${label}</span>
-<span class="who">${cell.by === undefined ? 'by (not recorded)' : html`by ${cell.by}`}${cell.at === undefined ? '' : html` at <time datetime="${cell.at}">${cell.at}</time>`}</span>
+<span class="who">${cell.by === undefined ? 'by (not recorded)' : html`by ${cell.by}`}${cell.at === undefined ? '' : html` at ${instant(cell.at)}`}</span>
 ${cell.message === undefined ? '' : html`<span class="message">${cell.message}</span>`}
 ${cell.reason === undefined ? '' : html`<span class="reason">${cell.reason}</span>`}`}
 ${cell.pending === undefined ? '' : pendingHtml(cell)}</td>
@@ -158,12 +161,17 @@ function pendingHtml(cell: Cell): SafeHtml {
   return html`<div class="pending outcome-${pending.outcome}" data-from="${pending.from}" data-to="${pending.to}">
 <p>${pending.from} → ${pending.to}: <code title="${pending.image}">${pending.shortImage}</code> <span class="badge verdict-${pending.outcome}">${outcome}</span></p>
 <ul class="gates" aria-label="gates ${pending.from} to ${pending.to}">${pending.gates.map((gate) => html`<li class="gate verdict-${gate.verdict}" data-gate="${gate.gate}" title="${gate.reason}">${gate.summary}</li>`)}</ul>
-<details><summary>why</summary><dl>${pending.gates.map((gate) => html`<dt>${gate.gate}: ${gate.verdict}${gate.until === undefined ? '' : html` until <time datetime="${gate.until}">${gate.until}</time>`}</dt><dd>${gate.reason}</dd>`)}${pending.notJudged.length === 0 ? '' : html`<dt>${pending.notJudged.join(', ')}</dt><dd>depend on the change's risk class: stagecraft promote --dry-run judges them</dd>`}</dl></details>
+<details><summary>why</summary><dl>${pending.gates.map((gate) => html`<dt>${gate.gate}: ${gate.verdict}${gate.until === undefined ? '' : html` until ${instant(gate.until)}`}</dt><dd>${gate.reason}</dd>`)}${pending.notJudged.length === 0 ? '' : html`<dt>${pending.notJudged.join(', ')}</dt><dd>depend on the change's risk class: stagecraft promote --dry-run judges them</dd>`}</dl></details>
 </div>`;
 }
 
 function historyLine(board: Board, entry: HistoryEntry): SafeHtml {
-  return html`<li><time datetime="${entry.at}">${entry.at}</time> <span class="action">${entry.action}</span> <strong>${entry.environment}</strong>${entry.image === undefined ? '' : html` <code title="${entry.image}">${shortImage(entry.image)}</code>`}${entry.from === undefined ? '' : html` from ${entry.from}`}${entry.verdict === undefined ? '' : html` <span class="badge ${entry.verdict}">${entry.verdict}</span>`} by ${entry.by} · ${commitLink(board, entry.commit)}${entry.message === undefined ? '' : html`<span class="message">${entry.message}</span>`}${entry.gates.length === 0 ? '' : html`<span class="who">gates: ${entry.gates.map((gate) => `${gate.gate}=${gate.verdict}`).join(' ')}</span>`}</li>`;
+  return html`<li>${instant(entry.at)} <span class="action">${entry.action}</span> <strong>${entry.environment}</strong>${entry.image === undefined ? '' : html` <code title="${entry.image}">${shortImage(entry.image)}</code>`}${entry.from === undefined ? '' : html` from ${entry.from}`}${entry.verdict === undefined ? '' : html` <span class="badge ${entry.verdict}">${entry.verdict}</span>`} by ${entry.by} · ${commitLink(board, entry.commit)}${entry.message === undefined ? '' : html`<span class="message">${entry.message}</span>`}${entry.gates.length === 0 ? '' : html`<span class="who">gates: ${entry.gates.map((gate) => `${gate.gate}=${gate.verdict}`).join(' ')}</span>`}</li>`;
+}
+
+/** `2026-11-23 14:28Z` for people (no wrap), the exact ISO instant for machines. */
+function instant(iso: string): SafeHtml {
+  return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/:00(\.0+)?Z$/, 'Z')}</time>`;
 }
 
 function commitLink(board: Board, commit: string): SafeHtml {

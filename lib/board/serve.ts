@@ -32,7 +32,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
  * `stagecraft board --serve`: the same page as the static export, read-only, refreshed every `refreshMs`,
- * with the filter applied on the server. Only GET and HEAD of four fixed paths; no file is ever read from
+ * with the filter applied on the server. Only GET and HEAD of five fixed paths; no file is ever read from
  * disk for a request, so no path can reach one. Bound to a loopback address it answers only requests whose
  * Host names that address (DNS rebinding cannot reach it from a web page).
  */
@@ -105,12 +105,17 @@ export async function serveBoard(options: ServeBoardOptions): Promise<BoardServe
       send(response, 200, asset.contentType, asset.text, head);
       return;
     }
+    if (url.pathname === '/favicon.ico') {
+      // Browsers ask for it on their own; the board has none, and a 404 would read as an error in their console.
+      send(response, 204, 'text/plain; charset=utf-8', '', head);
+      return;
+    }
     if (url.pathname === '/version') {
       send(response, 200, 'text/plain; charset=utf-8', `${boardVersion(board)}\n`, head);
       return;
     }
     if (url.pathname !== '/') {
-      send(response, 404, 'text/plain; charset=utf-8', 'not found: the board serves /, /board.css, /board.js and /version\n', head);
+      send(response, 404, 'text/plain; charset=utf-8', 'not found: the board serves /, /board.css, /board.js, /version and /favicon.ico (empty)\n', head);
       return;
     }
     const filter = filterOf(url.searchParams, board);
@@ -174,7 +179,7 @@ function send(response: http.ServerResponse, status: number, contentType: string
   response.writeHead(status, {
     'Content-Type': contentType,
     'Content-Length': bytes.length,
-    'Content-Security-Policy': contentSecurityPolicy(true),
+    'Content-Security-Policy': contentSecurityPolicy(true, true),
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
     'Referrer-Policy': 'no-referrer',

@@ -61,6 +61,7 @@ table.pipeline{border-collapse:collapse;width:100%}
 .timeline ol{list-style:none;padding:0;margin:6px 0}
 .timeline li{padding:4px 0;border-top:1px solid var(--line);overflow-wrap:anywhere}
 .action{display:inline-block;min-width:5.5em;font-weight:600}
+time{white-space:nowrap}
 [hidden]{display:none!important}
 @media (max-width:720px){
   header,main{padding:10px}
