@@ -1,5 +1,22 @@
-/** Thrown for a command line that cannot be understood; the CLI exits 2 with the message. */
-export class UsageError extends Error {}
+/**
+ * Thrown for input stagecraft refuses (a file, a repository, a cluster's answer, an option's value): the CLI
+ * exits 2 with the message, which says what to fix. What escapes a command without being bad input is a bug
+ * in stagecraft: exit 70.
+ */
+export class BadInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadInputError';
+  }
+}
+
+/** Thrown for a command line that cannot be understood; the CLI exits 2 with the message and points at --help. */
+export class UsageError extends BadInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
 
 /** Parsed `--flag value` / `--switch` options and positional arguments. */
 export interface ParsedArguments {

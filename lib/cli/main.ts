@@ -1,6 +1,7 @@
+import * as util from 'util';
 import { approveCommand, APPROVE_USAGE } from './approve-command';
+import { BadInputError, UsageError } from './args';
 import { boardCommand, BOARD_USAGE } from './board-command';
-import { UsageError } from './args';
 import { demoCommand, DEMO_USAGE } from './demo-command';
 import { devClusterCommand, DEV_CLUSTER_USAGE } from './dev-cluster-command';
 import { diffCommand, DIFF_USAGE } from './diff-command';
@@ -12,10 +13,20 @@ import { releaseCommand, RELEASE_USAGE } from './release-command';
 import { statusCommand, STATUS_USAGE } from './status-command';
 import { synthCommand, SYNTH_USAGE } from './synth-command';
 
+/** One command of the CLI: how to run it, and its `--help` text. */
+export interface CliCommand {
+  /** Runs the command with the arguments after its name; returns the exit code. */
+  readonly run: (argv: readonly string[], output: Output) => number | Promise<number>;
+  readonly usage: string;
+}
+
 /**
- * Exit codes: 0 ok; 1 changes found or a check failed; 2 usage error or bad input.
+ * Exit codes: 0 ok; 1 changes found or a check failed; 2 usage error or bad input; 70 internal error, a bug in
+ * stagecraft (EX_SOFTWARE of sysexits.h, so scripts can tell "fix your input" from "report this").
  */
-const COMMANDS: Record<string, { run: (argv: readonly string[], output: Output) => number | Promise<number>; usage: string }> = {
+export const INTERNAL_ERROR_EXIT_CODE = 70;
+
+const COMMANDS: Readonly<Record<string, CliCommand>> = {
   'synth': { run: synthCommand, usage: SYNTH_USAGE },
   'demo': { run: demoCommand, usage: DEMO_USAGE },
   'reconcile': { run: reconcileCommand, usage: RECONCILE_USAGE },
@@ -28,6 +39,9 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], output: Output) 
   'board': { run: boardCommand, usage: BOARD_USAGE },
   'dev-cluster': { run: devClusterCommand, usage: DEV_CLUSTER_USAGE },
 };
+
+/** Taken by every command: main removes it before the command parses its arguments. */
+const DEBUG_SWITCH = '--debug';
 
 const USAGE = `usage: stagecraft <command> [options]
 
@@ -44,29 +58,103 @@ commands:
   board        the promotion board as a web page: a static site (--out DIR) or served live (--serve)
   dev-cluster  start, stop or check the local test control plane
 
-exit codes: 0 ok, 1 changes found, check failed, reconcile failed or promotion blocked, 2 usage error or bad input
+options of every command:
+  --debug      print the stack trace of an error (so does the environment variable STAGECRAFT_DEBUG=1)
+
+exit codes: 0 ok, 1 changes found, check failed, reconcile failed or promotion blocked, 2 usage error or bad input,
+${INTERNAL_ERROR_EXIT_CODE} internal error: a bug in stagecraft, to report with the output of the command run with --debug
 run stagecraft <command> --help for a command's options`;
 
-export async function main(argv: readonly string[], output: Output = new Output()): Promise<number> {
-  const [command, ...rest] = argv;
+/**
+ * Error classes of the rooms that mean bad input or a refusal from outside stagecraft (the API server, git, a
+ * kubeconfig, the fleet program), never a bug. Matched by the name each class sets, so the CLI imports no
+ * room's private files to classify them.
+ */
+const BAD_INPUT_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'ClusterError',
+  'GitCommandError',
+  'KubeconfigError',
+  'SynthError',
+  'TreeVerificationError',
+]);
+
+/**
+ * Whether an error that escaped a command is bad input (exit 2) rather than a bug in stagecraft (exit 70).
+ * Bad input: a BadInputError or UsageError; an error class of the rooms named above; a plain `Error`, because
+ * that is how the rooms refuse bad input (`new Error(message)` with what, where and the fix) and how Node
+ * reports what the system refused (a missing file, a port in use). A bug: everything else, such as a TypeError,
+ * ReferenceError or RangeError, any other subclass of Error, or a thrown value that is not an Error.
+ */
+export function isBadInput(error: unknown): boolean {
+  const thrown = asError(error);
+  if (thrown === undefined) {
+    return false;
+  }
+  // By constructor name rather than identity: Error of another realm (a vm context, jest) is plain all the same.
+  return thrown instanceof BadInputError || BAD_INPUT_ERROR_NAMES.has(thrown.name) || thrown.constructor.name === 'Error';
+}
+
+export interface MainOptions {
+  /**
+   * The commands to dispatch to.
+   * @default - the commands of stagecraft
+   */
+  readonly commands?: Readonly<Record<string, CliCommand>>;
+  /**
+   * Where STAGECRAFT_DEBUG is read.
+   * @default process.env
+   */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Runs `stagecraft <command> …`; returns the exit code and never throws what a command throws. */
+export async function main(argv: readonly string[], output: Output = new Output(), options: MainOptions = {}): Promise<number> {
+  const commands = options.commands ?? COMMANDS;
+  const debug = argv.includes(DEBUG_SWITCH) || (options.environment ?? process.env).STAGECRAFT_DEBUG === '1';
+  const [command, ...rest] = argv.filter((argument) => argument !== DEBUG_SWITCH);
   if (command === undefined || command === '--help' || command === 'help') {
     output.line(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const entry = COMMANDS[command];
+  // Own keys only: `constructor` or `toString` name no command.
+  const entry = Object.prototype.hasOwnProperty.call(commands, command) ? commands[command] : undefined;
   if (entry === undefined) {
-    output.error(`unknown command "${command}"; known commands: ${Object.keys(COMMANDS).join(', ')}`);
+    output.error(`unknown command "${command}"; known commands: ${Object.keys(commands).join(', ')}`);
     return 2;
   }
   try {
     return await entry.run(rest, output);
   } catch (error) {
-    if (error instanceof UsageError) {
-      output.error(`${command}: ${error.message}`);
+    return reportError(command, error, debug, output);
+  }
+}
+
+/** Prints an error that escaped `command` and returns the exit code it means. */
+function reportError(command: string, error: unknown, debug: boolean, output: Output): number {
+  const thrown = asError(error);
+  if (thrown !== undefined && isBadInput(thrown)) {
+    output.error(`${command}: ${thrown.message}`);
+    if (thrown instanceof UsageError) {
       output.error(`run stagecraft ${command} --help for usage`);
-      return 2;
     }
-    output.error(`${command}: ${(error as Error).message}`);
+    if (debug) {
+      output.stack(stackOf(thrown));
+    }
     return 2;
   }
+  const what = thrown === undefined ? `${util.inspect(error)} was thrown, which is not an Error` : `${thrown.name}: ${thrown.message}`;
+  const report = debug ? 'the stack below' : `the output of the same command run with ${DEBUG_SWITCH}`;
+  output.error(`${command}: internal error: ${what}; this is a bug: please report it with ${report}`);
+  if (debug) {
+    output.stack(thrown === undefined ? 'no stack: what was thrown is not an Error' : stackOf(thrown));
+  }
+  return INTERNAL_ERROR_EXIT_CODE;
+}
+
+function asError(value: unknown): Error | undefined {
+  return value instanceof Error || util.types.isNativeError(value) ? value : undefined;
+}
+
+function stackOf(error: Error): string {
+  return error.stack ?? `${error.name}: ${error.message}`;
 }

@@ -45,4 +45,9 @@ export class Output {
   public error(text: string): void {
     this.stderr.write(`stagecraft: ${text}\n`);
   }
+
+  /** A stack trace for whoever debugs stagecraft (`--debug`): on stderr as it is, without the prefix of `error`. */
+  public stack(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
 }

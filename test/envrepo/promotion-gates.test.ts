@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { PromotionGate, RiskClass, TimeWindow } from '../../lib';
+import { PromotionGate, RiskClass, TimeWindow, Weekday } from '../../lib';
 import { parseGateRecord, RISK_CLASS_ORDER } from '../../lib/envrepo/promotion-gates';
 
 describe('the promotion-gate schema shared by constructs and promotion', () => {
@@ -15,7 +15,7 @@ describe('the promotion-gate schema shared by constructs and promotion', () => {
     ['approvals', PromotionGate.approvals(2, { from: ['bob@acme.example', 'alice@acme.example'] })],
     ['extraApprovals', PromotionGate.extraApprovalsFor(RiskClass.POD_RESTART, 1)],
     ['extraSoak', PromotionGate.extraSoakFor(RiskClass.IMMUTABLE_FIELD_RECREATE, Duration.hours(4))],
-    ['allowWindow', PromotionGate.allowWindow(TimeWindow.weekly({ days: ['Mon', 'Tue'], start: '09:00', end: '16:00', timeZone: 'Europe/Berlin' }))],
+    ['allowWindow', PromotionGate.allowWindow(TimeWindow.weekly({ days: [Weekday.MONDAY, Weekday.TUESDAY], start: '09:00', end: '16:00', timeZone: 'Europe/Berlin' }))],
     ['denyWindow', PromotionGate.denyWindow(TimeWindow.between('2026-12-20T00:00Z', '2027-01-04T00:00Z'))],
   ])('GIVEN PromotionGate %s WHEN its record is read back THEN the parser returns the same record', (_type, gate) => {
     const written = JSON.parse(JSON.stringify(gate._toRecord()));
