@@ -93,4 +93,10 @@ project.addTask('bench:reconcile', {
   receiveArgs: true,
 });
 
+project.addTask('bench:board', {
+  description: 'Benchmark: the promotion board of 1000 applications rendered in headless Chromium, against an empty board and a plain table',
+  exec: 'node bench/board/run.js',
+  receiveArgs: true,
+});
+
 project.synth();
