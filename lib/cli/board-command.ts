@@ -9,7 +9,7 @@ import { writeBoardSite } from '../board/write-site';
 import { parseInstant } from '../promotion/time';
 import { systemClock } from '../reconciler/clock';
 
-export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--branch main] [--now ISO] [--web-url URL] [--history N]
+export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--branch main] [--now ISO] [--web-url URL] [--history N] [--output json]
        stagecraft board --repo ENV_REPO --serve [--port 8080] [--host 127.0.0.1] [--refresh 10s] [--branch main] [--web-url URL]
 
 The promotion board as a web page: each policy's stages left to right, each application a row, each cell the
@@ -27,16 +27,18 @@ history of each application. Read-only: it writes nothing to git or any cluster.
   --now ISO         judge gates at this instant (default: now; for audits and tests)
   --web-url URL     the repo's web address, for commit links (default: derived from an https or ssh URL)
   --history N       newest history entries per application (default: 20)
+  --output json     with --out: print what was written as one JSON object
 
 exit codes: 0 ok (for --serve: stopped by a signal), 2 bad input`;
 
 /** `stagecraft board`: returns the exit code (for --serve, once the server stops). */
 export async function boardCommand(argv: readonly string[], output: Output): Promise<number> {
-  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'out', 'port', 'host', 'refresh', 'now', 'web-url', 'history'], switches: ['serve', 'help'] });
+  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'out', 'port', 'host', 'refresh', 'now', 'web-url', 'history', 'output'], switches: ['serve', 'help'] });
   if (parsed.options.has('help')) {
     output.line(BOARD_USAGE);
     return 0;
   }
+  output.setFormat(stringOption(parsed, 'output'));
   refusePositionals(parsed, 'board');
   const repo = requiredOption(parsed, 'repo', 'the env repo, as a local path or a git URL');
   const out = stringOption(parsed, 'out');
