@@ -26,6 +26,27 @@ export interface EnvironmentInput {
   readonly approvals: readonly ApprovalRecord[];
   /** The environment's audit trail, newest first. */
   readonly history: readonly HistoryEntry[];
+  /** What the reconciler keeps in the cluster (its status ConfigMap), when a kubeconfig was given. */
+  readonly inCluster?: ClusterView;
+}
+
+/** The status ConfigMap of an environment as the board shows it (read by the CLI, so the board imports no reconciler). */
+export interface ClusterView {
+  /** Where it was read: `ConfigMap shop/stagecraft-status-prod`, or why it could not be. */
+  readonly source: string;
+  readonly found: boolean;
+  readonly runningCommit?: string;
+  readonly healthySince?: string;
+  readonly lastKnownGoodCommit?: string;
+  /** The newest reconcile the cluster remembers. */
+  readonly lastReconcile?: {
+    readonly verdict: string;
+    readonly commit: string;
+    readonly startedAt: string;
+    readonly writeRequests: number;
+    readonly driftedObjects: number;
+    readonly reason?: string;
+  };
 }
 
 export interface BoardInput {
@@ -126,6 +147,7 @@ export interface EnvironmentPanel {
   readonly lastReconcile?: ReconcileView;
   readonly lastKnownGood?: ReconcileView;
   readonly applications: number;
+  readonly inCluster?: ClusterView;
 }
 
 export interface ApplicationTimeline {
@@ -177,6 +199,7 @@ function environmentPanel(environment: EnvironmentInput, records: readonly Verif
     lastReconcile: last === undefined ? undefined : reconcileView(last),
     lastKnownGood: good === undefined ? undefined : reconcileView(good),
     applications: environment.metadata.applications.filter((application) => application.image !== undefined).length,
+    inCluster: environment.inCluster,
   };
 }
 

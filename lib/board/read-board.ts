@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Board, buildBoard, EnvironmentInput } from './model';
+import { Board, buildBoard, ClusterView, EnvironmentInput } from './model';
 import { APPROVALS_FOLDER, ApprovalRecord, parseApproval } from '../envrepo/approval';
-import { parseEnvironmentMetadata } from '../envrepo/environment-metadata';
+import { EnvironmentMetadata, parseEnvironmentMetadata } from '../envrepo/environment-metadata';
 import { listFilesBelow } from '../envrepo/list-files';
 import { environmentMetadataPath, releasesPath } from '../envrepo/paths';
 import { parseReleasesFile } from '../envrepo/releases';
@@ -22,6 +22,11 @@ export interface ReadBoardRequest {
   readonly webUrl?: string;
   /** @default 20 */
   readonly historyPerApplication?: number;
+  /**
+   * Reads what the reconciler keeps in the cluster about an environment (the CLI's, with --kubeconfig).
+   * @default - the board shows the env repo only
+   */
+  readonly readCluster?: (environment: EnvironmentMetadata) => Promise<ClusterView>;
 }
 
 /** Newest history entries read per environment: enough for 20 per application on small fleets, bounded on large ones. */
@@ -56,6 +61,7 @@ async function readIn(copy: EnvRepoWorkCopy, request: ReadBoardRequest): Promise
       records,
       approvals: readApprovalsOf(root, name, warnings),
       history: await historyIn(copy, { environment: name, limit: HISTORY_PER_ENVIRONMENT }),
+      inCluster: request.readCluster === undefined ? undefined : await request.readCluster(metadata),
     });
   }
   return buildBoard({

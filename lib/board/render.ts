@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { BoardFilter, FILTER_STATES, NO_FILTER, rowMatches, rowStates } from './filter';
 import { html, safeUrl, SafeHtml } from './html';
-import { Board, Cell, EnvironmentPanel, Pipeline, ReconcileView, Row } from './model';
+import { Board, Cell, ClusterView, EnvironmentPanel, Pipeline, ReconcileView, Row } from './model';
 import { assetVersion, BOARD_CSS, BOARD_JS } from './private/assets';
 import type { HistoryEntry } from '../promotion/history';
 import { shortImage } from '../promotion/image-version';
@@ -105,10 +105,17 @@ function environmentCard(board: Board, environment: EnvironmentPanel): SafeHtml 
 ${last === undefined ? '' : html`<dt>objects</dt><dd>${last.objects.total} total: ${last.objects.created} created, ${last.objects.configured} configured, ${last.objects.unchanged} unchanged, ${last.objects.pruned} pruned, ${last.objects.failed} failed</dd>`}
 <dt>last known good</dt><dd>${environment.lastKnownGood === undefined ? 'none' : reconcileLine(board, environment.lastKnownGood)}</dd>
 <dt>applications</dt><dd>${environment.applications} released${environment.requireSignedCommits ? ' · signed commits required' : ''}</dd>
-</dl>
+${environment.inCluster === undefined ? '' : clusterLines(board, environment.inCluster)}</dl>
 ${last === undefined || last.verdict === 'healthy' ? '' : failure(last)}
 </article>
 `;
+}
+
+function clusterLines(board: Board, cluster: ClusterView): SafeHtml {
+  const last = cluster.lastReconcile;
+  return html`<dt>in the cluster</dt><dd class="cluster" data-found="${String(cluster.found)}">${cluster.found
+    ? html`running ${cluster.runningCommit === undefined ? 'nothing yet' : commitLink(board, cluster.runningCommit)}${cluster.healthySince === undefined ? '' : html`, healthy since ${instant(cluster.healthySince)}`}${last === undefined ? '' : html`; last reconcile <span class="badge ${last.verdict}">${last.verdict}</span> ${commitLink(board, last.commit)} at ${instant(last.startedAt)}, ${last.writeRequests} writes, <span class="drift">drift: ${last.driftedObjects} ${last.driftedObjects === 1 ? 'object' : 'objects'}</span>`}`
+    : 'no status'} <span class="meta">(${cluster.source})</span></dd>`;
 }
 
 function reconcileLine(board: Board, view: ReconcileView): SafeHtml {

@@ -1,16 +1,22 @@
 import * as path from 'path';
-import { parseArguments, refusePositionals, stringOption, UsageError } from './args';
+import { ParsedArguments, parseArguments, refusePositionals, stringOption, UsageError } from './args';
 import { parseDuration } from './duration';
 import { Output } from './output';
 import { requiredOption } from './promotion-options';
+import { connect } from './reconcile-command';
+import { ClusterView } from '../board/model';
 import { readBoard } from '../board/read-board';
 import { serveBoard } from '../board/serve';
 import { writeBoardSite } from '../board/write-site';
+import { EnvironmentMetadata } from '../envrepo/environment-metadata';
+import { KubeObject } from '../envrepo/kube-object';
 import { parseInstant } from '../promotion/time';
 import { systemClock } from '../reconciler/clock';
+import { ClusterClient } from '../reconciler/cluster-client';
+import { statusObjectName, statusOf } from '../reconciler/status-store';
 
-export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--branch main] [--now ISO] [--web-url URL] [--history N] [--output json]
-       stagecraft board --repo ENV_REPO --serve [--port 8080] [--host 127.0.0.1] [--refresh 10s] [--branch main] [--web-url URL]
+export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--kubeconfig F [--context C]] [--branch main] [--now ISO] [--web-url URL] [--history N] [--output json]
+       stagecraft board --repo ENV_REPO --serve [--port 8080] [--host 127.0.0.1] [--refresh 10s] [--kubeconfig F [--context C]] [--branch main] [--web-url URL]
 
 The promotion board as a web page: each policy's stages left to right, each application a row, each cell the
 image, who put it there and when, and its health from the reconciler's records; every pending promotion with
@@ -28,12 +34,15 @@ history of each application. Read-only: it writes nothing to git or any cluster.
   --web-url URL     the repo's web address, for commit links (default: derived from an https or ssh URL)
   --history N       newest history entries per application (default: 20)
   --output json     with --out: print what was written as one JSON object
+  --kubeconfig F    also show what the reconciler keeps in the cluster (status ConfigMaps: running revision,
+                    last reconcile, writes, drift); read-only, from the environments' control namespaces
+  --context C       kubeconfig context for --kubeconfig
 
 exit codes: 0 ok (for --serve: stopped by a signal), 2 bad input`;
 
 /** `stagecraft board`: returns the exit code (for --serve, once the server stops). */
 export async function boardCommand(argv: readonly string[], output: Output): Promise<number> {
-  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'out', 'port', 'host', 'refresh', 'now', 'web-url', 'history', 'output'], switches: ['serve', 'help'] });
+  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'out', 'port', 'host', 'refresh', 'now', 'web-url', 'history', 'output', 'kubeconfig', 'context'], switches: ['serve', 'help'] });
   if (parsed.options.has('help')) {
     output.line(BOARD_USAGE);
     return 0;
@@ -63,12 +72,71 @@ export async function boardCommand(argv: readonly string[], output: Output): Pro
   if (!Number.isInteger(historyPerApplication) || historyPerApplication < 0 || historyPerApplication > 1000) {
     throw new UsageError(`--history ${historyOption} is not a whole number from 0 to 1000`);
   }
+  let readCluster: ((environment: EnvironmentMetadata) => Promise<ClusterView>) | undefined;
+  let client: ClusterClient | undefined;
+  if (parsed.options.has('kubeconfig') || parsed.options.has('context')) {
+    client = await connect(parsed, output, 4, 'board');
+    if (client === undefined) {
+      return 2;
+    }
+    readCluster = (environment) => clusterView(client!, environment);
+  }
+  try {
+    return await run(parsed, output, { repo, out, serve, fixedNow, historyPerApplication, readCluster });
+  } finally {
+    client?.close();
+  }
+}
+
+/** What the reconciler keeps about `environment` in its control namespace; a read that fails is shown, not thrown. */
+async function clusterView(client: ClusterClient, environment: EnvironmentMetadata): Promise<ClusterView> {
+  const source = `ConfigMap ${environment.controlNamespace}/${statusObjectName(environment.name)}`;
+  let object: KubeObject | undefined;
+  try {
+    object = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: environment.controlNamespace, name: statusObjectName(environment.name) });
+  } catch (error) {
+    return { source: `${source} could not be read: ${(error as Error).message}`, found: false };
+  }
+  if (object === undefined) {
+    return { source: `${source} does not exist: never reconciled in this cluster`, found: false };
+  }
+  const status = statusOf(object, environment.controlNamespace, environment.name);
+  const last = status.history[0];
+  return {
+    source,
+    found: true,
+    runningCommit: status.current?.commit,
+    healthySince: status.current?.firstHealthyAt,
+    lastKnownGoodCommit: status.lastKnownGood?.commit,
+    lastReconcile: last === undefined ? undefined : {
+      verdict: last.verdict,
+      commit: last.commit,
+      startedAt: last.startedAt,
+      writeRequests: last.writeRequests,
+      driftedObjects: last.driftedObjects,
+      reason: last.reason,
+    },
+  };
+}
+
+interface BoardRun {
+  readonly repo: string;
+  readonly out?: string;
+  readonly serve: boolean;
+  readonly fixedNow?: number;
+  readonly historyPerApplication: number;
+  readonly readCluster?: (environment: EnvironmentMetadata) => Promise<ClusterView>;
+}
+
+async function run(parsed: ParsedArguments, output: Output, options: BoardRun): Promise<number> {
+  const { repo, out, fixedNow, historyPerApplication, readCluster } = options;
   const load = () => readBoard({
     repo,
     branch: stringOption(parsed, 'branch') ?? 'main',
     now: fixedNow ?? systemClock.now(),
     webUrl: stringOption(parsed, 'web-url'),
     historyPerApplication,
+    readCluster,
   });
 
   if (out !== undefined) {

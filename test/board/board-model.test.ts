@@ -197,6 +197,26 @@ describe('escaping and links', () => {
     expect(displayRepo(repo)).toBe(expected);
   });
 
+  it('shows the cluster\'s view of an environment, escaped, when one was read', () => {
+    // GIVEN prod's status ConfigMap as the CLI read it, with a hostile reason
+    const environments = twoStages([]);
+    environments[1] = {
+      ...environments[1],
+      inCluster: {
+        source: 'ConfigMap prod/stagecraft-status-prod',
+        found: true,
+        runningCommit: 'c'.repeat(40),
+        healthySince: '2026-11-23T08:00:00Z',
+        lastReconcile: { verdict: 'healthy', commit: 'c'.repeat(40), startedAt: '2026-11-23T11:00:00Z', writeRequests: 0, driftedObjects: 2, reason: '<img src=x>' },
+      },
+    };
+    // WHEN the page is rendered
+    const page = renderBoard(board(environments), { live: false });
+    // THEN prod's card carries it
+    expect(page).toContain(`<dt>in the cluster</dt><dd class="cluster" data-found="true">running <code>${'c'.repeat(12)}</code>, healthy since <time datetime="2026-11-23T08:00:00Z">2026-11-23 08:00Z</time>; last reconcile <span class="badge healthy">healthy</span> <code>${'c'.repeat(12)}</code> at <time datetime="2026-11-23T11:00:00Z">2026-11-23 11:00Z</time>, 0 writes, <span class="drift">drift: 2 objects</span> <span class="meta">(ConfigMap prod/stagecraft-status-prod)</span></dd>`);
+    expect(page).not.toContain('<img');
+  });
+
   it('declares a policy with no inline script or style and nothing from elsewhere', () => {
     expect(contentSecurityPolicy(false)).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'none'; base-uri 'none'; form-action 'self'");
     const page = renderBoard(board(twoStages([])), { live: false });

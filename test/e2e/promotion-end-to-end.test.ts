@@ -152,7 +152,7 @@ describe('promotion end to end on a real control plane', () => {
     // GIVEN the env repo after the scenario above
     const { repo, scratch, boardAt } = state.afterScenario!;
     const site = path.join(scratch, 'board');
-    const board = stagecraft(scratch, 'board', '--repo', repo, '--out', site, '--now', boardAt);
+    const board = stagecraft(scratch, 'board', '--repo', repo, '--out', site, '--now', boardAt, '--kubeconfig', kubeconfig);
     expect(board.stderr).toBe('');
     expect(board.status).toBe(0);
     const { browser, close } = await launchChromium();
@@ -176,6 +176,12 @@ describe('promotion end to end on a real control plane', () => {
       await expect(dev.locator('.problem .construct-path code').first().textContent()).resolves.toBe('dev/api/deployment/Resource');
       await expect(dev.evaluate((element) => getComputedStyle(element).borderLeftColor)).resolves.toBe('rgb(179, 38, 30)');
       await expect(cell('api', 'dev').getAttribute('class')).resolves.toBe('cell state-failed');
+      // AND with --kubeconfig each environment also shows what the reconciler keeps in the cluster, drift included
+      const prodCluster = page.locator('#env-prod dd.cluster');
+      await expect(prodCluster.getAttribute('data-found')).resolves.toBe('true');
+      await expect(prodCluster.locator('.drift').textContent()).resolves.toBe('drift: 0 objects');
+      await expect(prodCluster.locator('.meta').textContent()).resolves.toBe('(ConfigMap shop/stagecraft-status-prod)');
+      await expect(page.locator('#env-dev dd.cluster .badge').textContent()).resolves.toBe('rolled-back');
     } finally {
       await close();
     }
