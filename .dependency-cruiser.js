@@ -1,13 +1,15 @@
 // The rooms of lib/ and who may import whom (docs/ARCHITECTURE.md). `npm test` runs this check; a wrong
 // arrow fails it with the file, the import and the rule's name.
 //
-//   cli → (reconciler | promotion | synth) → (git | constructs) → envrepo;   support is imported by anyone
+//   cli → board → promotion;  cli → (reconciler | promotion | synth) → (git | constructs) → envrepo;   support is imported by anyone
 //
 const room = (name) => `^lib/${name}/`;
-const rooms = ['cli', 'reconciler', 'promotion', 'synth', 'git', 'constructs', 'envrepo', 'support'];
+const rooms = ['cli', 'board', 'reconciler', 'promotion', 'synth', 'git', 'constructs', 'envrepo', 'support'];
 /** What each room may import besides itself (and node or npm packages). */
 const allowed = {
-  cli: ['reconciler', 'promotion', 'synth', 'git', 'constructs', 'envrepo', 'support'],
+  cli: ['board', 'reconciler', 'promotion', 'synth', 'git', 'constructs', 'envrepo', 'support'],
+  // The promotion board reads what promotion reads and judges gates with promotion's own code; nothing but cli imports it.
+  board: ['promotion', 'git', 'envrepo', 'support'],
   reconciler: ['git', 'envrepo', 'support'],
   promotion: ['git', 'constructs', 'envrepo', 'support'],
   synth: ['constructs', 'envrepo', 'support'],
@@ -58,7 +60,7 @@ module.exports = {
       comment: 'lib/index.ts re-exports constructs, synth, the env-repo format and PromotionTesting; the rest is reached through the CLI.',
       severity: 'error',
       from: { path: '^lib/index\\.ts$' },
-      to: { path: '^lib/(cli|reconciler|git)/' },
+      to: { path: '^lib/(cli|board|reconciler|git)/' },
     },
   ],
   options: {

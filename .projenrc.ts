@@ -20,7 +20,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   bundledDeps: ['js-yaml@^4.1.0', '@kubernetes/client-node@1.4.0'],
   // dependency-cruiser 18 needs Node 22+; 17.4 is the newest line that runs on the machine's Node 20 too.
-  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3'],
+  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3', 'playwright-core@^1.65.1'],
   bin: { stagecraft: 'bin/stagecraft' },
   github: false,
   release: false,
@@ -90,6 +90,12 @@ project.addTask('bench:synth', {
 project.addTask('bench:reconcile', {
   description: 'Benchmark: stagecraft reconcile against kubectl apply --server-side (300 apps, 900 objects) on the test control plane',
   exec: 'node bench/reconcile/run.js',
+  receiveArgs: true,
+});
+
+project.addTask('bench:board', {
+  description: 'Benchmark: the promotion board of 1000 applications rendered in headless Chromium, against an empty board and a plain table',
+  exec: 'node bench/board/run.js',
   receiveArgs: true,
 });
 

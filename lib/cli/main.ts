@@ -1,6 +1,7 @@
 import * as util from 'util';
 import { approveCommand, APPROVE_USAGE } from './approve-command';
 import { BadInputError, UsageError } from './args';
+import { boardCommand, BOARD_USAGE } from './board-command';
 import { demoCommand, DEMO_USAGE } from './demo-command';
 import { devClusterCommand, DEV_CLUSTER_USAGE } from './dev-cluster-command';
 import { diffCommand, DIFF_USAGE } from './diff-command';
@@ -37,6 +38,7 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
   'approve': { run: approveCommand, usage: APPROVE_USAGE },
   'history': { run: historyCommand, usage: HISTORY_USAGE },
   'verify': { run: verifyCommand, usage: VERIFY_USAGE },
+  'board': { run: boardCommand, usage: BOARD_USAGE },
   'dev-cluster': { run: devClusterCommand, usage: DEV_CLUSTER_USAGE },
 };
 
@@ -56,6 +58,7 @@ commands:
   approve      record an approval of an image for an environment
   history      the audit trail of an environment: releases, promotions with their gates, approvals, records
   verify       record what Flux or Argo CD reports about an environment they apply (--from flux|argocd)
+  board        the promotion board as a web page: a static site (--out DIR) or served live (--serve)
   dev-cluster  start, stop or check the local test control plane
 
 options of every command:

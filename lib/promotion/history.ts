@@ -70,16 +70,24 @@ const RECORD = '\u001e';
  * with the images that changed), and the reconciler's verification records.
  */
 export async function history(request: HistoryRequest): Promise<HistoryResult> {
-  return withWorkCopy({ repo: request.repo, branch: request.branch }, async (copy) => {
-    const commits = await withSigners(copy, await commitEntries(copy, request), request.trust);
-    const entries = [...commits, ...await recordEntries(copy, request)]
-      .filter((entry) => request.application === undefined || entry.application === request.application)
-      .sort((left, right) => (left.at < right.at ? 1 : left.at > right.at ? -1 : 0));
-    return { environment: request.environment, application: request.application, entries: entries.slice(0, request.limit), commit: undefined };
-  });
+  return withWorkCopy({ repo: request.repo, branch: request.branch }, async (copy) => ({
+    environment: request.environment,
+    application: request.application,
+    entries: await historyIn(copy, request),
+    commit: undefined,
+  }));
 }
 
-async function commitEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Promise<HistoryEntry[]> {
+/** The audit trail of one environment read from an open work copy, newest first (the board reads every environment from one copy). */
+export async function historyIn(copy: EnvRepoWorkCopy, request: Omit<HistoryRequest, 'repo' | 'branch'>): Promise<HistoryEntry[]> {
+  const commits = await withSigners(copy, await commitEntries(copy, request), request.trust);
+  const entries = [...commits, ...await recordEntries(copy, request)]
+    .filter((entry) => request.application === undefined || entry.application === request.application)
+    .sort((left, right) => (left.at < right.at ? 1 : left.at > right.at ? -1 : 0));
+  return entries.slice(0, request.limit);
+}
+
+async function commitEntries(copy: EnvRepoWorkCopy, request: Omit<HistoryRequest, 'repo' | 'branch'>): Promise<HistoryEntry[]> {
   const environment = request.environment;
   const releasesFile = releasesPath(environment);
   const log = await copy.git(['log', `--format=%H${FIELD}%aI${FIELD}%ae${FIELD}%B${RECORD}`, copy.baseCommit, '--', releasesFile, `${APPROVALS_FOLDER}/${environment}/`]);
@@ -188,7 +196,7 @@ function messageOf(body: string, generatedParagraphs: number): string | undefine
   return text.length > 0 ? text : undefined;
 }
 
-async function recordEntries(copy: EnvRepoWorkCopy, request: HistoryRequest): Promise<HistoryEntry[]> {
+async function recordEntries(copy: EnvRepoWorkCopy, request: Omit<HistoryRequest, 'repo' | 'branch'>): Promise<HistoryEntry[]> {
   const { records } = parseRecords(await copy.readStatusFolder(`records/${request.environment}/`));
   return records.flatMap((record) => {
     const applications = Object.entries(record.applications ?? {}).sort(([left], [right]) => (left < right ? -1 : 1));

@@ -38,6 +38,8 @@ describe('the import rules between the rooms of lib/', () => {
       'error no-private-of-another-room: lib/synth/planted.ts → lib/envrepo/private/strict-yaml.ts'],
     ['git reached past its public surface', 'lib/reconciler/planted.ts', "import { runGit } from '../git/run-git';\nexport const planted = runGit;\n",
       'error git-through-its-public-surface: lib/reconciler/planted.ts → lib/git/run-git.ts'],
+    ['promotion importing the board (only the CLI may)', 'lib/promotion/planted.ts', "import { renderBoard } from '../board/render';\nexport const planted = renderBoard;\n",
+      'error promotion-imports-only-below: lib/promotion/planted.ts → lib/board/render.ts'],
     ['constructs importing synth', 'lib/constructs/planted.ts', "import { Fleet } from '../synth/fleet';\nexport const planted = Fleet;\n",
       'error constructs-imports-only-below: lib/constructs/planted.ts → lib/synth/fleet.ts'],
   ])('fails on %s, naming the file and the rule', (_case, file, content, expected) => {

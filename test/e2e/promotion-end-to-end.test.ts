@@ -1,6 +1,9 @@
+/// <reference lib="dom" />
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { launchChromium } from '../support/browser';
 import { CliResult, REPO_ROOT } from '../support/cli';
 import { scratchFolder } from '../support/fleets';
 import { FluxStandIn } from '../support/flux-stand-in';
@@ -28,6 +31,9 @@ const CLUSTER = {
 };
 const SCRIPTS = path.join(REPO_ROOT, 'scripts', 'control-plane');
 const WEB = image('web', 'b');
+const NEXT_WEB = image('web', 'c');
+/** The rollout simulator never makes an image with digest `bad…` available (ProgressDeadlineExceeded). */
+const BROKEN_API = `registry.example/shop/api@sha256:bad${'0'.repeat(61)}`;
 
 let kubeconfig: string;
 let simulator: ChildProcess;
@@ -189,5 +195,64 @@ describe('promotion end to end on a real control plane', () => {
       ['approve', 'carol@example.com', 'carol@example.com'],
     ]));
     expect(actions.some((entry: string[]) => entry[0] === 'verify')).toBe(true);
+
+    // 10. the next version of web reaches staging and one of two approvers approves it for prod
+    expect(run('release', 'web', '--image', NEXT_WEB, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--message', 'build 13').status).toBe(0);
+    const devNext = reconcile('dev');
+    const toStagingNext = nextWindowInstant(new Date(firstHealthyAt('dev', devNext.revision).getTime() + 61 * 60_000));
+    expect(run('promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', toStagingNext).status).toBe(0);
+    const stagingNext = reconcile('staging');
+    const boardAt = nextWindowInstant(new Date(firstHealthyAt('staging', stagingNext.revision).getTime() + 1 * 60_000));
+    expect(run('approve', 'web', '--env', 'prod', '--repo', repo, '--as', 'alice@example.com', '--now', boardAt).status).toBe(0);
+
+    // 11. a broken api is released to dev: its reconcile fails and rolls back
+    expect(run('release', 'api', '--image', BROKEN_API, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--message', 'build 7').status).toBe(0);
+    const broken = run('reconcile', '--repo', repo, '--env', 'dev', '--kubeconfig', kubeconfig, '--cache-dir', cache,
+      '--once', '--record', '--timeout', '60s', '--poll-interval', '250ms', '--output', 'json');
+    expect(broken.status).toBe(1);
+    expect(JSON.parse(broken.stdout).verdict).toBe('rolled-back');
+    state.afterScenario = { repo, scratch, boardAt, brokenRevision: JSON.parse(broken.stdout).revision };
+  });
+
+  it('shows on the promotion board what a person needs after the scenario (headless Chromium)', async () => {
+    // GIVEN the env repo after the scenario above
+    const { repo, scratch, boardAt } = state.afterScenario!;
+    const site = path.join(scratch, 'board');
+    const board = stagecraft(scratch, 'board', '--repo', repo, '--out', site, '--now', boardAt, '--kubeconfig', kubeconfig);
+    expect(board.stderr).toBe('');
+    expect(board.status).toBe(0);
+    const { browser, close } = await launchChromium();
+    try {
+      // WHEN a person opens it
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(pathToFileURL(path.join(site, 'index.html')).href);
+      const cell = (application: string, environment: string) => page.locator(`tr[data-app="${application}"] td[data-env="${environment}"]`);
+      // THEN the prod cell shows the promoted digest, verified healthy by the reconciler
+      await expect(cell('web', 'prod').locator('code.image').textContent()).resolves.toBe(`web@sha256:${'b'.repeat(12)}`);
+      await expect(cell('web', 'prod').locator('code.image').getAttribute('title')).resolves.toBe(WEB);
+      await expect(cell('web', 'prod').getAttribute('class')).resolves.toBe('cell state-healthy');
+      // AND the staging → prod gate shows approvals 1 of 2
+      await expect(cell('web', 'prod').locator('.pending li[data-gate="approvals"]').textContent()).resolves.toBe('approvals 1 of 2');
+      await expect(cell('web', 'prod').locator('.pending p').textContent()).resolves.toBe(`staging → prod: web@sha256:${'c'.repeat(12)} blocked`);
+      // AND dev's failed reconcile shows red with the object and its construct path
+      const dev = page.locator('#env-dev');
+      await expect(dev.getAttribute('class')).resolves.toBe('env state-failed');
+      await expect(dev.locator('.badge').first().textContent()).resolves.toBe('rolled-back');
+      await expect(dev.locator('.problem code.object').first().textContent()).resolves.toBe('Deployment/dev/api');
+      await expect(dev.locator('.problem .construct-path code').first().textContent()).resolves.toBe('dev/api/deployment/Resource');
+      await expect(dev.evaluate((element) => getComputedStyle(element).borderLeftColor)).resolves.toBe('rgb(179, 38, 30)');
+      await expect(cell('api', 'dev').getAttribute('class')).resolves.toBe('cell state-failed');
+      // AND with --kubeconfig each environment also shows what the reconciler keeps in the cluster, drift included
+      const prodCluster = page.locator('#env-prod dd.cluster');
+      await expect(prodCluster.getAttribute('data-found')).resolves.toBe('true');
+      await expect(prodCluster.locator('.drift').textContent()).resolves.toBe('drift: 0 objects');
+      await expect(prodCluster.locator('.meta').textContent()).resolves.toBe('(ConfigMap shop/stagecraft-status-prod)');
+      await expect(page.locator('#env-dev dd.cluster .badge').textContent()).resolves.toBe('rolled-back');
+    } finally {
+      await close();
+    }
   });
 });
+
+/** What the scenario leaves for the board test that follows it (jest runs the tests of a file in order). */
+const state: { afterScenario?: { repo: string; scratch: string; boardAt: string; brokenRevision: string } } = {};

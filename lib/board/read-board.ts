@@ -1,0 +1,138 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Board, buildBoard, ClusterView, EnvironmentInput } from './model';
+import { APPROVALS_FOLDER, ApprovalRecord, parseApproval } from '../envrepo/approval';
+import { EnvironmentMetadata, parseEnvironmentMetadata } from '../envrepo/environment-metadata';
+import { listFilesBelow } from '../envrepo/list-files';
+import { environmentMetadataPath, releasesPath } from '../envrepo/paths';
+import { parseReleasesFile } from '../envrepo/releases';
+import { EnvRepoWorkCopy, withWorkCopy } from '../git';
+import { listEnvironments, parseRecords } from '../promotion/env-repo-files';
+import { historyIn } from '../promotion/history';
+
+export interface ReadBoardRequest {
+  readonly repo: string;
+  readonly branch: string;
+  /** Milliseconds since the epoch: gates are judged at this instant. */
+  readonly now: number;
+  /**
+   * The repo's web address for commit links (`https://github.com/acme/env`).
+   * @default - derived from an https or ssh URL of the repo; none for a local path
+   */
+  readonly webUrl?: string;
+  /** @default 20 */
+  readonly historyPerApplication?: number;
+  /**
+   * Reads what the reconciler keeps in the cluster about an environment (the CLI's, with --kubeconfig).
+   * @default - the board shows the env repo only
+   */
+  readonly readCluster?: (environment: EnvironmentMetadata) => Promise<ClusterView>;
+}
+
+/** Newest history entries read per environment: enough for 20 per application on small fleets, bounded on large ones. */
+const HISTORY_PER_ENVIRONMENT = 2000;
+
+/**
+ * Reads everything the board shows from one private checkout of the branch (and the status branch) and
+ * builds the board. Reads only: nothing is committed or published.
+ */
+export async function readBoard(request: ReadBoardRequest): Promise<Board> {
+  const { board } = await withWorkCopy({ repo: request.repo, branch: request.branch },
+    async (copy) => ({ board: await readIn(copy, request), commit: undefined }));
+  return board;
+}
+
+async function readIn(copy: EnvRepoWorkCopy, request: ReadBoardRequest): Promise<Board> {
+  const root = copy.directory;
+  const warnings: string[] = [];
+  const environments: EnvironmentInput[] = [];
+  for (const name of listEnvironments(root)) {
+    const metadataFile = environmentMetadataPath(name);
+    const metadata = parseEnvironmentMetadata(metadataFile, fs.readFileSync(path.join(root, metadataFile), 'utf8'));
+    const releasesFile = releasesPath(name);
+    const releases = fs.existsSync(path.join(root, releasesFile))
+      ? parseReleasesFile(releasesFile, fs.readFileSync(path.join(root, releasesFile), 'utf8'))
+      : { environment: name, applications: {} };
+    const { records, ignored } = parseRecords(await copy.readStatusFolder(`records/${name}/`));
+    warnings.push(...ignored.map((message) => `ignored a verification record: ${message}`));
+    environments.push({
+      metadata,
+      releases,
+      records,
+      approvals: readApprovalsOf(root, name, warnings),
+      history: await historyIn(copy, { environment: name, limit: HISTORY_PER_ENVIRONMENT }),
+      inCluster: request.readCluster === undefined ? undefined : await request.readCluster(metadata),
+    });
+  }
+  return buildBoard({
+    repo: displayRepo(request.repo),
+    branch: request.branch,
+    commit: copy.baseCommit,
+    webUrl: request.webUrl ?? webUrlOf(request.repo),
+    now: request.now,
+    environments,
+    warnings,
+    historyPerApplication: request.historyPerApplication ?? 20,
+  });
+}
+
+/** Every approval recorded for the environment; a file that does not parse is reported and counts for nothing. */
+function readApprovalsOf(root: string, environment: string, warnings: string[]): ApprovalRecord[] {
+  const approvals: ApprovalRecord[] = [];
+  for (const file of listFilesBelow(root, path.join(root, APPROVALS_FOLDER, environment)).sort()) {
+    const absolute = path.join(root, file);
+    try {
+      if (!fs.lstatSync(absolute).isFile() || !file.endsWith('.json')) {
+        throw new Error(`${file}: not an approval file`);
+      }
+      approvals.push(parseApproval(file, fs.readFileSync(absolute, 'utf8')));
+    } catch (error) {
+      warnings.push(`ignored an approval: ${(error as Error).message}`);
+    }
+  }
+  return approvals;
+}
+
+/** The repo as the page may show it: a URL without user name, password or token; a local path as given. */
+export function displayRepo(repo: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo)) {
+    try {
+      const url = new URL(repo);
+      url.username = '';
+      url.password = '';
+      url.search = '';
+      url.hash = '';
+      return url.href;
+    } catch {
+      return '(unparsable URL)';
+    }
+  }
+  return repo.replace(/^[^@/]+@/, '');
+}
+
+/** `https://host/owner/repo` for an https, ssh or scp-like git URL of the repo; undefined for a local path. */
+export function webUrlOf(repo: string): string | undefined {
+  let host: string;
+  let repositoryPath: string;
+  const scpLike = /^[^@/:]+@([^:/]+):(.+)$/.exec(repo);
+  if (scpLike !== null) {
+    [, host, repositoryPath] = scpLike;
+  } else {
+    let url: URL;
+    try {
+      url = new URL(repo);
+    } catch {
+      return undefined;
+    }
+    if (!['https:', 'http:', 'ssh:'].includes(url.protocol)) {
+      return undefined;
+    }
+    host = url.hostname;
+    repositoryPath = url.pathname;
+  }
+  const trimmed = repositoryPath.replace(/^\/+/, '').replace(/\.git\/?$/, '').replace(/\/+$/, '');
+  if (!/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)+$/.test(trimmed) || !/^[A-Za-z0-9.-]+$/.test(host)) {
+    return undefined;
+  }
+  return `https://${host}/${trimmed}`;
+}
