@@ -1,8 +1,8 @@
-import type { ApprovalRecord } from '../envrepo/approval';
 import type { EnvironmentMetadata } from '../envrepo/environment-metadata';
 import { compareCodeUnits, sortedUnique } from '../envrepo/names';
 import type { ReleasesFile } from '../envrepo/releases';
 import type { VerificationObjectCounts, VerificationRecord } from '../envrepo/verification-record';
+import type { ApprovalEvidence } from '../promotion/gates';
 import { evaluateStages, GateVerdict, StageGates, Verdict } from '../promotion/gates';
 import type { HistoryEntry } from '../promotion/history';
 import { sameVersion, shortImage } from '../promotion/image-version';
@@ -23,7 +23,8 @@ export interface EnvironmentInput {
   /** Verification records of the environment from branch stagecraft/status. */
   readonly records: readonly VerificationRecord[];
   /** Approvals recorded for this environment (any application, any image). */
-  readonly approvals: readonly ApprovalRecord[];
+  /** With what each approval's signature says, judged as `promote` judges it. */
+  readonly approvals: readonly ApprovalEvidence[];
   /** The environment's audit trail, newest first. */
   readonly history: readonly HistoryEntry[];
   /** What the reconciler keeps in the cluster (its status ConfigMap), when a kubeconfig was given. */

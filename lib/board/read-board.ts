@@ -6,9 +6,11 @@ import { EnvironmentMetadata, parseEnvironmentMetadata } from '../envrepo/enviro
 import { listFilesBelow } from '../envrepo/list-files';
 import { environmentMetadataPath, releasesPath } from '../envrepo/paths';
 import { parseReleasesFile } from '../envrepo/releases';
-import { EnvRepoWorkCopy, withWorkCopy } from '../git';
+import { EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
+import { judgeApprovalRecords } from '../promotion/approval-evidence';
 import { listEnvironments, parseRecords } from '../promotion/env-repo-files';
 import { historyIn } from '../promotion/history';
+import { signingEnvironments } from '../promotion/signing';
 
 export interface ReadBoardRequest {
   readonly repo: string;
@@ -27,6 +29,12 @@ export interface ReadBoardRequest {
    * @default - the board shows the env repo only
    */
   readonly readCluster?: (environment: EnvironmentMetadata) => Promise<ClusterView>;
+  /**
+   * The keys the reconciler trusts: where an environment requires signed commits, approvals count on the board
+   * only when signed by the approver (as `promote` judges them), and the history shows who signed each step.
+   * @default - none: in a signing repo, approvals are shown as not counted (their signatures cannot be checked)
+   */
+  readonly trust?: SignerTrust;
 }
 
 /** Newest history entries read per environment: enough for 20 per application on small fleets, bounded on large ones. */
@@ -46,6 +54,7 @@ async function readIn(copy: EnvRepoWorkCopy, request: ReadBoardRequest): Promise
   const root = copy.directory;
   const warnings: string[] = [];
   const environments: EnvironmentInput[] = [];
+  const signing = { required: signingEnvironments(root).length > 0, trust: request.trust ?? {} };
   for (const name of listEnvironments(root)) {
     const metadataFile = environmentMetadataPath(name);
     const metadata = parseEnvironmentMetadata(metadataFile, fs.readFileSync(path.join(root, metadataFile), 'utf8'));
@@ -59,8 +68,8 @@ async function readIn(copy: EnvRepoWorkCopy, request: ReadBoardRequest): Promise
       metadata,
       releases,
       records,
-      approvals: readApprovalsOf(root, name, warnings),
-      history: await historyIn(copy, { environment: name, limit: HISTORY_PER_ENVIRONMENT }),
+      approvals: await judgeApprovalRecords(copy, readApprovalsOf(root, name, warnings), signing),
+      history: await historyIn(copy, { environment: name, limit: HISTORY_PER_ENVIRONMENT, trust: request.trust }),
       inCluster: request.readCluster === undefined ? undefined : await request.readCluster(metadata),
     });
   }

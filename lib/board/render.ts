@@ -172,8 +172,16 @@ function pendingHtml(cell: Cell): SafeHtml {
 </div>`;
 }
 
+/** Who signed the step, or why its signature does not vouch for its author (only with trusted keys). */
+function signatureNote(entry: HistoryEntry): SafeHtml | string {
+  if (entry.signedBy !== undefined) {
+    return html` <span class="signed">(signed by ${entry.signedBy})</span>`;
+  }
+  return entry.signatureProblem === undefined ? '' : html` <span class="badge failed" title="${entry.signatureProblem}">not vouched for by a signature</span>`;
+}
+
 function historyLine(board: Board, entry: HistoryEntry): SafeHtml {
-  return html`<li>${instant(entry.at)} <span class="action">${entry.action}</span> <strong>${entry.environment}</strong>${entry.image === undefined ? '' : html` <code title="${entry.image}">${shortImage(entry.image)}</code>`}${entry.from === undefined ? '' : html` from ${entry.from}`}${entry.verdict === undefined ? '' : html` <span class="badge ${entry.verdict}">${entry.verdict}</span>`} by ${entry.by} · ${commitLink(board, entry.commit)}${entry.message === undefined ? '' : html`<span class="message">${entry.message}</span>`}${entry.gates.length === 0 ? '' : html`<span class="who">gates: ${entry.gates.map((gate) => `${gate.gate}=${gate.verdict}`).join(' ')}</span>`}</li>`;
+  return html`<li>${instant(entry.at)} <span class="action">${entry.action}</span> <strong>${entry.environment}</strong>${entry.image === undefined ? '' : html` <code title="${entry.image}">${shortImage(entry.image)}</code>`}${entry.from === undefined ? '' : html` from ${entry.from}`}${entry.verdict === undefined ? '' : html` <span class="badge ${entry.verdict}">${entry.verdict}</span>`} by ${entry.by}${signatureNote(entry)} · ${commitLink(board, entry.commit)}${entry.message === undefined ? '' : html`<span class="message">${entry.message}</span>`}${entry.gates.length === 0 ? '' : html`<span class="who">gates: ${entry.gates.map((gate) => `${gate.gate}=${gate.verdict}`).join(' ')}</span>`}</li>`;
 }
 
 /** `2026-11-23 14:28Z` for people (no wrap), the exact ISO instant for machines. */

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { ParsedArguments, parseArguments, refusePositionals, stringOption, UsageError } from './args';
 import { parseDuration } from './duration';
 import { Output } from './output';
-import { requiredOption } from './promotion-options';
+import { requiredOption, trustOptions } from './promotion-options';
 import { connect } from './reconcile-command';
 import { ClusterView } from '../board/model';
 import { readBoard } from '../board/read-board';
@@ -15,7 +15,7 @@ import { systemClock } from '../reconciler/clock';
 import { ClusterClient } from '../reconciler/cluster-client';
 import { statusObjectName, statusOf } from '../reconciler/status-store';
 
-export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--kubeconfig F [--context C]] [--branch main] [--now ISO] [--web-url URL] [--history N] [--output json]
+export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--kubeconfig F [--context C]] [--branch main] [--now ISO] [--web-url URL] [--history N] [--ssh-allowed-signers F | --gpg-keyring P] [--output json]
        stagecraft board --repo ENV_REPO --serve [--port 8080] [--host 127.0.0.1] [--refresh 10s] [--kubeconfig F [--context C]] [--branch main] [--web-url URL]
 
 The promotion board as a web page: each policy's stages left to right, each application a row, each cell the
@@ -37,12 +37,16 @@ history of each application. Read-only: it writes nothing to git or any cluster.
   --kubeconfig F    also show what the reconciler keeps in the cluster (status ConfigMaps: running revision,
                     last reconcile, writes, drift); read-only, from the environments' control namespaces
   --context C       kubeconfig context for --kubeconfig
+  --ssh-allowed-signers FILE, --gpg-keyring PATH
+                    the keys the reconciler trusts: where an environment requires signed commits, an approval
+                    counts only when signed by the approver's own key (as promote judges it) and the history
+                    shows who signed each step; without them such approvals are shown as not counted
 
 exit codes: 0 ok (for --serve: stopped by a signal), 2 bad input`;
 
 /** `stagecraft board`: returns the exit code (for --serve, once the server stops). */
 export async function boardCommand(argv: readonly string[], output: Output): Promise<number> {
-  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'out', 'port', 'host', 'refresh', 'now', 'web-url', 'history', 'output', 'kubeconfig', 'context'], switches: ['serve', 'help'] });
+  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'out', 'port', 'host', 'refresh', 'now', 'web-url', 'history', 'output', 'kubeconfig', 'context', 'ssh-allowed-signers', 'gpg-keyring'], switches: ['serve', 'help'] });
   if (parsed.options.has('help')) {
     output.line(BOARD_USAGE);
     return 0;
@@ -137,6 +141,7 @@ async function run(parsed: ParsedArguments, output: Output, options: BoardRun): 
     webUrl: stringOption(parsed, 'web-url'),
     historyPerApplication,
     readCluster,
+    trust: trustOptions(parsed),
   });
 
   if (out !== undefined) {

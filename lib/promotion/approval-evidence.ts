@@ -1,7 +1,7 @@
 import { judgeApprovalSignature, uncheckedApproval } from './approval-signature';
 import { readApprovals } from './env-repo-files';
 import { ApprovalEvidence } from './gates';
-import { approvalPath } from '../envrepo/approval';
+import { ApprovalRecord, approvalPath } from '../envrepo/approval';
 import { SignerTrust, EnvRepoWorkCopy } from '../git';
 
 /** Whether approvals must be signed, and against which keys. */
@@ -21,9 +21,16 @@ export async function readApprovalEvidence(
   image: string,
   signing: ApprovalSigning,
 ): Promise<ApprovalEvidence[]> {
-  const records = readApprovals(copy.directory, environment, application, image);
+  return judgeApprovalRecords(copy, readApprovals(copy.directory, environment, application, image), signing);
+}
+
+/**
+ * Approval records with what the signature of the commit that last wrote each file says about them (when
+ * signing is required): the one rule `promote`, `history` and the board judge approvals by.
+ */
+export async function judgeApprovalRecords(copy: EnvRepoWorkCopy, records: readonly ApprovalRecord[], signing: ApprovalSigning): Promise<ApprovalEvidence[]> {
   if (!signing.required || records.length === 0) {
-    return records;
+    return [...records];
   }
   if (signing.trust.sshAllowedSignersFile === undefined && signing.trust.gpgKeyring === undefined) {
     return records.map(uncheckedApproval);

@@ -190,3 +190,44 @@ describe('approvals bound to OpenPGP signatures', () => {
     expect(result.stdout).toContain('    signed by bob@example.com\'s key');
   });
 });
+
+describe('the board judges approvals as promote does', () => {
+  let repo: SignedPromotionRepo;
+
+  beforeAll(async () => {
+    // GIVEN bob approved with his own key, and carol's approval was committed unsigned by hand
+    repo = await signedPromotionRepo(scratchFolder('stagecraft-signed-board-'));
+    expect(repo.approve(email('bob'), 'bob').status).toBe(0);
+    const clone = repo.clone('unsigned');
+    handWrittenApproval(clone.folder, 'carol', '2026-11-23T11:00:00Z');
+    git(clone.folder, 'add', '--all');
+    git(clone.folder, 'commit', '--quiet', '--no-gpg-sign', '--message', 'approve web for prod (carol)');
+    clone.push();
+  });
+
+  function boardPage(trust: readonly string[]): string {
+    const out = path.join(scratchFolder('stagecraft-signed-board-out-'), 'site');
+    const result = runStagecraft(['board', '--repo', repo.bare, '--out', out, '--now', PROD_TIME, ...trust], { cwd: repo.scratch, env: ISOLATED_GIT });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    return fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+  }
+
+  it('counts bob\'s signed approval, not carol\'s unsigned one, and shows who signed, with the reconciler\'s keys', () => {
+    // WHEN the board is written with the allowed signers
+    const page = boardPage(['--ssh-allowed-signers', repo.allowedSigners]);
+    // THEN
+    expect(page).toContain('approvals 1 of 2');
+    expect(page).toContain('(signed by bob@example.com)');
+    expect(page).toContain('not counted, carol@example.com: commit ');
+  });
+
+  it('counts no approval whose signature it cannot check, and says so', () => {
+    // WHEN the board is written without trusted keys
+    const page = boardPage([]);
+    // THEN
+    expect(page).toContain('approvals 0 of 2');
+    expect(page).toContain('its signature was not checked; pass --ssh-allowed-signers FILE and/or --gpg-keyring PATH');
+    expect(page).not.toContain('(signed by ');
+  });
+});
