@@ -28,7 +28,11 @@ export async function readApprovalEvidence(
  * Approval records with what the signature of the commit that last wrote each file says about them (when
  * signing is required): the one rule `promote`, `history` and the board judge approvals by.
  */
-export async function judgeApprovalRecords(copy: EnvRepoWorkCopy, records: readonly ApprovalRecord[], signing: ApprovalSigning): Promise<ApprovalEvidence[]> {
+export async function judgeApprovalRecords(
+  copy: EnvRepoWorkCopy,
+  records: readonly ApprovalRecord[],
+  signing: ApprovalSigning,
+): Promise<ApprovalEvidence[]> {
   if (!signing.required || records.length === 0) {
     return [...records];
   }

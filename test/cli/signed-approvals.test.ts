@@ -23,6 +23,15 @@ function handWrittenApproval(folder: string, person: string, approvedAt: string,
   return file;
 }
 
+/** An approval file for `person`, committed unsigned in a clone and pushed: what someone might do by hand. */
+function pushUnsignedApprovalByHand(repo: SignedPromotionRepo, person: string): void {
+  const clone = repo.clone('unsigned');
+  handWrittenApproval(clone.folder, person, '2026-11-23T11:00:00Z');
+  git(clone.folder, 'add', '--all');
+  git(clone.folder, 'commit', '--quiet', '--no-gpg-sign', '--message', `approve web for prod (${person})`);
+  clone.push();
+}
+
 function approvalsLine(stdout: string): string {
   return stdout.split('\n').find((line) => /^\s+(pass|fail|wait)\s+approvals\s/.test(line))!.trim().replace(/^(pass|fail|wait)\s+approvals\s+/, '$1 ');
 }
@@ -91,11 +100,7 @@ describe('approvals bound to SSH signatures', () => {
   it('does not count the promoter\'s own approval, nor an unsigned approval pushed by hand, and says why', () => {
     // GIVEN alice (who promotes) approved with her own key, and carol's approval was committed unsigned by hand
     expect(repo.approve(email('alice'), 'alice').status).toBe(0);
-    const clone = repo.clone('unsigned');
-    handWrittenApproval(clone.folder, 'carol', '2026-11-23T11:00:00Z');
-    git(clone.folder, 'add', '--all');
-    git(clone.folder, 'commit', '--quiet', '--no-gpg-sign', '--message', 'approve web for prod (carol)');
-    clone.push();
+    pushUnsignedApprovalByHand(repo, 'carol');
     const unsigned = main();
     // WHEN alice promotes
     const result = repo.promoteProd();
@@ -198,11 +203,7 @@ describe('the board judges approvals as promote does', () => {
     // GIVEN bob approved with his own key, and carol's approval was committed unsigned by hand
     repo = await signedPromotionRepo(scratchFolder('stagecraft-signed-board-'));
     expect(repo.approve(email('bob'), 'bob').status).toBe(0);
-    const clone = repo.clone('unsigned');
-    handWrittenApproval(clone.folder, 'carol', '2026-11-23T11:00:00Z');
-    git(clone.folder, 'add', '--all');
-    git(clone.folder, 'commit', '--quiet', '--no-gpg-sign', '--message', 'approve web for prod (carol)');
-    clone.push();
+    pushUnsignedApprovalByHand(repo, 'carol');
   });
 
   function boardPage(trust: readonly string[]): string {
