@@ -196,29 +196,33 @@ describe('promotion end to end on a real control plane', () => {
     ]));
     expect(actions.some((entry: string[]) => entry[0] === 'verify')).toBe(true);
 
-    // 10. the next version of web reaches staging and one of two approvers approves it for prod
-    expect(run('release', 'web', '--image', NEXT_WEB, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--message', 'build 13').status).toBe(0);
+    if (flux) {
+      return;
+    }
+    // The board test below reads what the stagecraft-reconciled scenario leaves (a rolled-back reconcile included).
+    // 10. the next version of web reaches staging and one of two approvers (bob, with his own key) approves it for prod
+    expect(signed('ci', 'release', 'web', '--image', NEXT_WEB, '--env', 'dev', '--repo', repo, '--message', 'build 13').status).toBe(0);
     const devNext = reconcile('dev');
     const toStagingNext = nextWindowInstant(new Date(firstHealthyAt('dev', devNext.revision).getTime() + 61 * 60_000));
-    expect(run('promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', toStagingNext).status).toBe(0);
+    expect(signed('alice', 'promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--now', toStagingNext).status).toBe(0);
     const stagingNext = reconcile('staging');
     const boardAt = nextWindowInstant(new Date(firstHealthyAt('staging', stagingNext.revision).getTime() + 1 * 60_000));
-    expect(run('approve', 'web', '--env', 'prod', '--repo', repo, '--as', 'alice@example.com', '--now', boardAt).status).toBe(0);
+    expect(signed('bob', 'approve', 'web', '--env', 'prod', '--repo', repo, '--now', boardAt).status).toBe(0);
 
     // 11. a broken api is released to dev: its reconcile fails and rolls back
-    expect(run('release', 'api', '--image', BROKEN_API, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--message', 'build 7').status).toBe(0);
+    expect(signed('ci', 'release', 'api', '--image', BROKEN_API, '--env', 'dev', '--repo', repo, '--message', 'build 7').status).toBe(0);
     const broken = run('reconcile', '--repo', repo, '--env', 'dev', '--kubeconfig', kubeconfig, '--cache-dir', cache,
       '--once', '--record', '--timeout', '60s', '--poll-interval', '250ms', '--output', 'json');
     expect(broken.status).toBe(1);
     expect(JSON.parse(broken.stdout).verdict).toBe('rolled-back');
-    state.afterScenario = { repo, scratch, boardAt, brokenRevision: JSON.parse(broken.stdout).revision };
+    state.afterScenario = { repo, scratch, boardAt, allowedSigners, brokenRevision: JSON.parse(broken.stdout).revision };
   });
 
   it('shows on the promotion board what a person needs after the scenario (headless Chromium)', async () => {
     // GIVEN the env repo after the scenario above
-    const { repo, scratch, boardAt } = state.afterScenario!;
+    const { repo, scratch, boardAt, allowedSigners } = state.afterScenario!;
     const site = path.join(scratch, 'board');
-    const board = stagecraft(scratch, 'board', '--repo', repo, '--out', site, '--now', boardAt, '--kubeconfig', kubeconfig);
+    const board = stagecraft(scratch, 'board', '--repo', repo, '--out', site, '--now', boardAt, '--kubeconfig', kubeconfig, '--ssh-allowed-signers', allowedSigners);
     expect(board.stderr).toBe('');
     expect(board.status).toBe(0);
     const { browser, close } = await launchChromium();
@@ -248,6 +252,8 @@ describe('promotion end to end on a real control plane', () => {
       await expect(prodCluster.locator('.drift').textContent()).resolves.toBe('drift: 0 objects');
       await expect(prodCluster.locator('.meta').textContent()).resolves.toBe('(ConfigMap shop/stagecraft-status-prod)');
       await expect(page.locator('#env-dev dd.cluster .badge').textContent()).resolves.toBe('rolled-back');
+      // AND the history says who signed each step (the reconciler's allowed signers were given)
+      await expect(page.locator('#history-web').textContent()).resolves.toContain('by bob@example.com (signed by bob@example.com)');
     } finally {
       await close();
     }
@@ -255,4 +261,4 @@ describe('promotion end to end on a real control plane', () => {
 });
 
 /** What the scenario leaves for the board test that follows it (jest runs the tests of a file in order). */
-const state: { afterScenario?: { repo: string; scratch: string; boardAt: string; brokenRevision: string } } = {};
+const state: { afterScenario?: { repo: string; scratch: string; boardAt: string; allowedSigners: string; brokenRevision: string } } = {};
