@@ -20,7 +20,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   bundledDeps: ['js-yaml@^4.1.0', '@kubernetes/client-node@1.4.0'],
   // dependency-cruiser 18 needs Node 22+; 17.4 is the newest line that runs on the machine's Node 20 too.
-  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3'],
+  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3', 'minimatch@^11.0.9'],
   bin: { stagecraft: 'bin/stagecraft' },
   github: false,
   release: false,
@@ -52,6 +52,28 @@ project.gitignore.exclude('/node_modules');
 project.gitignore.exclude('/lib/**/*.js', '/lib/**/*.d.ts', '/bench/out/', '/.stagecraft-dev/', '/examples/**/dist/', '/examples/**/env-repo/');
 project.npmignore?.removePatterns('/lib/');
 project.npmignore?.exclude('/lib/**/*.ts', '!/lib/**/*.d.ts', '/bench/', '/examples/', '/scripts/', '/.ci/', '/docs/');
+
+// What the package holds, listed rather than ignored: a folder nobody listed (a demo's keys, tests, an
+// example's env repo) can never slip into the tarball. test/package/pack.test.ts packs it and checks.
+// The control-plane scripts serve `stagecraft dev-cluster` and `demo`; acme-shop is the demo's fleet; the CI
+// workflows are what `stagecraft init` copies. package.json, README.md and LICENSE are always packed.
+const PACKAGE_FILES = [
+  'bin/stagecraft',
+  'lib/**/*.js',
+  'lib/**/*.d.ts',
+  '.jsii',
+  'API.md',
+  'scripts/control-plane/*.sh',
+  'scripts/control-plane/simulate-rollouts.js',
+  'scripts/control-plane/README.md',
+  'examples/acme-shop/main.ts',
+  'examples/acme-shop/cdk8s.yaml',
+  'examples/acme-shop/README.md',
+  'examples/acme-shop/releases/*.yaml',
+  'examples/ci/*.yml',
+  'examples/ci/README.md',
+];
+project.package.addField('files', PACKAGE_FILES);
 
 // Error messages stay on one line so they can be found with grep; code lines still wrap at 150.
 project.eslint?.addRules({

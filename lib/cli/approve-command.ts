@@ -46,7 +46,7 @@ export async function approveCommand(argv: readonly string[], output: Output): P
       ? `${approval.approvedBy} approved ${approval.application} ${approval.image} for ${approval.environment} already (at ${approval.approvedAt}); nothing committed`
       : `approved ${approval.application} ${approval.image} for ${approval.environment} as ${approval.approvedBy}: commit ${result.commit.slice(0, 12)}${result.signed ? ' (signed)' : ''}, ${result.path}`,
     ...(result.note === undefined ? [] : [`note: ${result.note}`]),
-    ...checkedOutNote(result.checkedOutIn, common.branch, result.previousTip ?? '', result.commit),
+    ...checkedOutNote(result, common.branch),
   ].join('\n');
   output.result({ command: 'approve', ...result }, human);
   return 0;

@@ -70,7 +70,7 @@ export async function promoteCommand(argv: readonly string[], output: Output): P
     ? 'no policy has a step to promote along'
     : outcomes.map((outcome) => [
       formatOutcome(outcome),
-      ...checkedOutNote(outcome.checkedOutIn, common.branch, outcome.previousTip ?? '', outcome.commit),
+      ...checkedOutNote(outcome, common.branch),
     ].join('\n')).join('\n\n');
   const json = automatic ? { command: 'promote', automatic: true, promotions: outcomes } : { command: 'promote', ...outcomes[0] };
   output.result(json, human);

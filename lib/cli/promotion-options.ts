@@ -47,12 +47,22 @@ export function requiredOption(parsed: ParsedArguments, name: string, what: stri
   return value;
 }
 
-/** Advice for a local checkout whose branch moved under it: a two-tree merge updates its files and keeps local edits. */
-export function checkedOutNote(checkedOutIn: string | undefined, branch: string, before: string, after: string | undefined): string[] {
+/**
+ * What happened to a local checkout whose branch moved under it: its files were brought along when they were
+ * clean; otherwise the advice to do it (a two-tree merge updates its files and keeps local edits).
+ */
+export function checkedOutNote(
+  result: { checkedOutIn?: string; checkoutUpdated?: boolean; previousTip?: string; commit?: string },
+  branch: string,
+): string[] {
+  const { checkedOutIn, previousTip: before = '', commit: after } = result;
   if (checkedOutIn === undefined || after === undefined) {
     return [];
   }
-  return [`note: ${branch} is checked out in ${checkedOutIn}, whose files still show ${before.slice(0, 12)}; update them with git -C ${checkedOutIn} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`];
+  if (result.checkoutUpdated === true) {
+    return [`updated the files of ${checkedOutIn} (${branch} is checked out there) from ${before.slice(0, 12)} to ${after.slice(0, 12)}`];
+  }
+  return [`note: ${branch} is checked out in ${checkedOutIn}, whose files still show ${before.slice(0, 12)} and have changes of their own; update them with git -C ${checkedOutIn} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`];
 }
 
 /** Options of commands that run the fleet program. */

@@ -51,7 +51,7 @@ export async function releaseCommand(argv: readonly string[], output: Output): P
     : [
       `released ${result.application} ${result.image} to ${result.environment}${result.previousImage ? ` (was ${result.previousImage})` : ''}`,
       `commit ${result.commit.slice(0, 12)} on ${common.branch}${result.signed ? ' (signed)' : ''}: ${result.changedFiles.length} file${result.changedFiles.length === 1 ? '' : 's'} changed`,
-      ...checkedOutNote(result.checkedOutIn, common.branch, result.previousTip ?? '', result.commit),
+      ...checkedOutNote(result, common.branch),
     ].join('\n');
   output.result({ command: 'release', branch: common.branch, ...result }, human);
   return 0;

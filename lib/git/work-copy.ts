@@ -130,6 +130,27 @@ export class EnvRepoWorkCopy {
     return undefined;
   }
 
+  /**
+   * Brings the files of `worktree` (where the branch is checked out) from `before` to `after` when they still
+   * show `before` exactly (no edits, nothing staged): git's own two-tree merge, `read-tree -m -u`. Returns
+   * whether it did; a checkout with work in progress is never touched.
+   */
+  public async updateCheckout(worktree: string, before: string, after: string): Promise<boolean> {
+    const inWorktree = (args: readonly string[]) => runGit(args, { cwd: worktree, timeoutMs: this.options.timeoutMs });
+    try {
+      await inWorktree(['update-index', '-q', '--refresh']).catch(() => undefined);
+      await inWorktree(['diff-index', '--quiet', '--cached', before, '--']);
+      await inWorktree(['diff-index', '--quiet', before, '--']);
+      await inWorktree(['read-tree', '-m', '-u', before, after]);
+      return true;
+    } catch (error) {
+      if (error instanceof GitCommandError) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
   /** Runs git in the checkout. */
   public async git(args: readonly string[], extra: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
     const fullArguments = ['-c', `core.excludesFile=${this.excludeFile}`, ...args];
@@ -287,7 +308,7 @@ export class EnvRepoWorkCopy {
 export async function withWorkCopy<T extends { commit?: string }>(
   options: OpenWorkCopyOptions,
   work: (copy: EnvRepoWorkCopy) => Promise<T>,
-): Promise<T & { checkedOutIn?: string; previousTip?: string }> {
+): Promise<T & { checkedOutIn?: string; checkoutUpdated?: boolean; previousTip?: string }> {
   for (let attempt = 1; ; attempt++) {
     const copy = await EnvRepoWorkCopy.open(options);
     try {
@@ -297,7 +318,9 @@ export async function withWorkCopy<T extends { commit?: string }>(
       }
       const outcome = await copy.publish(result.commit);
       if (outcome === 'updated') {
-        return { ...result, checkedOutIn: await copy.checkedOutIn(), previousTip: copy.baseCommit };
+        const checkedOutIn = await copy.checkedOutIn();
+        const checkoutUpdated = checkedOutIn !== undefined && await copy.updateCheckout(checkedOutIn, copy.baseCommit, result.commit);
+        return { ...result, checkedOutIn, checkoutUpdated, previousTip: copy.baseCommit };
       }
       if (attempt >= 2) {
         throw new Error(`branch "${options.branch}" of ${options.repo} moved twice while stagecraft worked on it; nothing was published, run again`);

@@ -298,20 +298,35 @@ describe('where release, promote and approve write', () => {
     expect(git(bare, 'log', '-1', '--format=%s', 'main')).toBe(`release web ${WEB_1} to dev`);
   });
 
-  it('leaves a checked-out working repository alone and says how to update its files', () => {
-    // GIVEN a non-bare env repo with main checked out
+  it('brings the files of a clean checked-out working repository along with the branch', () => {
+    // GIVEN a non-bare env repo with main checked out and nothing changed in it
     const scratch = scratchFolder('stagecraft-promotion-work-');
     const { work } = createEnvRepo(scratch);
     const before = git(work, 'rev-parse', 'main');
     // WHEN
     const result = stagecraft(scratch, 'release', 'web', '--image', WEB_1, '--env', 'dev', '--repo', work, '--as', 'ci@example.com', '--now', '2026-11-23T08:00:00Z');
+    // THEN the branch moved and the files with it
+    const after = git(work, 'rev-parse', 'main');
+    expect(result.stdout.split('\n')[2]).toBe(`updated the files of ${fs.realpathSync(work)} (main is checked out there) from ${before.slice(0, 12)} to ${after.slice(0, 12)}`);
+    expect(fs.existsSync(path.join(work, 'releases', 'dev.yaml'))).toBe(true);
+    expect(git(work, 'status', '--porcelain')).toBe('');
+    expect(git(work, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+  });
+
+  it('leaves a checked-out working repository with changes of its own alone and says how to update its files', () => {
+    // GIVEN a non-bare env repo with main checked out and a local edit of the fleet program
+    const scratch = scratchFolder('stagecraft-promotion-work-');
+    const { work } = createEnvRepo(scratch);
+    const before = git(work, 'rev-parse', 'main');
+    fs.appendFileSync(path.join(work, 'main.js'), '// work in progress\n');
+    // WHEN
+    const result = stagecraft(scratch, 'release', 'web', '--image', WEB_1, '--env', 'dev', '--repo', work, '--as', 'ci@example.com', '--now', '2026-11-23T08:00:00Z');
     // THEN the branch moved, the files did not, and the note says how to catch up
     const after = git(work, 'rev-parse', 'main');
-    expect(result.stdout.split('\n')[2]).toBe(`note: main is checked out in ${fs.realpathSync(work)}, whose files still show ${before.slice(0, 12)}; update them with git -C ${fs.realpathSync(work)} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`);
+    expect(result.stdout.split('\n')[2]).toBe(`note: main is checked out in ${fs.realpathSync(work)}, whose files still show ${before.slice(0, 12)} and have changes of their own; update them with git -C ${fs.realpathSync(work)} read-tree -m -u ${before.slice(0, 12)} ${after.slice(0, 12)}`);
     expect(fs.existsSync(path.join(work, 'releases', 'dev.yaml'))).toBe(false);
-    expect(git(work, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     git(work, 'read-tree', '-m', '-u', before, after);
-    expect(git(work, 'status', '--porcelain')).toBe('');
+    expect(git(work, 'status', '--porcelain')).toBe(' M main.js');
   });
 
   it('links installed dependencies into the private checkout with --deps, and never commits them', () => {
