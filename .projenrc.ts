@@ -45,6 +45,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
 });
 
+// Node.js 22 and 24 are the LTS lines; 20 (end of life since 2026-10-30) stays while CI machines run it.
+// .ci/run runs the suite on 20 and 24. Why @kubernetes/client-node stays on 1.x: docs/adr/0013-node-lines.md.
+project.package.addEngine('node', '^20.19.0 || ^22.12.0 || >=24.0.0');
+
 // Compiled output sits beside the sources: ignore it, keep the sources.
 project.gitignore.removePatterns('/lib');
 // `node_modules/` (projen's pattern) matches folders only: a worktree's node_modules symlink must be ignored too.
