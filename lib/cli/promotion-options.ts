@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ParsedArguments, stringOption, UsageError } from './args';
-import { locateRepository } from '../git';
+import { defaultBranchOf, locateRepository } from '../git';
 import { parseInstant } from '../promotion/time';
 import { systemClock } from '../reconciler/clock';
 
@@ -17,7 +17,7 @@ export interface RepoOptions {
   readonly now: number;
 }
 
-export function repoOptions(parsed: ParsedArguments): RepoOptions {
+export async function repoOptions(parsed: ParsedArguments): Promise<RepoOptions> {
   const repo = stringOption(parsed, 'repo');
   if (repo === undefined) {
     throw new UsageError('--repo is required: the env repo, as a local path or a git URL');
@@ -31,11 +31,26 @@ export function repoOptions(parsed: ParsedArguments): RepoOptions {
   }
   return {
     repo,
-    branch: stringOption(parsed, 'branch') ?? 'main',
+    branch: await branchOption(parsed, repo),
     identity: stringOption(parsed, 'as'),
     signKey: stringOption(parsed, 'sign-key'),
     now,
   };
+}
+
+/** `--branch`, else the branch the repository's HEAD names (what git clone checks out), else main. */
+export async function branchOption(parsed: ParsedArguments, repo: string): Promise<string> {
+  const given = stringOption(parsed, 'branch');
+  if (given !== undefined) {
+    return given;
+  }
+  let remote: string;
+  try {
+    remote = locateRepository(repo).remote;
+  } catch (error) {
+    throw new UsageError(`--repo: ${(error as Error).message}`);
+  }
+  return defaultBranchOf(remote);
 }
 
 /** The value of an option that must be there. */

@@ -60,7 +60,10 @@ export interface CycleResult {
   readonly health?: WaitResult;
   /** Commit of the verification record on the status branch, with --record. */
   readonly recordCommit?: string;
+  /** Every write request of the cycle, the status ConfigMap's own included (see `statusWritten`). */
   readonly writeRequests: number;
+  /** The status ConfigMap was written: one of `writeRequests`, which the stored status counts too. */
+  readonly statusWritten?: boolean;
   readonly driftedObjects: number;
   readonly durationMs: number;
   readonly startedAt: string;
@@ -205,16 +208,22 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     driftedObjects,
     ...(message === undefined ? {} : { reason: message }),
   };
-  let nextStatus = recordResult(status, summary, verdict === 'healthy' ? now : undefined, unhealthy);
-  if (verdict === 'rolled-back' && rollback?.healthy && status.lastKnownGood !== undefined) {
-    nextStatus = { ...nextStatus, current: { ...status.lastKnownGood } };
-  }
   // A refusal writes nothing at all; a reconcile that only repeats the last one leaves the status (and the
   // status branch) alone, so an idle reconciler writes nothing anywhere.
   const repeat = isRepeat(status, summary);
-  if (verdict !== 'refused' && !repeat) {
+  const writesStatus = verdict !== 'refused' && !repeat;
+  // Writing the status is one more request (one apply): the stored summary counts it, so that `stagecraft
+  // status` and the reconcile line give the same number. A status that is never written never shows it.
+  const stored = writesStatus ? { ...summary, writeRequests: summary.writeRequests + 1 } : summary;
+  let nextStatus = recordResult(status, stored, verdict === 'healthy' ? now : undefined, unhealthy);
+  if (verdict === 'rolled-back' && rollback?.healthy && status.lastKnownGood !== undefined) {
+    nextStatus = { ...nextStatus, current: { ...status.lastKnownGood } };
+  }
+  let statusWritten = false;
+  if (writesStatus) {
     try {
       await writeStatus(client, namespace, nextStatus);
+      statusWritten = true;
     } catch (error) {
       message = `${message ? `${message}; ` : ''}could not write the status ConfigMap in ${namespace}: ${messageOf(error)}`;
     }
@@ -257,6 +266,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     rollback,
     recordCommit,
     driftedObjects,
+    statusWritten,
     result: attempt.result,
     health: attempt.health,
   });
@@ -354,12 +364,13 @@ function describeUnhealthy(health: WaitResult): string {
 }
 
 /**
- * How many changes of each action. Records count only the environment's objects (`objectsOnly`); what is
- * printed and logged counts the namespaces the reconciler created too.
+ * How many of the environment's objects changed, by action: the numbers the status, the verification record,
+ * the reconcile line and the log line all give. Namespaces the environment declares are not objects of its
+ * tree; the CLI says apart how many it created.
  */
-export function countChanges(changes: readonly ReconcileChange[], objectsOnly = true): ChangeCounts {
+export function countChanges(changes: readonly ReconcileChange[]): ChangeCounts {
   const count = (action: ReconcileChange['action']) =>
-    changes.filter((change) => change.action === action && !(objectsOnly && change.kind === 'Namespace')).length;
+    changes.filter((change) => change.action === action && change.kind !== 'Namespace').length;
   return { created: count('created'), configured: count('configured'), unchanged: count('unchanged'), pruned: count('pruned'), failed: count('failed') };
 }
 
