@@ -235,7 +235,7 @@ describe('reading an environment of the env repo', () => {
     // THEN
     expect(tree.objects.map((entry) => entry.path)).toEqual(GOLDEN_DEV_OBJECT_PATHS);
     expect(tree.environment).toBe('dev');
-    expect(tree.lock.treeDigest).toBe('sha256:36e1d99d09f1dd646a5fb1a0fc340ccd40f7c391abef12546507b0274a7c9826');
+    expect(tree.lock.treeDigest).toBe('sha256:98f0f312ec2d44911b3712a4b9ddc457547adcb8b3613f6d499ac3334ee90f4d');
     expect(tree.metadata.name).toBe('dev');
     expect(tree.metadata.applications.map((application) => application.name)).toEqual(['api', 'web', 'worker']);
   });
