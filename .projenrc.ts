@@ -78,6 +78,8 @@ const PACKAGE_FILES = [
   'examples/ci/README.md',
 ];
 project.package.addField('files', PACKAGE_FILES);
+// The compiled .js files are not in git: npm pack (and npm publish) build them first, also on a fresh clone.
+project.package.setScript('prepack', 'projen compile');
 
 // Error messages stay on one line so they can be found with grep; code lines still wrap at 150.
 project.eslint?.addRules({
