@@ -175,20 +175,20 @@ describe('the packed package, installed into an empty folder', () => {
     stagecraft('dev-cluster', 'stop', '--wipe');
     expect(stagecraft('dev-cluster', 'start', '--port', cluster.port, '--etcd-port', cluster.etcd, '--etcd-peer-port', cluster.peer).trim())
       .toBe(path.join(cluster.dir, 'kubeconfig'));
-    expect(stagecraft('reconcile', '--repo', '.', '--env', 'dev', '--once', '--record')).toMatch(/^healthy dev at [0-9a-f]{12}: 1 created/m);
+    expect(stagecraft('reconcile', '--repo', '.', '--env', 'dev', '--once', '--record')).toMatch(/^healthy dev at [0-9a-f]{12}: 0 created, 0 configured, 0 unchanged, 0 pruned, 0 failed \(and 1 namespace created\); 3 write requests/m);
 
     // WHEN a build is released to dev, reconciled, promoted to staging, reconciled, approved for prod and promoted
     const image = `registry.example/my-fleet/web@sha256:${fakeDigest('package-loop')}`;
     expect(stagecraft('release', 'web', '--image', image, '--env', 'dev', '--repo', '.')).toContain(`released web ${image} to dev`);
-    expect(stagecraft('reconcile', '--repo', '.', '--env', 'dev', '--once', '--record')).toMatch(/^healthy dev at [0-9a-f]{12}: 3 created/m);
+    expect(stagecraft('reconcile', '--repo', '.', '--env', 'dev', '--once', '--record')).toMatch(/^healthy dev at [0-9a-f]{12}: 3 created, 0 configured, 0 unchanged, 0 pruned, 0 failed; 5 write requests/m);
     expect(stagecraft('promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', '.')).toMatch(/^promoted web to staging: commit [0-9a-f]{12}$/m);
-    expect(stagecraft('reconcile', '--repo', '.', '--env', 'staging', '--once', '--record')).toMatch(/^healthy staging at [0-9a-f]{12}: 4 created/m);
+    expect(stagecraft('reconcile', '--repo', '.', '--env', 'staging', '--once', '--record')).toMatch(/^healthy staging at [0-9a-f]{12}: 3 created, 0 configured, 0 unchanged, 0 pruned, 0 failed \(and 1 namespace created\); 6 write requests/m);
     const blocked = run(project, 'npx', 'stagecraft', 'promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', '.');
     expect(blocked.status).toBe(1);
     expect(blocked.stdout).toMatch(/^ {4}fail {2}approvals/m);
     expect(stagecraft('approve', 'web', '--env', 'prod', '--repo', '.')).toContain(`approved web ${image} for prod as alice@example.com`);
     expect(stagecraft('promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', '.')).toMatch(/^promoted web to prod: commit [0-9a-f]{12}$/m);
-    expect(stagecraft('reconcile', '--repo', '.', '--env', 'prod', '--once', '--record')).toMatch(/^healthy prod at [0-9a-f]{12}: 4 created/m);
+    expect(stagecraft('reconcile', '--repo', '.', '--env', 'prod', '--once', '--record')).toMatch(/^healthy prod at [0-9a-f]{12}: 3 created, 0 configured, 0 unchanged, 0 pruned, 0 failed \(and 1 namespace created\); 6 write requests/m);
 
     // THEN history tells it, the checkout's files followed every commit, and the committed tree is still what synth writes
     const history = stagecraft('history', '--env', 'prod', '--repo', '.').split('\n');
