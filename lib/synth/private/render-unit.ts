@@ -107,7 +107,8 @@ export function renderUnit(environment: Environment, application: Application, r
   } finally {
     environment.node.tryRemoveChild(application.applicationName);
   }
-  const record = { name: application.applicationName, image, settings: { ...settings.described, ...rendered }, overrides: settings.overridden, objects: count };
+  const described = { ...settings.described, ...rendered };
+  const record = { name: application.applicationName, image, settings: described, overrides: settings.overridden, objects: count };
   return { ...base, notReleased: false, objects, record };
 }
 
