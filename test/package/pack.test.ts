@@ -116,8 +116,9 @@ describe('the packed package, installed into an empty folder', () => {
   const stagecraft = (...args: string[]) => succeeds(project, 'npx', 'stagecraft', ...args);
 
   beforeAll(() => {
-    const packed = JSON.parse(succeeds(REPO_ROOT, 'npm', 'pack', '--json', '--pack-destination', scratch));
-    tarball = path.join(scratch, packed[0].filename);
+    // npm pack compiles first (prepack), as it does on a fresh clone; its output goes to stdout too.
+    succeeds(REPO_ROOT, 'npm', 'pack', '--pack-destination', scratch);
+    tarball = path.join(scratch, `${MANIFEST.name}-${MANIFEST.version}.tgz`);
   }, 5 * 60_000);
 
   afterAll(() => {
