@@ -20,7 +20,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   bundledDeps: ['js-yaml@^4.1.0', '@kubernetes/client-node@1.4.0'],
   // dependency-cruiser 18 needs Node 22+; 17.4 is the newest line that runs on the machine's Node 20 too.
-  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3', 'playwright-core@^1.65.1'],
+  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3', 'minimatch@^11.0.9', 'playwright-core@^1.65.1'],
   bin: { stagecraft: 'bin/stagecraft' },
   github: false,
   release: false,
@@ -45,6 +45,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
 });
 
+// Node.js 22 and 24 are the LTS lines; 20 (end of life since 2026-10-30) stays while CI machines run it.
+// .ci/run runs the suite on 20 and 24. Why @kubernetes/client-node stays on 1.x: docs/adr/0017-node-lines.md.
+project.package.addEngine('node', '^20.19.0 || ^22.12.0 || >=24.0.0');
+
 // Compiled output sits beside the sources: ignore it, keep the sources.
 project.gitignore.removePatterns('/lib');
 // `node_modules/` (projen's pattern) matches folders only: a worktree's node_modules symlink must be ignored too.
@@ -54,6 +58,30 @@ project.npmignore?.removePatterns('/lib/');
 project.npmignore?.exclude('/lib/**/*.ts', '!/lib/**/*.d.ts', '/bench/', '/examples/', '/scripts/', '/.ci/', '/docs/');
 // The demo's local state holds an SSH private key; the rooms' rules are a development check.
 project.npmignore?.exclude('/.stagecraft-dev/', '/.dependency-cruiser.js');
+
+// What the package holds, listed rather than ignored: a folder nobody listed (a demo's keys, tests, an
+// example's env repo) can never slip into the tarball. test/package/pack.test.ts packs it and checks.
+// The control-plane scripts serve `stagecraft dev-cluster` and `demo`; acme-shop is the demo's fleet; the CI
+// workflows are what `stagecraft init` copies. package.json, README.md and LICENSE are always packed.
+const PACKAGE_FILES = [
+  'bin/stagecraft',
+  'lib/**/*.js',
+  'lib/**/*.d.ts',
+  '.jsii',
+  'API.md',
+  'scripts/control-plane/*.sh',
+  'scripts/control-plane/simulate-rollouts.js',
+  'scripts/control-plane/README.md',
+  'examples/acme-shop/main.ts',
+  'examples/acme-shop/cdk8s.yaml',
+  'examples/acme-shop/README.md',
+  'examples/acme-shop/releases/*.yaml',
+  'examples/ci/*.yml',
+  'examples/ci/README.md',
+];
+project.package.addField('files', PACKAGE_FILES);
+// The compiled .js files are not in git: npm pack (and npm publish) build them first, also on a fresh clone.
+project.package.setScript('prepack', 'projen compile');
 
 // Error messages stay on one line so they can be found with grep; code lines still wrap at 150.
 project.eslint?.addRules({

@@ -14,7 +14,7 @@ counts distinct allowed identities for the exact image being promoted.
   --comment TEXT  why, for the audit trail
   --repo REPO     the env repo: a local path or a git URL
   --as ID         who approves (default: git config user.email)
-  --branch NAME   branch of the env repo (default: main)
+  --branch NAME   branch of the env repo (default: the one its HEAD names)
 ${SIGNING_USAGE}
   --now ISO       the time to record instead of the clock
   --output json   print the result as one JSON object
@@ -32,7 +32,7 @@ export async function approveCommand(argv: readonly string[], output: Output): P
   if (parsed.positionals.length !== 1) {
     throw new UsageError(`approve takes one application name, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`);
   }
-  const common = repoOptions(parsed);
+  const common = await repoOptions(parsed);
   const result = await approve({
     ...common,
     application: parsed.positionals[0],

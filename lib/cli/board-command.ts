@@ -2,7 +2,7 @@ import * as path from 'path';
 import { ParsedArguments, parseArguments, refusePositionals, stringOption, UsageError } from './args';
 import { parseDuration } from './duration';
 import { Output } from './output';
-import { requiredOption, trustOptions } from './promotion-options';
+import { branchOption, requiredOption, trustOptions } from './promotion-options';
 import { connect } from './reconcile-command';
 import { ClusterView } from '../board/model';
 import { readBoard } from '../board/read-board';
@@ -15,8 +15,8 @@ import { systemClock } from '../reconciler/clock';
 import { ClusterClient } from '../reconciler/cluster-client';
 import { statusObjectName, statusOf } from '../reconciler/status-store';
 
-export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--kubeconfig F [--context C]] [--branch main] [--now ISO] [--web-url URL] [--history N] [--ssh-allowed-signers F | --gpg-keyring P] [--output json]
-       stagecraft board --repo ENV_REPO --serve [--port 8080] [--host 127.0.0.1] [--refresh 10s] [--kubeconfig F [--context C]] [--branch main] [--web-url URL]
+export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--kubeconfig F [--context C]] [--branch B] [--now ISO] [--web-url URL] [--history N] [--ssh-allowed-signers F | --gpg-keyring P] [--output json]
+       stagecraft board --repo ENV_REPO --serve [--port 8080] [--host 127.0.0.1] [--refresh 10s] [--kubeconfig F [--context C]] [--branch B] [--web-url URL]
 
 The promotion board as a web page: each policy's stages left to right, each application a row, each cell the
 image, who put it there and when, and its health from the reconciler's records; every pending promotion with
@@ -29,7 +29,7 @@ history of each application. Read-only: it writes nothing to git or any cluster.
   --port N          port for --serve (default: 8080; 0 picks a free one)
   --host ADDRESS    address for --serve (default: 127.0.0.1; anything else exposes the board to that network)
   --refresh D       pause between reads for --serve (default: 10s)
-  --branch NAME     branch of the env repo (default: main)
+  --branch NAME     branch of the env repo (default: the one its HEAD names)
   --now ISO         judge gates at this instant (default: now; for audits and tests)
   --web-url URL     the repo's web address, for commit links (default: derived from an https or ssh URL)
   --history N       newest history entries per application (default: 20)
@@ -134,9 +134,10 @@ interface BoardRun {
 
 async function run(parsed: ParsedArguments, output: Output, options: BoardRun): Promise<number> {
   const { repo, out, fixedNow, historyPerApplication, readCluster } = options;
+  const branch = await branchOption(parsed, repo);
   const load = () => readBoard({
     repo,
-    branch: stringOption(parsed, 'branch') ?? 'main',
+    branch,
     now: fixedNow ?? systemClock.now(),
     webUrl: stringOption(parsed, 'web-url'),
     historyPerApplication,

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { parseArguments, stringOption, UsageError } from './args';
 import { devClusterFolder } from './cluster-target';
 import { Output } from './output';
+import { synthCommitMessage } from './synth-commit-message';
 import { parseEnvironmentMetadata } from '../envrepo/environment-metadata';
 import { parseLock } from '../envrepo/lock';
 import { environmentMetadataPath, lockPath } from '../envrepo/paths';
@@ -75,19 +76,18 @@ export async function demoCommand(argv: readonly string[], output: Output): Prom
   // prod requires signed commits: the demo signs with its own SSH key and tells the reconciler to trust it.
   const signer = demoSigner(path.dirname(repo));
   git(repo, ['add', '--all']);
-  const committed = spawnSync('git', ['diff', '--cached', '--quiet'], { cwd: repo }).status === 1;
+  const changedPaths = git(repo, ['diff', '--cached', '--name-only', '-z']).split('\0').filter(Boolean);
+  const committed = changedPaths.length > 0;
   if (committed) {
+    const synthesized = listEnvironments(repo).map((name) => ({ name, applications: describeEnvironment(repo, name).applications }));
     git(repo, [
       '-c', 'user.name=stagecraft demo', '-c', `user.email=${DEMO_IDENTITY}`, '-c', 'gpg.format=ssh', '-c', `user.signingkey=${signer.key}`,
-      'commit', '--quiet', '--gpg-sign', '--message', `stagecraft synth: ${path.basename(example)}`,
+      'commit', '--quiet', '--gpg-sign', '--message', synthCommitMessage(path.basename(example), changedPaths, synthesized),
     ]);
   }
   const head = git(repo, ['rev-parse', 'HEAD']).trim();
   say(`    ${committed ? 'committed' : 'nothing changed, HEAD is'} ${head.slice(0, 12)}`);
-  const environments = fs.readdirSync(repo, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(repo, lockPath(entry.name))))
-    .map((entry) => entry.name)
-    .sort();
+  const environments = listEnvironments(repo);
 
   if (!withCluster) {
     const described = environments.map((name) => describeEnvironment(repo, name));
@@ -145,6 +145,15 @@ interface EnvironmentSummary {
   readonly namespaces: readonly string[];
   readonly files: number;
   readonly treeDigest: string;
+  readonly applications: ReadonlyArray<{ readonly name: string; readonly image?: string }>;
+}
+
+/** The environment folders of the env repo (those with a lock), sorted. */
+function listEnvironments(repo: string): string[] {
+  return fs.readdirSync(repo, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(repo, lockPath(entry.name))))
+    .map((entry) => entry.name)
+    .sort();
 }
 
 function describeEnvironment(repo: string, name: string): EnvironmentSummary {
@@ -152,7 +161,8 @@ function describeEnvironment(repo: string, name: string): EnvironmentSummary {
   const metadataFile = environmentMetadataPath(name);
   const metadata = parseEnvironmentMetadata(metadataFile, fs.readFileSync(path.join(repo, metadataFile), 'utf8'));
   const files = Object.keys(lock.files).length;
-  return { environment: name, cluster: metadata.cluster, namespaces: metadata.namespaces, files, treeDigest: lock.treeDigest };
+  const applications = metadata.applications.map((application) => ({ name: application.name, image: application.image }));
+  return { environment: name, cluster: metadata.cluster, namespaces: metadata.namespaces, files, treeDigest: lock.treeDigest, applications };
 }
 
 function treeTable(repo: string, environments: string[]): string {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArguments, stringOption, UsageError } from './args';
@@ -11,8 +11,10 @@ A local test control plane (kube-apiserver 1.20 + etcd on 127.0.0.1, no controll
 reconcile against; see scripts/control-plane/README.md. Reconcile and diff use its kubeconfig when no
 --kubeconfig, --context or $KUBECONFIG is given.
 
-  start   start it (builds kube-apiserver on first use, about 8 minutes) and print the kubeconfig path
-  stop    stop it; --wipe also deletes every object (the etcd data)
+  start   start it (builds kube-apiserver on first use, about 8 minutes) and print the kubeconfig path;
+          also starts the rollout simulator (scripts/control-plane/simulate-rollouts.js), which plays the
+          missing Deployment controller so that reconciles into this cluster can turn healthy
+  stop    stop it and the simulator; --wipe also deletes every object (the etcd data)
   status  print whether it runs; exit 0 when it does, 1 when not
 
   --dir DIR            state folder (default $STAGECRAFT_DEV_CLUSTER_DIR or ~/.cache/stagecraft/dev-cluster)
@@ -52,6 +54,9 @@ export function devClusterCommand(argv: readonly string[], output: Output): numb
   if (parsed.options.has('wipe')) {
     scriptArguments.push('--wipe');
   }
+  if (action === 'stop') {
+    stopSimulator(directory);
+  }
   const script = path.join(SCRIPTS, `${action}.sh`);
   // The scripts report progress on stderr; start.sh prints the kubeconfig path as its last stdout line.
   const child = spawnSync('bash', [script, ...scriptArguments], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
@@ -64,16 +69,53 @@ export function devClusterCommand(argv: readonly string[], output: Output): numb
   }
   if (action === 'start') {
     const lines = child.stdout.trim().split('\n');
+    startSimulator(directory, lines[lines.length - 1]);
     output.line(lines[lines.length - 1]);
   }
   return 0;
+}
+
+const SIMULATOR = 'simulate-rollouts.js';
+
+/** Starts the rollout simulator for every namespace of the dev cluster, detached, unless it already runs. */
+function startSimulator(directory: string, kubeconfig: string): void {
+  if (simulatorPid(directory) !== undefined) {
+    return;
+  }
+  const log = fs.openSync(path.join(directory, 'simulate-rollouts.log'), 'a');
+  const child = spawn(process.execPath, [path.join(SCRIPTS, SIMULATOR), kubeconfig], { detached: true, stdio: ['ignore', log, log] });
+  child.unref();
+  fs.closeSync(log);
+  fs.writeFileSync(path.join(directory, 'simulate-rollouts.pid'), `${child.pid}\n`);
+}
+
+function stopSimulator(directory: string): void {
+  const pid = simulatorPid(directory);
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGTERM');
+  }
+  fs.rmSync(path.join(directory, 'simulate-rollouts.pid'), { force: true });
+}
+
+/** The simulator's pid when it is alive and was started for this folder's kubeconfig. */
+function simulatorPid(directory: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(directory, 'simulate-rollouts.pid'), 'utf8').trim());
+    const commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const ours = commandLine.some((argument) => argument.endsWith(SIMULATOR)) && commandLine.some((argument) => argument.startsWith(directory));
+    return ours ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function status(directory: string, output: Output): number {
   const running = ['etcd', 'kube-apiserver'].map((name) => ({ name, pid: runningPid(directory, name) }));
   const kubeconfig = path.join(directory, 'kubeconfig');
   if (running.every((process) => process.pid !== undefined)) {
-    output.line(`running (${running.map((process) => `${process.name} pid ${process.pid}`).join(', ')}); kubeconfig ${kubeconfig}`);
+    const simulator = simulatorPid(directory);
+    const simulating = simulator === undefined ? 'rollout simulator not running' : `rollout simulator pid ${simulator}`;
+    output.line(`running (${running.map((process) => `${process.name} pid ${process.pid}`).join(', ')}, ${simulating}); kubeconfig ${kubeconfig}`);
     return 0;
   }
   const partly = running.filter((process) => process.pid !== undefined);

@@ -1,10 +1,10 @@
 import { UsageError, parseArguments, refusePositionals, stringOption } from './args';
 import { Output } from './output';
 import { formatHistory } from './promotion-format';
-import { requiredOption, trustOptions } from './promotion-options';
+import { branchOption, requiredOption, trustOptions } from './promotion-options';
 import { history } from '../promotion/history';
 
-export const HISTORY_USAGE = `usage: stagecraft history --env ENV --repo ENV_REPO [--app APP] [--branch main] [--limit N] [--output json]
+export const HISTORY_USAGE = `usage: stagecraft history --env ENV --repo ENV_REPO [--app APP] [--branch NAME] [--limit N] [--output json]
 
 The audit trail of one environment, from git alone, newest first: releases, promotions (with every gate's
 verdict and the risk class, read from the commit trailers), approvals, hand edits of the releases file, and
@@ -13,7 +13,7 @@ the reconciler's verification records from branch stagecraft/status.
   --env ENV       the environment
   --repo REPO     the env repo: a local path or a git URL
   --app APP       only this application
-  --branch NAME   branch of the env repo (default: main)
+  --branch NAME   branch of the env repo (default: the one its HEAD names)
   --limit N       newest N entries (default: 100)
   --ssh-allowed-signers FILE, --gpg-keyring PATH
                   the keys the reconciler trusts: show who signed each release, promotion and approval,
@@ -36,9 +36,10 @@ export async function historyCommand(argv: readonly string[], output: Output): P
   if (!Number.isInteger(limit) || limit < 1) {
     throw new UsageError(`--limit ${limitOption} is not a whole number of at least 1`);
   }
+  const repo = requiredOption(parsed, 'repo', 'the env repo, as a local path or a git URL');
   const result = await history({
-    repo: requiredOption(parsed, 'repo', 'the env repo, as a local path or a git URL'),
-    branch: stringOption(parsed, 'branch') ?? 'main',
+    repo,
+    branch: await branchOption(parsed, repo),
     environment: requiredOption(parsed, 'env', 'the environment whose history to show'),
     application: stringOption(parsed, 'app'),
     limit,

@@ -6,6 +6,7 @@ import { demoCommand, DEMO_USAGE } from './demo-command';
 import { devClusterCommand, DEV_CLUSTER_USAGE } from './dev-cluster-command';
 import { diffCommand, DIFF_USAGE } from './diff-command';
 import { historyCommand, HISTORY_USAGE } from './history-command';
+import { initCommand, INIT_USAGE } from './init-command';
 import { Output } from './output';
 import { promoteCommand, PROMOTE_USAGE } from './promote-command';
 import { reconcileCommand, RECONCILE_USAGE } from './reconcile-command';
@@ -28,6 +29,7 @@ export interface CliCommand {
 export const INTERNAL_ERROR_EXIT_CODE = 70;
 
 const COMMANDS: Readonly<Record<string, CliCommand>> = {
+  'init': { run: initCommand, usage: INIT_USAGE },
   'synth': { run: synthCommand, usage: SYNTH_USAGE },
   'demo': { run: demoCommand, usage: DEMO_USAGE },
   'reconcile': { run: reconcileCommand, usage: RECONCILE_USAGE },
@@ -48,6 +50,7 @@ const DEBUG_SWITCH = '--debug';
 const USAGE = `usage: stagecraft <command> [options]
 
 commands:
+  init         write a new fleet project that is also its env repo (package.json, main.ts, cdk8s.yaml, CI)
   synth        write the env-repo tree of the fleet program in ./cdk8s.yaml (or --check it)
   demo         example fleet → local env repo → reconciled into the dev cluster, status printed
   reconcile    make a cluster match one environment of the env repo (apply, prune, wait, roll back)

@@ -21,7 +21,7 @@ re-synthesizes and commits with every verdict in the commit's trailers.
   --repo REPO     the env repo: a local path or a git URL
   --message TEXT  added to the commit and the releases' message
   --as ID         who promotes (default: git config user.email)
-  --branch NAME   branch of the env repo (default: main)
+  --branch NAME   branch of the env repo (default: the one its HEAD names)
   --fleet DIR     folder of the fleet program inside the env repo (default: the root)
   --deps DIR      the fleet program's installed node_modules, linked into the private checkout (default:
                   <repo>/<fleet>/node_modules when --repo is a local checkout that has one)
@@ -40,7 +40,7 @@ export async function promoteCommand(argv: readonly string[], output: Output): P
     return 0;
   }
   output.setFormat(stringOption(parsed, 'output'));
-  const common = repoOptions(parsed);
+  const common = await repoOptions(parsed);
   const from = stringOption(parsed, 'from');
   const to = stringOption(parsed, 'to');
   const all = parsed.options.has('all');

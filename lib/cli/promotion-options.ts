@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ParsedArguments, stringOption, UsageError } from './args';
-import { CheckoutOutcome, locateRepository, SignerTrust } from '../git';
+import { CheckoutOutcome, defaultBranchOf, locateRepository, SignerTrust } from '../git';
 import { parseInstant } from '../promotion/time';
 import { systemClock } from '../reconciler/clock';
 
@@ -28,7 +28,7 @@ export interface RepoOptions {
   readonly now: number;
 }
 
-export function repoOptions(parsed: ParsedArguments): RepoOptions {
+export async function repoOptions(parsed: ParsedArguments): Promise<RepoOptions> {
   const repo = stringOption(parsed, 'repo');
   if (repo === undefined) {
     throw new UsageError('--repo is required: the env repo, as a local path or a git URL');
@@ -42,7 +42,7 @@ export function repoOptions(parsed: ParsedArguments): RepoOptions {
   }
   return {
     repo,
-    branch: stringOption(parsed, 'branch') ?? 'main',
+    branch: await branchOption(parsed, repo),
     identity: stringOption(parsed, 'as'),
     signKey: stringOption(parsed, 'sign-key'),
     trust: trustOptions(parsed),
@@ -58,6 +58,21 @@ export function trustOptions(parsed: ParsedArguments): SignerTrust {
     ...(ssh === undefined ? {} : { sshAllowedSignersFile: path.resolve(ssh) }),
     ...(gpg === undefined ? {} : { gpgKeyring: path.resolve(gpg) }),
   };
+}
+
+/** `--branch`, else the branch the repository's HEAD names (what git clone checks out), else main. */
+export async function branchOption(parsed: ParsedArguments, repo: string): Promise<string> {
+  const given = stringOption(parsed, 'branch');
+  if (given !== undefined) {
+    return given;
+  }
+  let remote: string;
+  try {
+    remote = locateRepository(repo).remote;
+  } catch (error) {
+    throw new UsageError(`--repo: ${(error as Error).message}`);
+  }
+  return defaultBranchOf(remote);
 }
 
 /** The value of an option that must be there. */

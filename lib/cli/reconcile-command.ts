@@ -74,7 +74,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   if (parsed.options.has('once') === (intervalText !== undefined)) {
     throw new UsageError('give exactly one of --once (reconcile once) or --interval DURATION (reconcile in a loop)');
   }
-  const { source, environment, repo, cacheDirectory } = revisionSourceOf(parsed);
+  const { source, environment, repo, cacheDirectory } = await revisionSourceOf(parsed);
   if (parsed.options.has('record') && repo === undefined) {
     throw new UsageError('--record commits to the env repo, so it needs --repo (a --dir folder has no branch to record on)');
   }
@@ -190,7 +190,9 @@ async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>
 
 /** One structured line per reconcile, for log pipelines. */
 function logLine(result: CycleResult): Record<string, unknown> {
-  const counts = countChanges(result.result?.changes ?? [], false);
+  const changes = result.result?.changes ?? [];
+  const counts = countChanges(changes);
+  const namespacesCreated = namespacesCreatedBy(changes);
   return {
     time: new Date().toISOString(),
     level: result.verdict === 'healthy' || result.verdict === 'applied' ? 'info' : 'error',
@@ -201,9 +203,15 @@ function logLine(result: CycleResult): Record<string, unknown> {
     durationMs: result.durationMs,
     writeRequests: result.writeRequests,
     ...counts,
+    namespacesCreated,
     driftedObjects: result.driftedObjects,
     ...(result.message === undefined ? {} : { reason: result.message }),
   };
+}
+
+/** Namespaces the environment declares that this reconcile created: not objects of the tree, so counted apart. */
+function namespacesCreatedBy(changes: readonly ReconcileChange[]): number {
+  return changes.filter((change) => change.kind === 'Namespace' && change.action === 'created').length;
 }
 
 function exitCodeOf(result: CycleResult): number {
@@ -258,10 +266,15 @@ function printCycle(result: CycleResult, output: Output): void {
   if (result.message !== undefined) {
     output.error(`reconcile ${result.verdict}: ${result.message}`);
   }
-  const { created, configured, unchanged, pruned, failed } = countChanges(result.result?.changes ?? [], false);
+  // Objects of the tree, as `stagecraft status` and the verification record count them; namespaces the
+  // environment declares are said apart, and so is the status ConfigMap's own write request.
+  const changes = result.result?.changes ?? [];
+  const { created, configured, unchanged, pruned, failed } = countChanges(changes);
+  const namespaces = namespacesCreatedBy(changes);
   const seconds = (result.durationMs / 1000).toFixed(2);
   const revision = result.revision.slice(0, 12) || '(none)';
-  output.line(`${result.verdict} ${result.environment} at ${revision}: ${created} created, ${configured} configured, ${unchanged} unchanged, ${pruned} pruned, ${failed} failed; ${result.writeRequests} write request${result.writeRequests === 1 ? '' : 's'} in ${seconds} s${result.recordCommit ? `; recorded as ${result.recordCommit.slice(0, 12)} on stagecraft/status` : ''}`);
+  const writes = `${result.writeRequests} write request${result.writeRequests === 1 ? '' : 's'}${result.statusWritten ? ' (the last one the status ConfigMap)' : ''}`;
+  output.line(`${result.verdict} ${result.environment} at ${revision}: ${created} created, ${configured} configured, ${unchanged} unchanged, ${pruned} pruned, ${failed} failed${namespaces > 0 ? ` (and ${namespaces} namespace${namespaces === 1 ? '' : 's'} created)` : ''}; ${writes} in ${seconds} s${result.recordCommit ? `; recorded as ${result.recordCommit.slice(0, 12)} on stagecraft/status` : ''}`);
 }
 
 function rollbackSummary(rollback: NonNullable<CycleResult['rollback']>): Record<string, unknown> {

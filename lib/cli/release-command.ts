@@ -14,7 +14,7 @@ checkout; refuses when the branch moved meanwhile and the re-run fails too.
   --repo REPO     the env repo: a local path or a git URL
   --message TEXT  why: build number, ticket, changelog line
   --as ID         who releases (default: git config user.email)
-  --branch NAME   branch of the env repo (default: main)
+  --branch NAME   branch of the env repo (default: the one its HEAD names)
   --fleet DIR     folder of the fleet program inside the env repo (default: the root)
   --deps DIR      the fleet program's installed node_modules, linked into the private checkout (default:
                   <repo>/<fleet>/node_modules when --repo is a local checkout that has one)
@@ -36,7 +36,7 @@ export async function releaseCommand(argv: readonly string[], output: Output): P
   if (parsed.positionals.length !== 1) {
     throw new UsageError(`release takes one application name, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`);
   }
-  const common = repoOptions(parsed);
+  const common = await repoOptions(parsed);
   const result = await release({
     ...common,
     ...fleetOptions(parsed, common.repo),

@@ -2,7 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ParsedArguments, stringOption, UsageError } from './args';
 import { TreeVerificationError } from '../envrepo/read-environment';
-import { locateRepository } from '../git';
+import { defaultBranchOf, locateRepository } from '../git';
 import { DesiredState } from '../reconciler/desired-state';
 import { desiredStateOf, folderSource, gitSource, RevisionSource } from '../reconciler/revision-source';
 
@@ -11,7 +11,7 @@ export const SOURCE_VALUE_OPTIONS = ['repo', 'dir', 'env', 'branch', 'cache-dir'
 export const SOURCE_SWITCHES = ['allow-hand-edits'] as const;
 
 export const SOURCE_USAGE = `  --repo PATH_OR_URL      env repo (git): a local path or any git URL; fetched into --cache-dir
-  --branch NAME           branch of the env repo (default main)
+  --branch NAME           branch of the env repo (default: the one its HEAD names, as git clone checks out)
   --dir PATH              instead of --repo: a folder written by stagecraft synth (no history, no rollback)
   --env NAME              environment to read (the folder <env>/ of the repo)
   --cache-dir PATH        where git mirrors are kept (default ~/.cache/stagecraft/repos)
@@ -23,7 +23,14 @@ export function defaultCacheDirectory(): string {
 }
 
 /** The revision source named by --repo or --dir, for --env. */
-export function revisionSourceOf(parsed: ParsedArguments): { source: RevisionSource; environment: string; repo?: string; cacheDirectory: string } {
+export interface SelectedSource {
+  readonly source: RevisionSource;
+  readonly environment: string;
+  readonly repo?: string;
+  readonly cacheDirectory: string;
+}
+
+export async function revisionSourceOf(parsed: ParsedArguments): Promise<SelectedSource> {
   const repo = stringOption(parsed, 'repo');
   const directory = stringOption(parsed, 'dir');
   const environment = stringOption(parsed, 'env');
@@ -37,7 +44,8 @@ export function revisionSourceOf(parsed: ParsedArguments): { source: RevisionSou
   const common = { environment, allowLockMismatch: parsed.options.has('allow-hand-edits') };
   if (repo !== undefined) {
     const location = repositoryRemote(repo);
-    return { source: gitSource({ ...common, repo: location, branch: stringOption(parsed, 'branch') ?? 'main', cacheDirectory }), environment, repo: location, cacheDirectory };
+    const branch = stringOption(parsed, 'branch') ?? await defaultBranchOf(location);
+    return { source: gitSource({ ...common, repo: location, branch, cacheDirectory }), environment, repo: location, cacheDirectory };
   }
   if (stringOption(parsed, 'branch') !== undefined) {
     throw new UsageError('--branch goes with --repo; a --dir folder has no branches');
@@ -47,7 +55,7 @@ export function revisionSourceOf(parsed: ParsedArguments): { source: RevisionSou
 
 /** Reads the latest revision as desired state; an unreadable or tampered tree is bad input (exit 2). */
 export async function readLatestDesired(parsed: ParsedArguments): Promise<DesiredState> {
-  const { source } = revisionSourceOf(parsed);
+  const { source } = await revisionSourceOf(parsed);
   const revision = await source.latest().catch((error: Error) => {
     throw new UsageError(error.message);
   });

@@ -51,6 +51,13 @@ export async function statusCommand(argv: readonly string[], output: Output): Pr
     const status = statusOf(found, found.metadata.namespace!, environment);
     output.result({ namespace: found.metadata.namespace, ...status }, describeStatus(status, found.metadata.namespace!));
     return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      throw error;
+    }
+    // The cluster could not be read (unreachable, forbidden, a status that does not parse): exit 1 as --help says.
+    output.error(`status: could not read the status of environment ${environment} from the cluster: ${(error as Error).message}`);
+    return 1;
   } finally {
     client.close();
   }

@@ -41,7 +41,7 @@ export async function verifyCommand(argv: readonly string[], output: Output): Pr
   if (from === undefined || !Object.prototype.hasOwnProperty.call(VERIFY_SOURCES, from)) {
     throw new UsageError(`--from ${from === undefined ? 'is required' : `"${from}" is not known`}; give --from flux or --from argocd`);
   }
-  const { source, environment, repo, cacheDirectory } = revisionSourceOf(parsed);
+  const { source, environment, repo, cacheDirectory } = await revisionSourceOf(parsed);
   if (repo === undefined) {
     throw new UsageError('verify commits a record to the env repo, so it needs --repo (a --dir folder has no branch to record on)');
   }

@@ -2,6 +2,7 @@
 export { locateRepository } from './location';
 export type { RepositoryLocation } from './location';
 export { assertBranchName } from './mirror';
+export { defaultBranchOf } from './default-branch';
 export { fetchRevision, isAncestor, readEnvironmentFiles, readFileAtCommit } from './read-tree';
 export type { FetchRevisionOptions, FetchedRevision, ReadLimits } from './read-tree';
 export { commitFile } from './commit-file';

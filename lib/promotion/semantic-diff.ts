@@ -112,7 +112,8 @@ function bySetting(change: FieldChange, context: DiffContext, setting: string, c
   const name = configKey === undefined ? setting : `config ${configKey}`;
   let consistent: boolean;
   if (setting === 'resources') {
-    // Resources are recorded in another shape than the container spec; the setting's presence is what counts.
+    // Settings hold the rendered container resources (cdk8s-plus defaults included), overrides the props' shape:
+    // the setting's presence is what counts.
     consistent = settingAfter !== undefined || change.after === undefined;
   } else if (Array.isArray(change.after)) {
     consistent = change.after.includes(settingAfter);

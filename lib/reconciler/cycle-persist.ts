@@ -20,6 +20,8 @@ export interface PersistedOutcome {
   readonly message?: string;
   /** Commit of the verification record on the status branch, with `record`. */
   readonly recordCommit?: string;
+  /** The status ConfigMap was written: one more write request of the cycle, which the stored status counts too. */
+  readonly statusWritten: boolean;
 }
 
 /**
@@ -34,22 +36,28 @@ export async function persistOutcome(
 ): Promise<PersistedOutcome> {
   const now = new Date(options.clock.now()).toISOString();
   const summary = summaryOf(applying, outcome, { startedAt: meter.startedAt, durationMs: meter.elapsedMs(), writeRequests: meter.writeRequests() });
-  const nextStatus = statusAfter(applying.status, summary, outcome, now);
   // A refusal writes nothing at all; a reconcile that only repeats the last one leaves the status (and the
   // status branch) alone, so an idle reconciler writes nothing anywhere.
   const repeat = isRepeat(applying.status, summary);
+  const writesStatus = outcome.verdict !== 'refused' && !repeat;
+  // Writing the status is one more request (one apply): the stored summary counts it, so that `stagecraft
+  // status` and the reconcile line give the same number. A status that is never written never shows it.
+  const stored = writesStatus ? { ...summary, writeRequests: summary.writeRequests + 1 } : summary;
+  const nextStatus = statusAfter(applying.status, stored, outcome, now);
   let message = outcome.message;
-  if (outcome.verdict !== 'refused' && !repeat) {
+  let statusWritten = false;
+  if (writesStatus) {
     const namespace = applying.tree.metadata.controlNamespace;
     try {
       await writeStatus(options.client, namespace, nextStatus);
+      statusWritten = true;
     } catch (error) {
       message = withProblem(message, `could not write the status ConfigMap in ${namespace}: ${messageOf(error)}`);
     }
   }
   const verdict = outcome.verdict;
   if (options.record === undefined || verdict === 'applied' || repeat) {
-    return { message };
+    return { message, statusWritten };
   }
   const record = verificationRecordOf(options.environment, applying, { verdict, nextStatus, now, message, changes: outcome.result.changes });
   try {
@@ -62,9 +70,9 @@ export async function persistOutcome(
       author: options.record.author,
       clockIso: now,
     });
-    return { message, recordCommit };
+    return { message, recordCommit, statusWritten };
   } catch (error) {
-    return { message: withProblem(message, `could not commit the verification record: ${messageOf(error)}`) };
+    return { message: withProblem(message, `could not commit the verification record: ${messageOf(error)}`), statusWritten };
   }
 }
 
@@ -128,12 +136,13 @@ export function verificationRecordOf(
 }
 
 /**
- * How many changes of each action. Records count only the environment's objects (`objectsOnly`); what is
- * printed and logged counts the namespaces the reconciler created too.
+ * How many of the environment's objects changed, by action: the numbers the status, the verification record,
+ * the reconcile line and the log line all give. Namespaces the environment declares are not objects of its
+ * tree; the CLI says apart how many it created.
  */
-export function countChanges(changes: readonly ReconcileChange[], objectsOnly = true): ChangeCounts {
+export function countChanges(changes: readonly ReconcileChange[]): ChangeCounts {
   const count = (action: ReconcileChange['action']) =>
-    changes.filter((change) => change.action === action && !(objectsOnly && change.kind === 'Namespace')).length;
+    changes.filter((change) => change.action === action && change.kind !== 'Namespace').length;
   return { created: count('created'), configured: count('configured'), unchanged: count('unchanged'), pruned: count('pruned'), failed: count('failed') };
 }
 

@@ -49,7 +49,10 @@ export interface CycleResult {
   readonly health?: WaitResult;
   /** Commit of the verification record on the status branch, with --record. */
   readonly recordCommit?: string;
+  /** Every write request of the cycle, the status ConfigMap's own included (see `statusWritten`). */
   readonly writeRequests: number;
+  /** The status ConfigMap was written: one of `writeRequests`, which the stored status counts too. */
+  readonly statusWritten?: boolean;
   readonly driftedObjects: number;
   readonly durationMs: number;
   readonly startedAt: string;

@@ -51,6 +51,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     message: persisted.message,
     rollback: outcome.rollback,
     recordCommit: persisted.recordCommit,
+    statusWritten: persisted.statusWritten,
     driftedObjects: outcome.driftedObjects,
     result: outcome.result,
     health: outcome.health,

@@ -1,9 +1,9 @@
 // Plays the Deployment controller and kubelet on the test control plane (which runs neither): every few
 // hundred milliseconds it writes the status a real controller would write for each Deployment of the given
-// namespaces. Deployments whose pod template image contains ":broken" or "@sha256:bad" never progress:
+// namespaces (of every namespace when none is given: `stagecraft dev-cluster start` runs it so). Deployments whose pod template image contains ":broken" or "@sha256:bad" never progress:
 // their status says ProgressDeadlineExceeded, as a crash-looping rollout ends up. Used by the tests and by
 // `stagecraft demo`; never point it at a real cluster.
-// Usage: node simulate-rollouts.js KUBECONFIG NAMESPACE [NAMESPACE…]  (runs until killed)
+// Usage: node simulate-rollouts.js KUBECONFIG [NAMESPACE…]  (runs until killed)
 'use strict';
 const { execFileSync } = require('child_process');
 
@@ -28,7 +28,7 @@ function desiredStatus(deployment) {
 }
 
 function tick() {
-  for (const namespace of namespaces) {
+  for (const namespace of namespaces.length === 0 ? [undefined] : namespaces) {
     tickNamespace(namespace);
   }
 }
@@ -36,7 +36,7 @@ function tick() {
 function tickNamespace(namespace) {
   let list;
   try {
-    list = JSON.parse(kubectl('get', 'deployments', '-n', namespace, '-o', 'json'));
+    list = JSON.parse(kubectl('get', 'deployments', ...(namespace === undefined ? ['--all-namespaces'] : ['-n', namespace]), '-o', 'json'));
   } catch {
     return;
   }
@@ -48,7 +48,7 @@ function tickNamespace(namespace) {
       continue;
     }
     try {
-      kubectl('patch', 'deployment', deployment.metadata.name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
+      kubectl('patch', 'deployment', deployment.metadata.name, '-n', deployment.metadata.namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
     } catch {
       // The next tick tries again (the object may have changed in between).
     }

@@ -40,6 +40,9 @@ describe('stagecraft demo', () => {
       ['prod', 'shop', head, head],
       ['staging', 'staging', head, head],
     ]);
+    // AND the commit message names what changed
+    expect(git(repo, 'log', '-1', '--format=%s')).toBe('stagecraft synth: acme-shop: dev (api, web, worker); prod (api, web, worker); staging (api, web, worker)');
+    expect(git(repo, 'log', '-1', '--format=%b')).toContain('  web: registry.acme.example/shop/web@sha256:');
     // AND the commit is signed (prod requires it) and every environment has a verification record
     expect(git(repo, 'cat-file', 'commit', 'HEAD')).toContain('gpgsig -----BEGIN SSH SIGNATURE-----');
     expect(git(repo, 'ls-tree', '-r', '--name-only', 'stagecraft/status').split('\n')).toEqual([

@@ -298,6 +298,21 @@ describe('where release, promote and approve write', () => {
     expect(git(bare, 'log', '-1', '--format=%s', 'main')).toBe(`release web ${WEB_1} to dev`);
   });
 
+  it('writes to the branch the repository\'s HEAD names when no --branch is given', () => {
+    // GIVEN an env repo whose only branch is master
+    const scratch = scratchFolder('stagecraft-promotion-master-');
+    const { bare } = createEnvRepo(scratch);
+    git(bare, 'branch', '-m', 'main', 'master');
+    // WHEN released and its history read without --branch
+    const result = stagecraft(scratch, 'release', 'web', '--image', WEB_1, '--env', 'dev', '--repo', bare, '--as', 'ci@example.com', '--now', '2026-11-23T08:00:00Z');
+    const history = stagecraft(scratch, 'history', '--env', 'dev', '--repo', bare);
+    // THEN master got the release
+    expect(result.stderr).toBe('');
+    expect(result.stdout.split('\n')[1]).toMatch(/^commit [0-9a-f]{12} on master: \d+ files changed$/);
+    expect(git(bare, 'log', '-1', '--format=%s', 'master')).toBe(`release web ${WEB_1} to dev`);
+    expect(history.stdout.split('\n')[1]).toContain(`release  web  ${WEB_1}`);
+  });
+
   it('fast-forwards a clean checked-out working repository to the new commit', () => {
     // GIVEN a non-bare env repo with main checked out and no local changes
     const scratch = scratchFolder('stagecraft-promotion-work-');

@@ -254,7 +254,7 @@ describe('reading an environment of the env repo', () => {
     // THEN
     expect(tree.objects.map((entry) => entry.path)).toEqual(GOLDEN_DEV_OBJECT_PATHS);
     expect(tree.environment).toBe('dev');
-    expect(tree.lock.treeDigest).toBe('sha256:4cc282338c394724809a67e1d02de797bb0b729b3f633924997f901b51a3e958');
+    expect(tree.lock.treeDigest).toBe('sha256:34f6051fcd9ba5a468516d1e70278dfda8a6b148f71956596d4007cbcfa441bf');
     expect(tree.metadata.name).toBe('dev');
     expect(tree.metadata.applications.map((application) => application.name)).toEqual(['api', 'web', 'worker']);
   });

@@ -76,6 +76,7 @@ export function renderUnit(environment: Environment, application: Application, r
   const chart = chartFor(environment, application);
   const objects: Array<PlacedObject | DeferredObject> = [];
   let count = 0;
+  let rendered: Record<string, unknown> = {};
   try {
     renderApplication(chart, application, {
       environment: environment.environmentName,
@@ -92,7 +93,10 @@ export function renderUnit(environment: Environment, application: Application, r
       }
       if (ApiObject.isApiObject(construct) && Chart.of(construct) === chart) {
         count++;
-        const prepared = prepareApiObject(construct, application.applicationName, environment, problems);
+        const isWorkload = application.image !== undefined && construct.node.scope?.node.id === 'deployment' && construct.node.scope.node.scope === chart;
+        const prepared = prepareApiObject(construct, application.applicationName, environment, problems, (manifest) => {
+          rendered = isWorkload ? renderedWorkloadSettings(manifest, application.applicationName) : rendered;
+        });
         if (prepared) {
           objects.push(prepared);
         }
@@ -103,8 +107,20 @@ export function renderUnit(environment: Environment, application: Application, r
   } finally {
     environment.node.tryRemoveChild(application.applicationName);
   }
-  const record = { name: application.applicationName, image, settings: settings.described, overrides: settings.overridden, objects: count };
+  const described = { ...settings.described, ...rendered };
+  const record = { name: application.applicationName, image, settings: described, overrides: settings.overridden, objects: count };
   return { ...base, notReleased: false, objects, record };
+}
+
+/**
+ * What the Deployment of the high-level form really runs with, cdk8s-plus defaults included (it sets CPU and
+ * memory requests and limits and a hardened security context when the application does not): recorded in
+ * environment.json's settings, so a reviewer sees there what every pod gets.
+ */
+function renderedWorkloadSettings(manifest: any, container: string): Record<string, unknown> {
+  const pod = manifest?.spec?.template?.spec ?? {};
+  const main = (pod.containers ?? []).find((candidate: any) => candidate?.name === container) ?? {};
+  return { resources: main.resources ?? {}, securityContext: main.securityContext ?? {}, podSecurityContext: pod.securityContext ?? {} };
 }
 
 function prepareApiObject(
@@ -112,6 +128,7 @@ function prepareApiObject(
   application: string,
   environment: Environment,
   problems: string[],
+  seen: (manifest: any) => void,
 ): PlacedObject | DeferredObject | undefined {
   let manifest: any;
   try {
@@ -120,6 +137,7 @@ function prepareApiObject(
     problems.push(`${apiObject.node.path}: ${(error as Error).message}`);
     return undefined;
   }
+  seen(manifest);
   const object: RenderedObject = { manifest, constructPath: apiObject.node.path, application, clusterScoped: false };
   if (!isBuiltInKind(manifest.kind)) {
     return { type: 'deferred', object };

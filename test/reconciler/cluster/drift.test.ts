@@ -133,6 +133,6 @@ describe('cluster commands without --kubeconfig', () => {
     const status = runStagecraft(['dev-cluster', 'status', '--dir', TEST_CLUSTER.dir], { cwd: REPO_ROOT });
     // THEN
     expect(status.status).toBe(0);
-    expect(status.stdout).toMatch(new RegExp(`^running \\(etcd pid \\d+, kube-apiserver pid \\d+\\); kubeconfig ${TEST_CLUSTER.dir}/kubeconfig\\n$`));
+    expect(status.stdout).toMatch(new RegExp(`^running \\(etcd pid \\d+, kube-apiserver pid \\d+, rollout simulator (pid \\d+|not running)\\); kubeconfig ${TEST_CLUSTER.dir}/kubeconfig\\n$`));
   });
 });

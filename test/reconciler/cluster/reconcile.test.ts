@@ -1,4 +1,5 @@
 import { KubeObject } from '../../../lib/envrepo/kube-object';
+import { REPO_ROOT, runStagecraft } from '../../support/cli';
 import { configMap, deployment, service } from '../../support/objects';
 import { changesOf, kubectl, kubectlJson, kubectlNames, ScratchEnvRepo, startTestCluster, uniqueName } from '../../support/test-cluster';
 
@@ -54,6 +55,19 @@ describe('stagecraft reconcile on a real API server', () => {
     const web = kubectlJson(kubeconfig, ['get', 'deployment', 'web', '-n', ns, '--show-managed-fields']);
     expect(web.metadata.annotations['stagecraft.dev/applied-digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(web.metadata.managedFields.map((entry: any) => [entry.manager, entry.operation])).toEqual([['stagecraft', 'Apply']]);
+  });
+
+  it('gives the same counts in the reconcile line and in stagecraft status, the namespace and the status write said apart', () => {
+    // GIVEN an environment whose namespace does not exist yet
+    const repo = twoApplications();
+    // WHEN reconciled with the human output, then its status is read
+    const run = repo.reconcile(kubeconfig, ['--output', 'text']);
+    const status = runStagecraft(['status', '--env', repo.environment, '--namespace', repo.namespace, '--kubeconfig', kubeconfig], { cwd: REPO_ROOT });
+    // THEN both say 5 objects created and 8 write requests: 5 objects, the applyset parent, the namespace and the status itself
+    expect(run.status).toBe(0);
+    expect(run.stdout.trimEnd().split('\n').pop()).toMatch(new RegExp(`^applied ${repo.environment} at sha256:[0-9a-f]{5}: 5 created, 0 configured, 0 unchanged, 0 pruned, 0 failed \\(and 1 namespace created\\); 8 write requests \\(the last one the status ConfigMap\\) in \\d+\\.\\d\\d s$`));
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/^ {4}\S+ {2}applied {5}sha256:[0-9a-f]{5} {2}5 created, 0 configured, 0 pruned, 0 failed; 8 writes, \d+\.\d\d s$/m);
   });
 
   it('applies a Service with its port protocol, and the server allocates a cluster IP', () => {
@@ -232,7 +246,7 @@ describe('stagecraft reconcile on a real API server', () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`configured  ConfigMap/${repo.namespace}/web (construct env/web/config/Resource): changed in this revision: data.LOG_LEVEL`);
-    expect(lines[1]).toMatch(new RegExp(`^applied ${repo.environment} at sha256:[0-9a-f]{5}: 0 created, 1 configured, 4 unchanged, 0 pruned, 0 failed; 2 write requests in \\d+\\.\\d\\d s$`));
+    expect(lines[1]).toMatch(new RegExp(`^applied ${repo.environment} at sha256:[0-9a-f]{5}: 0 created, 1 configured, 4 unchanged, 0 pruned, 0 failed; 2 write requests \\(the last one the status ConfigMap\\) in \\d+\\.\\d\\d s$`));
     expect(lines).toHaveLength(2);
   });
 });
