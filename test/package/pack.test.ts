@@ -161,7 +161,7 @@ describe('the packed package, installed into an empty folder', () => {
     // WHEN synthesized, type-checked, checked and synthesized by cdk8s too
     const synth = run(project, 'npm', 'run', 'synth');
     expect(synth.status).toBe(0);
-    expect(synth.stderr).toContain(`stagecraft: synthesized 3 environments (0 objects) into ${project}: 6 written, 0 unchanged, 0 deleted`);
+    expect(synth.stderr).toContain(`stagecraft: synthesized 3 environments (0 objects) into ${project}: 9 written, 0 unchanged, 0 deleted`);
     succeeds(project, 'npm', 'test');
     expect(succeeds(project, 'npm', 'run', 'check')).toContain(`${project} is up to date`);
     succeeds(project, path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth');
