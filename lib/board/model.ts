@@ -1,5 +1,6 @@
 import type { EnvironmentMetadata } from '../envrepo/environment-metadata';
 import { compareCodeUnits, sortedUnique } from '../envrepo/names';
+import { isRiskDependentGate } from '../envrepo/promotion-gates';
 import type { ReleasesFile } from '../envrepo/releases';
 import type { VerificationObjectCounts, VerificationRecord } from '../envrepo/verification-record';
 import type { ApprovalEvidence } from '../promotion/gates';
@@ -65,6 +66,23 @@ export interface BoardInput {
   readonly warnings: readonly string[];
   /** Newest history entries kept per application. */
   readonly historyPerApplication: number;
+  /**
+   * The risk class of each pending promotion, found as `promote --dry-run` finds it: by re-synthesizing the
+   * target with the upstream image (read-board.ts). With it, gates that depend on the risk class (extraApprovals,
+   * extraSoak) are judged like the others; without it they are listed as not judged, `riskNotJudged` says why.
+   */
+  readonly riskClasses?: readonly PromotionRiskClass[];
+  /** Why the risk class of pending promotions is not known (no fleet program, a synth that failed, not asked). */
+  readonly riskNotJudged?: string;
+}
+
+/** The risk class of promoting `image` of an application from `from` into `to`. */
+export interface PromotionRiskClass {
+  readonly from: string;
+  readonly to: string;
+  readonly application: string;
+  readonly image: string;
+  readonly riskClass: string;
 }
 
 /**
@@ -104,8 +122,12 @@ export interface PendingPromotion {
   /** When every gate passes if nothing else changes (ISO 8601), for `wait`. */
   readonly eligibleAt?: string;
   readonly gates: readonly GateLine[];
-  /** Gates that depend on the change's risk class, which only `promote --dry-run` can judge (it re-synthesizes). */
+  /** The change's risk class, when the target was re-synthesized to judge the gates that depend on it. */
+  readonly riskClass?: string;
+  /** Gates that depend on the change's risk class and could not be judged (see `notJudgedReason`). */
   readonly notJudged: readonly string[];
+  /** Why `notJudged` gates were not judged; `stagecraft promote --dry-run` judges them. */
+  readonly notJudgedReason?: string;
 }
 
 export interface Row {
@@ -167,8 +189,6 @@ export interface Board {
   readonly timelines: readonly ApplicationTimeline[];
   readonly warnings: readonly string[];
 }
-
-const RISK_DEPENDENT_GATES = new Set(['extraApprovals', 'extraSoak']);
 
 /** Builds the board. Pure. */
 export function buildBoard(input: BoardInput): Board {
@@ -334,10 +354,12 @@ function pendingPromotion(
   if (image === undefined || image === targetImage) {
     return undefined;
   }
-  const judged = stage.gates.filter((gate) => !RISK_DEPENDENT_GATES.has(String(gate.type)));
-  const notJudged = stage.gates.filter((gate) => RISK_DEPENDENT_GATES.has(String(gate.type))).map((gate) => String(gate.type));
+  const known = riskClassOf(input, { from: stage.from, to: target.metadata.name, application, image });
+  // Without the change's risk class, the gates that depend on it are left out and listed as not judged.
+  const gates = known === undefined ? stage.gates.filter((gate) => !isRiskDependentGate(gate)) : stage.gates;
+  const notJudged = known === undefined ? stage.gates.filter(isRiskDependentGate).map((gate) => String(gate.type)) : [];
   // maxApplicationsPerPromotion counts what one promote command moves together: nothing to judge per cell.
-  const stages: StageGates[] = [{ policy, from: stage.from, applications: stage.applications, gates: judged }];
+  const stages: StageGates[] = [{ policy, from: stage.from, applications: stage.applications, gates }];
   const gateInput = {
     application,
     image,
@@ -345,10 +367,12 @@ function pendingPromotion(
     to: target.metadata.name,
     upstreamRecords: recordsByTime.get(stage.from) ?? [],
     approvals: target.approvals,
-    // Risk-dependent gates are left out above; the class only matters to them.
-    riskClass: 'no-op',
+    // Only the risk-dependent gates read the class; without it they are left out above.
+    riskClass: known ?? 'no-op',
     automatic: false,
     promotedApplications: [application],
+    // Nobody promotes yet: gates that exclude the promoter exclude whoever released or promoted the image.
+    changeAuthors: changeAuthorsOf(input, application, image),
   };
   const evaluateAt = (now: number) => evaluateStages(stages, { ...gateInput, now });
   const evaluation = evaluateAt(input.now);
@@ -358,11 +382,37 @@ function pendingPromotion(
     to: target.metadata.name,
     image,
     shortImage: shortImage(image),
+    riskClass: known,
     outcome: evaluation.outcome,
     eligibleAt: eligibleAt === undefined ? undefined : formatInstant(eligibleAt),
     gates: evaluation.verdicts.map((verdict) => ({ ...verdict, summary: gateSummary(verdict) })),
     notJudged,
+    ...(notJudged.length === 0 ? {} : { notJudgedReason: input.riskNotJudged ?? 'the board was not asked to re-synthesize' }),
   };
+}
+
+const riskIndexes = new WeakMap<readonly PromotionRiskClass[], ReadonlyMap<string, string>>();
+
+/** The known risk class of one promotion (indexed once per board input). */
+function riskClassOf(input: BoardInput, promotion: Omit<PromotionRiskClass, 'riskClass'>): string | undefined {
+  if (input.riskClasses === undefined) {
+    return undefined;
+  }
+  const key = (entry: Omit<PromotionRiskClass, 'riskClass'>) => [entry.from, entry.to, entry.application, entry.image].join('\0');
+  let index = riskIndexes.get(input.riskClasses);
+  if (index === undefined) {
+    index = new Map(input.riskClasses.map((entry) => [key(entry), entry.riskClass]));
+    riskIndexes.set(input.riskClasses, index);
+  }
+  return index.get(key(promotion));
+}
+
+/** Whoever put `image` of the application into any environment's releases file: released or promoted it (as promote finds them). */
+function changeAuthorsOf(input: BoardInput, application: string, image: string): string[] {
+  return sortedUnique(input.environments
+    .map((environment) => environment.releases.applications[application])
+    .filter((entry) => entry !== undefined && entry.image === image && typeof entry.by === 'string')
+    .map((entry) => entry!.by!));
 }
 
 /** A gate verdict in a few words for a chip; the full reason goes beside it. */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Board, buildBoard, ClusterView, EnvironmentInput } from './model';
+import { RiskClasses, RiskClassesFound, RiskJudging } from './risk-classes';
 import { APPROVALS_FOLDER, ApprovalRecord, parseApproval } from '../envrepo/approval';
 import { EnvironmentMetadata, parseEnvironmentMetadata } from '../envrepo/environment-metadata';
 import { listFilesBelow } from '../envrepo/list-files';
@@ -35,6 +36,15 @@ export interface ReadBoardRequest {
    * @default - none: in a signing repo, approvals are shown as not counted (their signatures cannot be checked)
    */
   readonly trust?: SignerTrust;
+  /**
+   * Find the risk class of pending promotions whose gates depend on it (extraApprovals, extraSoak) by running
+   * the fleet program as `promote --dry-run` does, so those gates are judged too.
+   * @default - not found: those gates are shown as not judged
+   */
+  readonly judgeRisk?: RiskJudging & {
+    /** Keeps the classes of the last branch tip (the live board): pass the same one on every refresh. */
+    readonly cache?: RiskClasses;
+  };
 }
 
 /** Newest history entries read per environment: enough for 20 per application on small fleets, bounded on large ones. */
@@ -73,7 +83,10 @@ async function readIn(copy: EnvRepoWorkCopy, request: ReadBoardRequest): Promise
       inCluster: request.readCluster === undefined ? undefined : await request.readCluster(metadata),
     });
   }
+  const risk = await riskClassesFor(request, copy.baseCommit, environments.map((environment) => environment.metadata));
   return buildBoard({
+    riskClasses: risk.riskClasses,
+    riskNotJudged: risk.notJudged,
     repo: displayRepo(request.repo),
     branch: request.branch,
     commit: copy.baseCommit,
@@ -83,6 +96,26 @@ async function readIn(copy: EnvRepoWorkCopy, request: ReadBoardRequest): Promise
     warnings,
     historyPerApplication: request.historyPerApplication ?? 20,
   });
+}
+
+async function riskClassesFor(request: ReadBoardRequest, commit: string, environments: readonly EnvironmentMetadata[]): Promise<RiskClassesFound> {
+  const judging = request.judgeRisk;
+  if (judging === undefined) {
+    return { riskClasses: [], notJudged: 'the board was run without the fleet program (stagecraft board --no-risk)' };
+  }
+  const found = await (judging.cache ?? new RiskClasses()).find({
+    repo: request.repo,
+    branch: request.branch,
+    commit,
+    now: request.now,
+    trust: request.trust,
+    fleet: judging.fleet,
+    dependencies: judging.dependencies,
+    environments,
+  });
+  // The page never shows a credential: a URL in a message is shown as the title shows it.
+  const shown = displayRepo(request.repo);
+  return found.notJudged === undefined ? found : { ...found, notJudged: found.notJudged.split(request.repo).join(shown) };
 }
 
 /** Every approval recorded for the environment; a file that does not parse is reported and counts for nothing. */

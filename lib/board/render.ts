@@ -168,7 +168,7 @@ function pendingHtml(cell: Cell): SafeHtml {
   return html`<div class="pending outcome-${pending.outcome}" data-from="${pending.from}" data-to="${pending.to}">
 <p>${pending.from} → ${pending.to}: <code title="${pending.image}">${pending.shortImage}</code> <span class="badge verdict-${pending.outcome}">${outcome}</span></p>
 <ul class="gates" aria-label="gates ${pending.from} to ${pending.to}">${pending.gates.map((gate) => html`<li class="gate verdict-${gate.verdict}" data-gate="${gate.gate}" title="${gate.reason}">${gate.summary}</li>`)}</ul>
-<details><summary>why</summary><dl>${pending.gates.map((gate) => html`<dt>${gate.gate}: ${gate.verdict}${gate.until === undefined ? '' : html` until ${instant(gate.until)}`}</dt><dd>${gate.reason}</dd>`)}${pending.notJudged.length === 0 ? '' : html`<dt>${pending.notJudged.join(', ')}</dt><dd>depend on the change's risk class: stagecraft promote --dry-run judges them</dd>`}</dl></details>
+<details><summary>why</summary><dl>${pending.riskClass === undefined ? '' : html`<dt>risk</dt><dd class="risk">${pending.riskClass}</dd>`}${pending.gates.map((gate) => html`<dt>${gate.gate}: ${gate.verdict}${gate.until === undefined ? '' : html` until ${instant(gate.until)}`}</dt><dd>${gate.reason}</dd>`)}${pending.notJudged.length === 0 ? '' : html`<dt>${pending.notJudged.join(', ')}: not judged</dt><dd class="not-judged">they depend on the change's risk class, and ${pending.notJudgedReason ?? 'the target was not re-synthesized'}; stagecraft promote --dry-run judges them</dd>`}</dl></details>
 </div>`;
 }
 

@@ -2,10 +2,11 @@ import * as path from 'path';
 import { ParsedArguments, parseArguments, refusePositionals, stringOption, UsageError } from './args';
 import { parseDuration } from './duration';
 import { Output } from './output';
-import { branchOption, requiredOption, trustOptions } from './promotion-options';
+import { branchOption, FLEET_VALUE_OPTIONS, fleetOptions, requiredOption, trustOptions } from './promotion-options';
 import { connect } from './reconcile-command';
 import { ClusterView } from '../board/model';
-import { readBoard } from '../board/read-board';
+import { readBoard, ReadBoardRequest } from '../board/read-board';
+import { RiskClasses } from '../board/risk-classes';
 import { serveBoard } from '../board/serve';
 import { writeBoardSite } from '../board/write-site';
 import { EnvironmentMetadata } from '../envrepo/environment-metadata';
@@ -15,8 +16,8 @@ import { systemClock } from '../reconciler/clock';
 import { ClusterClient } from '../reconciler/cluster-client';
 import { statusObjectName, statusOf } from '../reconciler/status-store';
 
-export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--kubeconfig F [--context C]] [--branch B] [--now ISO] [--web-url URL] [--history N] [--ssh-allowed-signers F | --gpg-keyring P] [--output json]
-       stagecraft board --repo ENV_REPO --serve [--port 8080] [--host 127.0.0.1] [--refresh 10s] [--kubeconfig F [--context C]] [--branch B] [--web-url URL]
+export const BOARD_USAGE = `usage: stagecraft board --repo ENV_REPO --out DIR [--kubeconfig F [--context C]] [--branch B] [--now ISO] [--web-url URL] [--history N] [--ssh-allowed-signers F | --gpg-keyring P] [--fleet DIR] [--deps DIR | --no-risk] [--output json]
+       stagecraft board --repo ENV_REPO --serve [--port 8080] [--host 127.0.0.1] [--refresh 10s] [--kubeconfig F [--context C]] [--branch B] [--web-url URL] [same options]
 
 The promotion board as a web page: each policy's stages left to right, each application a row, each cell the
 image, who put it there and when, and its health from the reconciler's records; every pending promotion with
@@ -41,12 +42,19 @@ history of each application. Read-only: it writes nothing to git or any cluster.
                     the keys the reconciler trusts: where an environment requires signed commits, an approval
                     counts only when signed by the approver's own key (as promote judges it) and the history
                     shows who signed each step; without them such approvals are shown as not counted
+  --fleet DIR       folder of the fleet program inside the env repo (default: the root). Gates that depend on
+                    the change's risk class (extraApprovals, extraSoak) are judged as promote --dry-run judges
+                    them: the program re-synthesizes each target with the upstream images in a private
+                    checkout, once per branch tip; nothing is committed
+  --deps DIR        the fleet program's installed node_modules (default: <repo>/<fleet>/node_modules when --repo
+                    is a local checkout that has one)
+  --no-risk         do not run the fleet program: gates that depend on the risk class are shown as not judged
 
 exit codes: 0 ok (for --serve: stopped by a signal), 2 bad input`;
 
 /** `stagecraft board`: returns the exit code (for --serve, once the server stops). */
 export async function boardCommand(argv: readonly string[], output: Output): Promise<number> {
-  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'out', 'port', 'host', 'refresh', 'now', 'web-url', 'history', 'output', 'kubeconfig', 'context', 'ssh-allowed-signers', 'gpg-keyring'], switches: ['serve', 'help'] });
+  const parsed = parseArguments(argv, { values: ['repo', 'branch', 'out', 'port', 'host', 'refresh', 'now', 'web-url', 'history', 'output', 'kubeconfig', 'context', 'ssh-allowed-signers', 'gpg-keyring', ...FLEET_VALUE_OPTIONS], switches: ['serve', 'help', 'no-risk'] });
   if (parsed.options.has('help')) {
     output.line(BOARD_USAGE);
     return 0;
@@ -76,6 +84,10 @@ export async function boardCommand(argv: readonly string[], output: Output): Pro
   if (!Number.isInteger(historyPerApplication) || historyPerApplication < 0 || historyPerApplication > 1000) {
     throw new UsageError(`--history ${historyOption} is not a whole number from 0 to 1000`);
   }
+  if (parsed.options.has('no-risk') && FLEET_VALUE_OPTIONS.some((option) => parsed.options.has(option))) {
+    throw new UsageError('--no-risk does not run the fleet program: leave out --fleet and --deps, or --no-risk');
+  }
+  const judgeRisk = parsed.options.has('no-risk') ? undefined : { ...fleetOptions(parsed, repo), cache: new RiskClasses() };
   let readCluster: ((environment: EnvironmentMetadata) => Promise<ClusterView>) | undefined;
   let client: ClusterClient | undefined;
   if (parsed.options.has('kubeconfig') || parsed.options.has('context')) {
@@ -86,7 +98,7 @@ export async function boardCommand(argv: readonly string[], output: Output): Pro
     readCluster = (environment) => clusterView(client!, environment);
   }
   try {
-    return await run(parsed, output, { repo, out, serve, fixedNow, historyPerApplication, readCluster });
+    return await run(parsed, output, { repo, out, serve, fixedNow, historyPerApplication, readCluster, judgeRisk });
   } finally {
     client?.close();
   }
@@ -130,10 +142,11 @@ interface BoardRun {
   readonly fixedNow?: number;
   readonly historyPerApplication: number;
   readonly readCluster?: (environment: EnvironmentMetadata) => Promise<ClusterView>;
+  readonly judgeRisk?: ReadBoardRequest['judgeRisk'];
 }
 
 async function run(parsed: ParsedArguments, output: Output, options: BoardRun): Promise<number> {
-  const { repo, out, fixedNow, historyPerApplication, readCluster } = options;
+  const { repo, out, fixedNow, historyPerApplication, readCluster, judgeRisk } = options;
   const branch = await branchOption(parsed, repo);
   const load = () => readBoard({
     repo,
@@ -143,6 +156,7 @@ async function run(parsed: ParsedArguments, output: Output, options: BoardRun): 
     historyPerApplication,
     readCluster,
     trust: trustOptions(parsed),
+    judgeRisk,
   });
 
   if (out !== undefined) {

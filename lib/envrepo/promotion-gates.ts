@@ -111,6 +111,14 @@ export type GateRecord =
   | ExtraApprovalsGateRecord | ExtraSoakGateRecord | AllowWindowGateRecord | DenyWindowGateRecord;
 
 /** Whether `type` is a gate type this version knows (an unknown one is judged as failed, never skipped). */
+/** Gates whose verdict depends on the change's risk class: judging them takes a re-synthesis of the target. */
+export const RISK_DEPENDENT_GATE_TYPES: readonly GateType[] = ['extraApprovals', 'extraSoak'];
+
+/** Whether a gate record (as read, unchecked) depends on the change's risk class. */
+export function isRiskDependentGate(gate: Readonly<Record<string, unknown>>): boolean {
+  return (RISK_DEPENDENT_GATE_TYPES as readonly unknown[]).includes(gate.type);
+}
+
 export function isKnownGateType(type: unknown): type is GateType {
   return (GATE_TYPES as readonly unknown[]).includes(type);
 }

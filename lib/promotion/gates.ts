@@ -281,6 +281,10 @@ function judgeApprovals(input: GateInput, required: number, from: readonly strin
       .map((identity) => `not counted, ${identity} ${identity === input.by ? 'promotes' : 'released or promoted'} this change and the gate excludes the promoter`),
     ...[...invalid].filter(([identity]) => !valid.has(identity)).sort(([left], [right]) => compareCodeUnits(left, right))
       .map(([identity, reason]) => `not counted, ${identity}: ${reason}`),
+    // Judged before anyone promotes (the promotion board): whoever promotes will be left out then.
+    ...excludePromoter && input.by === undefined && counted.length > 0
+      ? [`the gate excludes the promoter: if ${counted.length === 1 ? counted[0] : `one of ${counted.join(', ')}`} promotes, that approval will not count`]
+      : [],
   ];
   const shown = counted.map((identity) => (valid.get(identity)!.signedBy === undefined ? identity : `${identity} signed`));
   const have = `${counted.length} of ${required} approvals${counted.length > 0 ? ` (${shown.join(', ')})` : ''}`;

@@ -36,6 +36,13 @@ export interface PromoteRequest {
   /** Nobody decided this promotion (`--auto`): manual gates fail, and only eligible applications move. */
   readonly automatic: boolean;
   readonly identity?: string;
+  /**
+   * Judge for whoever will promote, not for `identity` (the promotion board: it cannot know who will run the
+   * promotion). No identity is resolved; a gate that excludes the promoter counts every allowed approver and
+   * says that the one who promotes will not count. Only with `dryRun`.
+   * @default false
+   */
+  readonly forAnyPromoter?: boolean;
   readonly signKey?: string;
   /**
    * The keys the reconciler trusts (`--ssh-allowed-signers`, `--gpg-keyring`): they check the promotion's own
@@ -78,6 +85,9 @@ export interface PromotionOutcome {
   /** What became of the user's checkout of the branch, when it is one. */
   readonly checkout?: CheckoutOutcome;
 }
+
+/** Who promotes, in a dry run judged for anyone (`forAnyPromoter`): never written to git. */
+const ANY_PROMOTER: Actor = { identity: 'any promoter', name: 'any promoter' };
 
 interface Candidate {
   readonly application: string;
@@ -148,7 +158,10 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     throw new Error(`no promotion policy moves applications from ${request.from} to ${request.to} (${into}); check --from and --to`);
   }
   const governed = sortedUnique(stages.flatMap((stage) => stage.applications));
-  const actor = await resolveActor(copy, request.identity);
+  if (request.forAnyPromoter === true && !request.dryRun) {
+    throw new Error('a promotion judged for any promoter can only be a dry run: someone has to promote');
+  }
+  const actor = request.forAnyPromoter === true ? ANY_PROMOTER : await resolveActor(copy, request.identity);
   const trust = request.trust ?? {};
   const signingRequired = request.dryRun ? signingEnvironments(root).length > 0 : await assertCanSign(copy, 'promote', { signKey: request.signKey, trust }, { name: actor.name, email: actor.identity, at: formatInstant(request.now) });
   const at = formatInstant(request.now);
@@ -327,7 +340,7 @@ function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promot
       changeAuthors: context.changeAuthors.get(candidate.application) ?? [],
       automatic: request.automatic,
       promotedApplications: promotedWith(candidate),
-      by: actor.identity,
+      by: request.forAnyPromoter === true ? undefined : actor.identity,
       stages: candidate.stages,
       objectsBefore: applicationObjects(toTree, candidate.application) as DeclaredObject[],
       objectsAfter: applicationObjects(after, candidate.application),

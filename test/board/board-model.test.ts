@@ -1,6 +1,6 @@
 import { BoardFilter, rowMatches } from '../../lib/board/filter';
 import { escapeHtml, html, safeUrl } from '../../lib/board/html';
-import { Board, buildBoard, EnvironmentInput, gateSummary, objectProblems, Row } from '../../lib/board/model';
+import { Board, BoardInput, buildBoard, EnvironmentInput, gateSummary, objectProblems, Row } from '../../lib/board/model';
 import { displayRepo, webUrlOf } from '../../lib/board/read-board';
 import { contentSecurityPolicy, renderBoard } from '../../lib/board/render';
 import { filterOf } from '../../lib/board/serve';
@@ -72,8 +72,18 @@ function twoStages(approvers: readonly string[], stagingRecords: readonly Verifi
   ];
 }
 
-function board(environments: EnvironmentInput[], now = NOW): Board {
-  return buildBoard({ repo: 'env.git', branch: 'main', commit: 'e'.repeat(40), now, environments, warnings: [], historyPerApplication: 20 });
+function board(environments: EnvironmentInput[], now = NOW, risk: Pick<BoardInput, 'riskClasses' | 'riskNotJudged'> = {}): Board {
+  return buildBoard({ repo: 'env.git', branch: 'main', commit: 'e'.repeat(40), now, environments, warnings: [], historyPerApplication: 20, ...risk });
+}
+
+/** twoStages with excludePromoter on prod's approvals gate. */
+function excludingPromoter(approvers: readonly string[]): EnvironmentInput[] {
+  const environments = twoStages(approvers);
+  const prod = environments[1];
+  const [stage] = prod.metadata.promotion;
+  const gates = stage.gates.map((gate) => (gate.type === 'approvals' ? { ...gate, excludePromoter: true } : gate));
+  environments[1] = { ...prod, metadata: { ...prod.metadata, promotion: [{ ...stage, gates }] } };
+  return environments;
 }
 
 describe('the board model', () => {
@@ -100,6 +110,49 @@ describe('the board model', () => {
     ]);
     expect(pending.outcome).toBe('fail');
     expect(pending.notJudged).toEqual(['extraApprovals']);
+    expect(pending.notJudgedReason).toBe('the board was not asked to re-synthesize');
+  });
+
+  it('says why risk-dependent gates were not judged', () => {
+    // GIVEN the fleet program could not re-synthesize prod
+    const reason = 're-synthesizing prod with the images of staging failed: the env repo has no cdk8s.yaml at its branch tip';
+    // WHEN the board is built
+    const pending = board(twoStages([]), NOW, { riskClasses: [], riskNotJudged: reason }).pipelines[0].rows[0].cells[1].pending!;
+    // THEN the gate is listed as not judged with that reason
+    expect([pending.notJudged, pending.notJudgedReason, pending.riskClass]).toEqual([['extraApprovals'], reason, undefined]);
+  });
+
+  it.each([
+    ['pod-restart', 'pass', 'risk pod-restart is below immutable-field-recreate: no extra approvals needed'],
+    ['immutable-field-recreate', 'fail', 'risk immutable-field-recreate needs 2 + 1 approvals: 2 of 3 approvals (alice@example.com, bob@example.com); missing 1: run stagecraft approve web --env prod'],
+  ])('judges risk-dependent gates with the promotion\'s risk class when it is known (%s)', (riskClass, verdict, reason) => {
+    // GIVEN both approvals and the risk class of promoting web NEW into prod, as the re-synthesis found it
+    const riskClasses = [{ from: 'staging', to: 'prod', application: 'web', image: WEB_NEW, riskClass }];
+    // WHEN the board is built
+    const pending = board(twoStages(['alice@example.com', 'bob@example.com']), NOW, { riskClasses }).pipelines[0].rows[0].cells[1].pending!;
+    // THEN the extra approvals gate is judged like the others, and nothing is left unjudged
+    expect(pending.gates.find((gate) => gate.gate === 'extraApprovals')).toEqual({ gate: 'extraApprovals', verdict, reason, summary: gateSummary({ gate: 'extraApprovals', verdict: verdict as 'pass' | 'fail', reason }) });
+    expect([pending.riskClass, pending.notJudged, pending.outcome]).toEqual([riskClass, [], verdict]);
+  });
+
+  it('does not count the approval of whoever released the image where the gate excludes the promoter, as promote does', () => {
+    // GIVEN ci@example.com released web NEW (staging's releases file) and approved it for prod, with bob
+    // WHEN the board is built
+    const pending = board(excludingPromoter(['ci@example.com', 'bob@example.com'])).pipelines[0].rows[0].cells[1].pending!;
+    // THEN only bob counts
+    expect(pending.gates.find((gate) => gate.gate === 'approvals')!.reason).toBe(
+      '1 of 2 approvals (bob@example.com); not counted, ci@example.com released or promoted this change and the gate excludes the promoter; '
+      + 'the gate excludes the promoter: if bob@example.com promotes, that approval will not count; missing 1: run stagecraft approve web --env prod');
+  });
+
+  it('says that the promoter\'s own approval will not count, since the board cannot know who promotes', () => {
+    // GIVEN two approvals by people who neither released nor promoted web NEW
+    const pending = board(excludingPromoter(['alice@example.com', 'bob@example.com'])).pipelines[0].rows[0].cells[1].pending!;
+    // THEN the gate passes and says that one of them promoting would leave one approval
+    expect(pending.gates.find((gate) => gate.gate === 'approvals')).toMatchObject({
+      verdict: 'pass',
+      reason: '2 of 2 approvals (alice@example.com, bob@example.com); the gate excludes the promoter: if one of alice@example.com, bob@example.com promotes, that approval will not count',
+    });
   });
 
   it('gives the instant a waiting promotion opens', () => {

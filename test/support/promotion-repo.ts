@@ -20,6 +20,8 @@ export interface FleetOptions {
   readonly signedProd?: boolean;
   /** Every environment delivered by Flux (`Delivery.flux`) instead of stagecraft's reconciler. */
   readonly flux?: boolean;
+  /** prod asks for one more approval when a promotion restarts pods or worse (`extraApprovalsFor`). */
+  readonly riskyProd?: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export function fleetProgram(options: FleetOptions = {}): string {
 const path = require('path');
 const root = ${JSON.stringify(REPO_ROOT)};
 const { Duration } = require(path.join(root, 'node_modules', 'cdk8s'));
-const { Application, Delivery, Environment, Fleet, PromotionGate, PromotionPolicy, TimeWindow, Weekday } = require(path.join(root, 'lib'));
+const { Application, Delivery, Environment, Fleet, PromotionGate, PromotionPolicy, RiskClass, TimeWindow, Weekday } = require(path.join(root, 'lib'));
 ${options.requires === undefined ? '' : `require(${JSON.stringify(options.requires)});\n`}
 const delivery = ${options.flux ? "Delivery.flux({ repository: 'https://git.example/shop/env.git'" + (options.signedProd ? ", verificationSecretName: 'env-repo-signers'" : '') + ' })' : 'Delivery.stagecraft()'};
 const fleet = new Fleet({ synthWorkers: 0 });
@@ -58,7 +60,8 @@ new PromotionPolicy(fleet, 'shop', {
         PromotionGate.manual(),
         PromotionGate.verifiedUpstream(),
         PromotionGate.soak(Duration.hours(2)),
-        PromotionGate.approvals(2, { from: ${JSON.stringify(APPROVERS)}${options.signedProd ? ', excludePromoter: true' : ''} }),
+        PromotionGate.approvals(2, { from: ${JSON.stringify(APPROVERS)}${options.signedProd ? ', excludePromoter: true' : ''} }),${options.riskyProd ? `
+        PromotionGate.extraApprovalsFor(RiskClass.POD_RESTART, 1, { from: ${JSON.stringify(APPROVERS)} }),` : ''}
         PromotionGate.allowWindow(TimeWindow.weekly({
           days: [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY], start: '09:00', end: '16:00', timeZone: 'Europe/Berlin',
         })),
