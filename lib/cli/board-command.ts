@@ -165,7 +165,7 @@ async function run(parsed: ParsedArguments, output: Output, options: BoardRun): 
     const rows = board.pipelines.reduce((sum, pipeline) => sum + pipeline.rows.length, 0);
     output.result(
       { command: 'board', out: path.resolve(out), files: written, commit: board.commit, environments: board.environments.length, rows, warnings: board.warnings },
-      [`wrote the board of ${board.commit.slice(0, 12)} (${board.environments.length} environments, ${rows} rows) to ${written[0]}`, ...board.warnings.map((warning) => `warning: ${warning}`)].join('\n'),
+      [`wrote the board of ${board.commit.slice(0, 12)} (${board.environments.length} environment${board.environments.length === 1 ? '' : 's'}, ${rows} row${rows === 1 ? '' : 's'}) to ${written[0]}`, ...board.warnings.map((warning) => `warning: ${warning}`)].join('\n'),
     );
     return 0;
   }
