@@ -40,7 +40,7 @@ export function parseAlertTarget(value: string): AlertTarget {
     throw new Error(`--alert-url: not a URL${prefix === undefined ? '' : ` after "${prefix}="`}; give URL, json=URL or slack=URL with an http or https URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`--alert-url: ${url.protocol} URLs are not supported (${describeTarget({ format, url })}); give an http or https URL`);
+    throw new Error(`--alert-url: ${url.protocol} URLs are not supported; give an http or https URL`);
   }
   return { format, url };
 }
