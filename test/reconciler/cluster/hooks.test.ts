@@ -1,15 +1,13 @@
-import { ChildProcess, spawn } from 'child_process';
-import { randomBytes, randomUUID } from 'crypto';
+import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv from 'ajv';
 import { signHookBody } from '../../../lib/reconciler/webhook-signature';
-import { REPO_ROOT, STAGECRAFT_BIN } from '../../support/cli';
-import { scratchFolder } from '../../support/fleets';
+import { REPO_ROOT } from '../../support/cli';
 import { GitEnvRepo, startFakeController } from '../../support/git-env-repo';
 import { eventually, Receiver, request } from '../../support/http';
-import { LogWatcher } from '../../support/log-watcher';
 import { configMap, deployment } from '../../support/objects';
+import { pushPayload, sleep, startRunningReconciler } from '../../support/running-reconciler';
 import { kubectlJson, startTestCluster, uniqueName } from '../../support/test-cluster';
 
 /**
@@ -30,54 +28,6 @@ beforeAll(() => {
   kubeconfig = startTestCluster();
 }, 20 * 60_000);
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly logs: LogWatcher;
-  readonly url: string;
-  readonly secret: string;
-  stop(): Promise<number | null>;
-}
-
-/** Starts `stagecraft reconcile --interval 5m` with hooks on and waits until it listens. */
-async function startReconciler(repo: GitEnvRepo, extra: string[] = []): Promise<Running> {
-  const secret = randomBytes(32).toString('hex');
-  const secretFile = path.join(scratchFolder('stagecraft-hook-secret-'), 'secret');
-  fs.writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
-  const child = spawn(process.execPath, [
-    STAGECRAFT_BIN, 'reconcile', '--repo', repo.root, '--env', repo.environment, '--kubeconfig', kubeconfig, '--cache-dir', scratchFolder('stagecraft-cache-'),
-    '--interval', '5m', '--poll-interval', '100ms', '--listen', '127.0.0.1:0', '--webhook-secret-file', secretFile, ...extra,
-  ], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs = new LogWatcher(child);
-  const listening = await logs.waitFor((line) => line.msg === 'listening');
-  return {
-    child,
-    logs,
-    secret,
-    url: `http://${listening.address}`,
-    stop: () => {
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
-function pushPayload(commit: string): string {
-  return JSON.stringify({ ref: 'refs/heads/main', after: commit, repository: { full_name: 'acme/env-repo' } });
-}
-
-function hook(running: Running, body: string, headers: Record<string, string>) {
-  return request(`${running.url}/hooks/git`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', ...headers }, body });
-}
-
-function reconciles(running: Running): any[] {
-  return running.logs.lines.filter((line) => line.msg === 'reconcile');
-}
-
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
-}
-
 describe('git hooks on a running reconciler', () => {
   it('makes a push live within 2 s of a signed hook, without waiting for the 5m interval; unsigned, wrongly signed and replayed hooks change nothing', async () => {
     // GIVEN a reconciler on a 5 minute interval that applied the first revision
@@ -86,7 +36,7 @@ describe('git hooks on a running reconciler', () => {
     repo.put('web', deployment(name, 'web', 2, GOOD)).put('web', configMap(name, 'web', { KEY: 'v1' }));
     const first = repo.commit('v1');
     const controller = startFakeController(kubeconfig, name);
-    const running = await startReconciler(repo);
+    const running = await startRunningReconciler(kubeconfig, repo);
     try {
       expect(await running.logs.waitFor((line) => line.msg === 'reconcile')).toMatchObject({ revision: first, verdict: 'healthy', trigger: 'start' });
       expect(await request(`${running.url}/readyz`)).toMatchObject({ status: 200, text: 'ready\n' });
@@ -96,15 +46,15 @@ describe('git hooks on a running reconciler', () => {
       const second = repo.commit('v2');
       const body = pushPayload(second);
       const refused = [
-        await hook(running, body, {}),
-        await hook(running, body, { 'X-Hub-Signature-256': signHookBody(body, 'not-the-secret-but-long-enough') }),
-        await hook(running, body, { 'X-Hub-Signature-256': signHookBody(pushPayload(first), running.secret) }),
-        await hook(running, body, { 'X-Gitlab-Token': 'not-the-secret' }),
+        await running.hook(body, {}),
+        await running.hook(body, { 'X-Hub-Signature-256': signHookBody(body, 'not-the-secret-but-long-enough') }),
+        await running.hook(body, { 'X-Hub-Signature-256': signHookBody(pushPayload(first), running.secret) }),
+        await running.hook(body, { 'X-Gitlab-Token': 'not-the-secret' }),
       ];
       await sleep(2500);
       // THEN each is refused with 401, no reconcile ran, and the cluster still holds v1
       expect(refused.map((answer) => answer.status)).toEqual([401, 401, 401, 401]);
-      expect(reconciles(running)).toHaveLength(1);
+      expect(running.reconciles()).toHaveLength(1);
       expect(kubectlJson(kubeconfig, ['get', 'configmap', 'web', '-n', name]).data).toEqual({ KEY: 'v1' });
 
       // WHEN v3 is pushed and the signed hook arrives
@@ -113,7 +63,7 @@ describe('git hooks on a running reconciler', () => {
       const third = repo.commit('v3');
       const delivery = randomUUID();
       const signedHeaders = { 'X-Hub-Signature-256': signHookBody(pushPayload(third), running.secret), 'X-GitHub-Delivery': delivery };
-      const accepted = await hook(running, pushPayload(third), signedHeaders);
+      const accepted = await running.hook(pushPayload(third), signedHeaders);
       const applied = await running.logs.waitFor((line) => line.msg === 'reconcile' && line.revision === third, 10_000);
       const liveAfterMs = Date.now() - pushedAt;
       // THEN it is accepted, the reconcile it started applied v3, and v3 is live within 2 s of the push
@@ -123,11 +73,11 @@ describe('git hooks on a running reconciler', () => {
       expect(liveAfterMs).toBeLessThan(2000);
 
       // WHEN the same delivery is replayed
-      const replayed = await hook(running, pushPayload(third), signedHeaders);
+      const replayed = await running.hook(pushPayload(third), signedHeaders);
       await sleep(1000);
       // THEN it is ignored: no further reconcile
       expect(replayed).toMatchObject({ status: 200, text: `ignored: delivery ${delivery} was already received\n` });
-      expect(reconciles(running)).toHaveLength(2);
+      expect(running.reconciles()).toHaveLength(2);
 
       // AND the metrics count every hook by outcome
       const metrics = (await request(`${running.url}/metrics`)).text;
@@ -156,10 +106,10 @@ describe('alerts from a running reconciler', () => {
     repo.put('web', deployment(name, 'web', 2, GOOD)).put('web', configMap(name, 'web'));
     repo.commit('good');
     const controller = startFakeController(kubeconfig, name);
-    const running = await startReconciler(repo, ['--timeout', '3s', '--alert-url', `json=${base}/json`, '--alert-url', `slack=${base}/slack`]);
+    const running = await startRunningReconciler(kubeconfig, repo, ['--timeout', '3s', '--alert-url', `json=${base}/json`, '--alert-url', `slack=${base}/slack`]);
     const signedHook = async (commit: string) => {
       const body = pushPayload(commit);
-      expect((await hook(running, body, { 'X-Hub-Signature-256': signHookBody(body, running.secret), 'X-GitHub-Delivery': randomUUID() })).status).toBe(202);
+      expect((await running.hook(body, { 'X-Hub-Signature-256': signHookBody(body, running.secret), 'X-GitHub-Delivery': randomUUID() })).status).toBe(202);
     };
     try {
       expect(await running.logs.waitFor((line) => line.msg === 'reconcile')).toMatchObject({ verdict: 'healthy' });
@@ -179,7 +129,7 @@ describe('alerts from a running reconciler', () => {
       await sleep(1000);
 
       // THEN four cycles after the first made two changes, and each receiver got exactly two events
-      expect(reconciles(running).map((line) => line.verdict)).toEqual(['healthy', 'rolled-back', 'skipped', 'healthy']);
+      expect(running.reconciles().map((line) => line.verdict)).toEqual(['healthy', 'rolled-back', 'skipped', 'healthy']);
       const events = receiver.bodiesAt('/json');
       expect(events).toHaveLength(2);
       expect(events[0]).toMatchObject({ type: 'stagecraft.dev/verdict-change', version: 1, environment: name, revision: broken, verdict: 'rolled-back', previousVerdict: 'healthy' });
