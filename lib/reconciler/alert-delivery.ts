@@ -38,6 +38,8 @@ interface Attempt {
 export class AlertDelivery {
   private readonly queues: Array<{ target: AlertTarget; waiting: VerdictChange[]; running: Promise<void> | undefined }>;
   private closed = false;
+  /** Aborted when the grace of close() ran out: ends tries in flight and backoff waits at once. */
+  private readonly giveUp = new AbortController();
 
   constructor(private readonly options: AlertDeliveryOptions) {
     this.queues = options.targets.map((target) => ({ target, waiting: [], running: undefined }));
@@ -63,22 +65,24 @@ export class AlertDelivery {
   }
 
   /**
-   * Stops taking alerts and waits up to `graceMs` for those queued to go out (the process is stopping);
-   * what is still waiting then is given up.
+   * Stops taking alerts and waits up to `graceMs` for those queued to go out (the process is stopping); then
+   * gives up what is still in flight or waiting, so a hanging receiver cannot keep the process alive.
    */
   public async close(graceMs: number): Promise<void> {
     this.closed = true;
-    const running = this.queues.map((queue) => queue.running).filter((promise) => promise !== undefined);
+    const running = () => Promise.all(this.queues.map((queue) => queue.running));
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(running), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([running(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
+    this.giveUp.abort();
     for (const queue of this.queues) {
       queue.waiting.length = 0;
     }
+    await running();
   }
 
   private async work(queue: { target: AlertTarget; waiting: VerdictChange[] }): Promise<void> {
-    while (queue.waiting.length > 0) {
+    while (queue.waiting.length > 0 && !this.giveUp.signal.aborted) {
       const change = queue.waiting.shift()!;
       await this.deliver(queue.target, change);
     }
@@ -88,12 +92,12 @@ export class AlertDelivery {
     const maxAttempts = this.options.maxAttempts ?? 5;
     const body = alertBody(change, target.format);
     for (let attempt = 1; ; attempt++) {
-      const result = await post(target, body, this.options.timeoutMs ?? 5000);
+      const result = await post(target, body, this.options.timeoutMs ?? 5000, this.giveUp.signal);
       if (result.ok) {
         this.options.onOutcome?.('delivered');
         return;
       }
-      const last = !result.retry || attempt >= maxAttempts || this.closed;
+      const last = !result.retry || attempt >= maxAttempts || this.giveUp.signal.aborted;
       this.options.onOutcome?.(last ? 'failed' : 'retried');
       this.options.log?.({
         level: last ? 'error' : 'warn',
@@ -109,20 +113,20 @@ export class AlertDelivery {
         return;
       }
       const backoff = Math.min((this.options.firstBackoffMs ?? 1000) * 2 ** (attempt - 1), this.options.maxBackoffMs ?? 30_000);
-      await (this.options.sleep ?? defaultSleep)(backoff);
+      await Promise.race([this.options.sleep?.(backoff) ?? sleepUnlessAborted(backoff, this.giveUp.signal), aborted(this.giveUp.signal)]);
     }
   }
 }
 
 /** One POST of `body`; redirects are not followed (the body goes where it was configured to go, or nowhere). */
-async function post(target: AlertTarget, body: string, timeoutMs: number): Promise<Attempt> {
+async function post(target: AlertTarget, body: string, timeoutMs: number, giveUp: AbortSignal): Promise<Attempt> {
   try {
     const response = await fetch(target.url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'User-Agent': 'stagecraft-reconciler' },
       body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), giveUp]),
     });
     // Read (and drop) the answer so the connection can be reused or closed, within the same timeout.
     await response.arrayBuffer();
@@ -132,7 +136,10 @@ async function post(target: AlertTarget, body: string, timeoutMs: number): Promi
     const retry = response.status === 408 || response.status === 429 || response.status >= 500;
     return { ok: false, retry, reason: `the receiver answered ${response.status}${retry ? '' : '; not retried'}` };
   } catch (error) {
-    const cause = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${(error as Error).message}${causeOf(error)}`;
+    const name = (error as Error).name;
+    const cause = name === 'TimeoutError' ? `no answer within ${timeoutMs} ms`
+      : name === 'AbortError' ? 'given up: the reconciler is stopping'
+        : `${(error as Error).message}${causeOf(error)}`;
     return { ok: false, retry: true, reason: cause };
   }
 }
@@ -142,6 +149,18 @@ function causeOf(error: unknown): string {
   return cause === undefined ? '' : `: ${cause.code ?? cause.message}`;
 }
 
-function defaultSleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+/** Resolves when `signal` aborts (never, if it does not). */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+}
+
+/** Waits `milliseconds`, or less when `signal` aborts (the timer is cleared: it keeps no process alive). */
+function sleepUnlessAborted(milliseconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, milliseconds);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
 }
