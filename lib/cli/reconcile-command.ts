@@ -13,8 +13,8 @@ import { connectToCluster } from '../reconciler/connect';
 import { countChanges, CycleOptions, CycleResult, reconcileCycle } from '../reconciler/cycle';
 import { KubeconfigError } from '../reconciler/kubeconfig';
 import { DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
-import { ReconcileLoop } from '../reconciler/reconcile-loop';
 import { ReconcileChange } from '../reconciler/reconcile';
+import { ReconcileLoop } from '../reconciler/reconcile-loop';
 
 export const RECONCILE_USAGE = `usage: stagecraft reconcile (--repo PATH_OR_URL | --dir PATH) --env NAME (--once | --interval 30s) [options]
 

@@ -77,8 +77,8 @@ export function readSecret(file: string): Buffer {
   } catch (error) {
     throw new Error(`--webhook-secret-file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a file holding the shared secret`);
   }
-  const end = content.length > 0 && content[content.length - 1] === 0x0a ? (content.length > 1 && content[content.length - 2] === 0x0d ? content.length - 2 : content.length - 1) : content.length;
-  const secret = content.subarray(0, end);
+  const text = content.toString('latin1');
+  const secret = content.subarray(0, text.endsWith('\r\n') ? content.length - 2 : text.endsWith('\n') ? content.length - 1 : content.length);
   if (secret.length < MIN_SECRET_BYTES) {
     throw new Error(`--webhook-secret-file ${file} holds ${secret.length} bytes; a webhook secret needs at least ${MIN_SECRET_BYTES} (e.g. openssl rand -hex 32 > ${path.basename(file)})`);
   }

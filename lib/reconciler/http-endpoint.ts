@@ -71,7 +71,10 @@ export function serveEndpoint(options: EndpointOptions): Promise<http.Server> {
   });
 }
 
-async function route(options: EndpointOptions, deliveries: RecentDeliveries, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+type Request = http.IncomingMessage;
+type Response = http.ServerResponse;
+
+async function route(options: EndpointOptions, deliveries: RecentDeliveries, request: Request, response: Response): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://endpoint').pathname;
   if (path === HOOK_PATH) {
     if (options.hooks === undefined) {
@@ -97,7 +100,9 @@ async function route(options: EndpointOptions, deliveries: RecentDeliveries, req
   reply(response, 200, await options.metrics.render(), { 'Content-Type': options.metrics.contentType });
 }
 
-async function receiveHook(options: EndpointOptions, hooks: HookOptions, deliveries: RecentDeliveries, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function receiveHook(
+  options: EndpointOptions, hooks: HookOptions, deliveries: RecentDeliveries, request: Request, response: Response,
+): Promise<void> {
   const outcome = (status: number, result: HookOutcome, text: string, detail: Record<string, unknown> = {}) => {
     options.metrics.observeHook(result);
     options.log?.({ level: status >= 400 ? 'warn' : 'info', msg: 'hook', outcome: result, status, ...detail });

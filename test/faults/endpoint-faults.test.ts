@@ -41,7 +41,14 @@ interface Stage {
  * A scenario: an environment with one ConfigMap (KEY=v1) applied by a running reconciler (and a fake
  * Deployment controller unless `controller` is false); counted as survived when every assertion held.
  */
-function scenario(name: string, body: (stage: Stage) => Promise<void>, options: { extra?: (namespace: string) => string[]; controller?: boolean } = {}): void {
+interface ScenarioOptions {
+  /** More arguments for the reconciler, given the namespace. */
+  readonly extra?: (namespace: string) => string[];
+  /** Run the fake Deployment controller. @default true */
+  readonly controller?: boolean;
+}
+
+function scenario(name: string, body: (stage: Stage) => Promise<void>, options: ScenarioOptions = {}): void {
   it(name, async () => {
     ledger.tried++;
     const namespace = uniqueName('endpoint-fault');
@@ -73,8 +80,13 @@ async function pushAndHook(stage: Stage, value: string, change: () => void = () 
   return { line, elapsedMs: Date.now() - started };
 }
 
+interface HeldConnection {
+  readonly closedAfterMs: number;
+  readonly answer: string;
+}
+
 /** Opens a connection that sends `first`, then `trickle` every `everyMs`; resolves with when the server closed it. */
-function holdOpen(reconciler: RunningReconciler, first: string, trickle: string | undefined, everyMs: number): Promise<{ closedAfterMs: number; answer: string }> {
+function holdOpen(reconciler: RunningReconciler, first: string, trickle: string | undefined, everyMs: number): Promise<HeldConnection> {
   return new Promise((resolve) => {
     const opened = Date.now();
     let answer = '';

@@ -6,8 +6,14 @@ export interface HttpAnswer {
   readonly text: string;
 }
 
+export interface HttpRequest {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+}
+
 /** One HTTP request over loopback; resolves with the answer however it ends (the body as text). */
-export function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<HttpAnswer> {
+export function request(url: string, options: HttpRequest = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const outgoing = http.request(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
       let text = '';
@@ -23,7 +29,6 @@ export function request(url: string, options: { method?: string; headers?: Recor
 /** A loopback receiver that records every request body and answers with `answer` (default 200). */
 export class Receiver {
   public readonly received: Array<{ readonly path: string; readonly body: string; readonly headers: http.IncomingHttpHeaders }> = [];
-  public answer: (path: string, index: number) => number | 'hang' = () => 200;
   private readonly server = http.createServer((incoming, response) => {
     let body = '';
     incoming.on('data', (chunk) => (body += chunk));
@@ -36,6 +41,9 @@ export class Receiver {
       }
     });
   });
+
+  /** The status to answer the request at `path` (the `index`th received) with, or 'hang' to never answer. */
+  public answer: (path: string, index: number) => number | 'hang' = () => 200;
 
   public async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
