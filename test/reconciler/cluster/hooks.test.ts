@@ -71,6 +71,7 @@ describe('git hooks on a running reconciler', () => {
       expect(applied).toMatchObject({ verdict: 'healthy', trigger: 'hook', configured: 1 });
       expect(kubectlJson(kubeconfig, ['get', 'configmap', 'web', '-n', name]).data).toEqual({ KEY: 'v3' });
       expect(liveAfterMs).toBeLessThan(2000);
+      process.stdout.write(`signed hook: push live after ${liveAfterMs} ms (interval 5m)\n`);
 
       // WHEN the same delivery is replayed
       const replayed = await running.hook(pushPayload(third), signedHeaders);
