@@ -18,9 +18,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   libdir: 'lib',
   minNodeVersion: '20.19.0',
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
-  bundledDeps: ['js-yaml@^4.1.0', '@kubernetes/client-node@1.4.0'],
+  bundledDeps: ['js-yaml@^4.1.0', '@kubernetes/client-node@1.4.0', 'prom-client@^15.1.3'],
   // dependency-cruiser 18 needs Node 22+; 17.4 is the newest line that runs on the machine's Node 20 too.
-  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3', 'minimatch@^11.0.9', 'playwright-core@^1.65.1'],
+  devDeps: ['@types/js-yaml@^4.0.9', 'cdk8s-cli@2.207.60', 'dependency-cruiser@17.4.3', 'minimatch@^11.0.9', 'playwright-core@^1.65.1', 'ajv@^8.20.0'],
   bin: { stagecraft: 'bin/stagecraft' },
   github: false,
   release: false,

@@ -21,7 +21,10 @@ export class UsageError extends BadInputError {
 /** Parsed `--flag value` / `--switch` options and positional arguments. */
 export interface ParsedArguments {
   readonly positionals: string[];
+  /** The last value of each option given (or `true` for a switch). */
   readonly options: Map<string, string | true>;
+  /** Every value of an option declared repeatable, in the order given. */
+  readonly repeated: Map<string, string[]>;
 }
 
 /**
@@ -33,11 +36,14 @@ export interface OptionSpec {
   readonly values: readonly string[];
   /** Options that take none (`--check`). */
   readonly switches: readonly string[];
+  /** Options of `values` that may be given more than once (`--alert-url A --alert-url B`), collected in `repeated`. */
+  readonly repeatable?: readonly string[];
 }
 
 export function parseArguments(argv: readonly string[], spec: OptionSpec): ParsedArguments {
   const positionals: string[] = [];
   const options = new Map<string, string | true>();
+  const repeated = new Map<string, string[]>();
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     if (!argument.startsWith('--')) {
@@ -55,13 +61,16 @@ export function parseArguments(argv: readonly string[], spec: OptionSpec): Parse
       if (value === undefined || (inlineValue === undefined && value.startsWith('--'))) {
         throw new UsageError(`--${name} needs a value`);
       }
+      if (spec.repeatable?.includes(name)) {
+        repeated.set(name, [...(repeated.get(name) ?? []), value]);
+      }
       options.set(name, value);
     } else {
       const known = [...spec.values, ...spec.switches].map((option) => `--${option}`).join(', ');
       throw new UsageError(`unknown option --${name} (known: ${known || 'none'})`);
     }
   }
-  return { positionals, options };
+  return { positionals, options, repeated };
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {

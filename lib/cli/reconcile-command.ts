@@ -4,15 +4,17 @@ import { ParsedArguments, UsageError, parseArguments, refusePositionals, stringO
 import { clusterTargetOf, integerOption, shareOption } from './cluster-target';
 import { parseDuration } from './duration';
 import { Output } from './output';
+import { ServingOptions, servingOptionsOf, SERVING_REPEATABLE_OPTIONS, SERVING_USAGE, SERVING_VALUE_OPTIONS } from './serving-options';
 import { revisionSourceOf, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
+import { describeTarget } from '../reconciler/alert-format';
 import { systemClock } from '../reconciler/clock';
 import { ClusterClient } from '../reconciler/cluster-client';
 import { connectToCluster } from '../reconciler/connect';
 import { countChanges, CycleOptions, CycleResult, reconcileCycle } from '../reconciler/cycle';
 import { KubeconfigError } from '../reconciler/kubeconfig';
-import { ReconcileMetrics, serveMetrics } from '../reconciler/metrics';
 import { DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
 import { ReconcileChange } from '../reconciler/reconcile';
+import { ReconcileLoop } from '../reconciler/reconcile-loop';
 
 export const RECONCILE_USAGE = `usage: stagecraft reconcile (--repo PATH_OR_URL | --dir PATH) --env NAME (--once | --interval 30s) [options]
 
@@ -32,7 +34,7 @@ ${SOURCE_USAGE}
   --ssh-allowed-signers FILE  keys allowed to sign commits (ssh-keygen ALLOWED SIGNERS format)
   --gpg-keyring PATH      OpenPGP public keys allowed to sign commits (a file or a folder of keys)
   --allow-history-rewrite apply a tip that does not descend from the last applied revision (force push)
-  --metrics-address HOST:PORT  serve Prometheus metrics at /metrics in --interval mode (default 127.0.0.1:9464)
+${SERVING_USAGE}
   --kubeconfig FILE       kubeconfig (default $KUBECONFIG, else the dev cluster's when it exists, else ~/.kube/config)
   --context NAME          kubeconfig context (default its current-context)
   --allow-mass-prune      prune even when that deletes every object of the set or more than --max-prune-share
@@ -60,8 +62,9 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   const parsed = parseArguments(argv, {
     values: [
       ...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output', 'interval', 'timeout', 'poll-interval',
-      'metrics-address', 'ssh-allowed-signers', 'gpg-keyring', 'lock-lease',
+      'ssh-allowed-signers', 'gpg-keyring', 'lock-lease', ...SERVING_VALUE_OPTIONS,
     ],
+    repeatable: SERVING_REPEATABLE_OPTIONS,
     switches: [...SOURCE_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait', 'allow-history-rewrite'],
   });
   if (parsed.options.has('help')) {
@@ -74,6 +77,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   if (parsed.options.has('once') === (intervalText !== undefined)) {
     throw new UsageError('give exactly one of --once (reconcile once) or --interval DURATION (reconcile in a loop)');
   }
+  const serving = servingOptionsOf(parsed, intervalText === undefined);
   const { source, environment, repo, cacheDirectory } = await revisionSourceOf(parsed);
   if (parsed.options.has('record') && repo === undefined) {
     throw new UsageError('--record commits to the env repo, so it needs --repo (a --dir folder has no branch to record on)');
@@ -109,82 +113,54 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
       printCycle(result, output);
       return exitCodeOf(result);
     }
-    return await runInterval(parseDuration('interval', intervalText), () => reconcileCycle(cycleOptions(client, false)), parsed, output);
+    return await runInterval(parseDuration('interval', intervalText), () => reconcileCycle(cycleOptions(client, false)), serving, output);
   } finally {
     client.close();
   }
 }
 
-/** Longest wait between two attempts to fetch an unreachable env repo (unless --interval is longer). */
-export const MAX_FETCH_BACKOFF_MS = 5 * 60_000;
-
 /**
- * How long the loop waits after `consecutiveFetchFailures` fetches in a row failed: the interval, doubled
- * per failure, capped at 5 minutes (or the interval, when that is longer), so an unreachable git server is
- * not hammered while it recovers. 0 failures: the interval.
+ * The pull-based loop (lib/reconciler/reconcile-loop.ts): one cycle per interval or per signed git hook, the
+ * endpoint (health, readiness, metrics, hooks), alerts on verdict changes, one structured log line per
+ * reconcile. Ends on SIGINT/SIGTERM, never in the middle of a cycle: a cycle in progress finishes (and writes
+ * its status) first.
  */
-export function nextReconcileDelay(intervalMs: number, consecutiveFetchFailures: number): number {
-  if (consecutiveFetchFailures <= 0) {
-    return intervalMs;
-  }
-  const cap = Math.max(intervalMs, MAX_FETCH_BACKOFF_MS);
-  return Math.min(intervalMs * 2 ** Math.min(consecutiveFetchFailures, 30), cap);
-}
-
-/**
- * The pull-based loop: one cycle per interval (each tick also heals drift: declared fields that differ live
- * are applied again), metrics on /metrics, one structured log line per reconcile. When the env repo cannot be
- * fetched the wait grows (nextReconcileDelay) until a fetch succeeds. Ends on SIGINT/SIGTERM, never in the
- * middle of a cycle: a cycle in progress finishes (and writes its status) first.
- */
-async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>, parsed: ParsedArguments, output: Output): Promise<number> {
-  const metrics = new ReconcileMetrics();
-  const address = stringOption(parsed, 'metrics-address') ?? '127.0.0.1:9464';
-  const separator = address.lastIndexOf(':');
-  const port = Number(address.slice(separator + 1));
-  if (separator < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--metrics-address ${address} is not HOST:PORT, e.g. 0.0.0.0:9464`);
-  }
-  const server = await serveMetrics(metrics, address.slice(0, separator), port);
-  let stopping = false;
-  let wake: (() => void) | undefined;
-  const stop = () => {
-    stopping = true;
-    wake?.();
-  };
+async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>, serving: ServingOptions, output: Output): Promise<number> {
+  const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  const loop = new ReconcileLoop({
+    intervalMs,
+    cycle,
+    listen: { host: serving.host, port: serving.port },
+    hookSecret: serving.secret,
+    alerts: { targets: serving.alertTargets },
+    log,
+    onCycle: (result, report) => {
+      printCycle(result, output);
+      process.stderr.write(`${JSON.stringify({
+        ...logLine(result),
+        trigger: report.trigger,
+        nextReconcileInMs: report.nextReconcileInMs,
+        ...(report.consecutiveFetchFailures > 0 ? { consecutiveFetchFailures: report.consecutiveFetchFailures } : {}),
+      })}\n`);
+    },
+  });
+  const address = await loop.listen();
+  log({
+    level: 'info',
+    msg: 'listening',
+    address: `${address.host}:${address.port}`,
+    hooks: serving.secret !== undefined,
+    alertReceivers: serving.alertTargets.map(describeTarget),
+  });
+  const stop = () => loop.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  let fetchFailures = 0;
   try {
-    while (!stopping) {
-      const result = await cycle();
-      fetchFailures = result.fetchFailed ? fetchFailures + 1 : 0;
-      const delay = nextReconcileDelay(intervalMs, fetchFailures);
-      metrics.observe({
-        environment: result.environment,
-        verdict: result.verdict,
-        durationSeconds: result.durationMs / 1000,
-        writeRequests: result.writeRequests,
-        driftedObjects: result.driftedObjects,
-        finishedAt: Math.floor(Date.now() / 1000),
-      });
-      printCycle(result, output);
-      process.stderr.write(`${JSON.stringify({ ...logLine(result), nextReconcileInMs: delay, ...(fetchFailures > 0 ? { consecutiveFetchFailures: fetchFailures } : {}) })}\n`);
-      if (!stopping) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
+    await loop.run();
     return 0;
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
-    server.close();
   }
 }
 

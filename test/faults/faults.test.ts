@@ -599,7 +599,7 @@ describe('faults on a real API server', () => {
     const exit = await reconciler.done;
     // THEN the cycle in progress completes (all 300 applied), its status is written, and the process exits 0
     expect(exit.status).toBe(0);
-    const log = exit.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const log = exit.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).filter((line) => line.msg === 'reconcile');
     // (300 ConfigMaps, and the namespace counted apart)
     expect(log.map((line) => [line.verdict, line.created, line.namespacesCreated, line.failed])).toEqual([['applied', 300, 1, 0]]);
     const applyset = kubectlJson(kubeconfig, ['get', 'secret', `stagecraft-applyset-${name}`, '-n', name]).metadata.labels['applyset.kubernetes.io/id'];

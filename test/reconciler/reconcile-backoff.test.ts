@@ -1,4 +1,4 @@
-import { nextReconcileDelay } from '../../lib/cli/reconcile-command';
+import { nextReconcileDelay } from '../../lib/reconciler/reconcile-loop';
 
 describe('nextReconcileDelay', () => {
   it.each([

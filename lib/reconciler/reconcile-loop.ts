@@ -1,0 +1,132 @@
+import * as http from 'http';
+import { AlertDelivery, AlertDeliveryOptions } from './alert-delivery';
+import { VerdictTracker } from './alerts';
+import { CycleResult } from './cycle-types';
+import { EndpointTimeouts, serveEndpoint } from './http-endpoint';
+import { ReconcileMetrics } from './metrics';
+import { ReconcileTrigger } from './trigger';
+
+/** Longest wait between two attempts to fetch an unreachable env repo (unless the interval is longer). */
+export const MAX_FETCH_BACKOFF_MS = 5 * 60_000;
+
+/** How long a stopping reconciler waits for queued alerts to go out. */
+const ALERT_GRACE_MS = 5000;
+
+/**
+ * How long the loop waits after `consecutiveFetchFailures` fetches in a row failed: the interval, doubled
+ * per failure, capped at 5 minutes (or the interval, when that is longer), so an unreachable git server is
+ * not hammered while it recovers. 0 failures: the interval.
+ */
+export function nextReconcileDelay(intervalMs: number, consecutiveFetchFailures: number): number {
+  if (consecutiveFetchFailures <= 0) {
+    return intervalMs;
+  }
+  const cap = Math.max(intervalMs, MAX_FETCH_BACKOFF_MS);
+  return Math.min(intervalMs * 2 ** Math.min(consecutiveFetchFailures, 30), cap);
+}
+
+/** What started a cycle: the first one, the interval, or a git hook. */
+export type CycleTrigger = 'start' | 'interval' | 'hook';
+
+/** Said after every cycle, for the caller's log line. */
+export interface CycleReport {
+  readonly trigger: CycleTrigger;
+  readonly nextReconcileInMs: number;
+  readonly consecutiveFetchFailures: number;
+}
+
+export interface ReconcileLoopOptions {
+  readonly intervalMs: number;
+  readonly cycle: () => Promise<CycleResult>;
+  readonly listen: { readonly host: string; readonly port: number; readonly timeouts?: EndpointTimeouts };
+  /** The webhook secret's reader; without it, hooks are off. */
+  readonly hookSecret?: () => Buffer;
+  readonly alerts: Omit<AlertDeliveryOptions, 'onOutcome' | 'log'>;
+  readonly onCycle: (result: CycleResult, report: CycleReport) => void;
+  /** Structured entries about hooks and alerts. */
+  readonly log: (entry: Record<string, unknown>) => void;
+  /** Seconds since the epoch, for the metrics. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * The pull-based loop: one cycle per interval, or at once when a signed git hook arrives (hooks that arrive
+ * during a cycle make one follow-up cycle), with the HTTP endpoint (health, readiness, metrics, hooks) and
+ * alerts on every verdict change. `stop()` ends it after the cycle in progress, never in the middle of one.
+ */
+export class ReconcileLoop {
+  public readonly metrics = new ReconcileMetrics();
+  private readonly trigger = new ReconcileTrigger();
+  private readonly tracker = new VerdictTracker();
+  private readonly alerts: AlertDelivery;
+  private server: http.Server | undefined;
+  private ready = false;
+  private stopping = false;
+
+  constructor(private readonly options: ReconcileLoopOptions) {
+    this.alerts = new AlertDelivery({ ...options.alerts, onOutcome: (outcome) => this.metrics.observeAlert(outcome), log: options.log });
+  }
+
+  /** Listens; resolves with the address actually bound (port 0 picks one). */
+  public async listen(): Promise<{ host: string; port: number }> {
+    const { host, port, timeouts } = this.options.listen;
+    const secret = this.options.hookSecret;
+    this.server = await serveEndpoint({
+      host,
+      port,
+      metrics: this.metrics,
+      isReady: () => this.ready,
+      hooks: secret === undefined ? undefined : { secret, onHook: () => this.trigger.request() },
+      timeouts,
+      log: this.options.log,
+    });
+    const address = this.server.address() as { address: string; port: number };
+    return { host: address.address, port: address.port };
+  }
+
+  /** Runs cycles until `stop()`; then closes the endpoint and gives queued alerts a short grace. */
+  public async run(): Promise<void> {
+    const now = this.options.now ?? (() => Date.now());
+    let fetchFailures = 0;
+    let trigger: CycleTrigger = 'start';
+    try {
+      while (!this.stopping) {
+        const result = await this.options.cycle();
+        this.ready = true;
+        fetchFailures = result.fetchFailed ? fetchFailures + 1 : 0;
+        const delay = nextReconcileDelay(this.options.intervalMs, fetchFailures);
+        this.metrics.observe({
+          environment: result.environment,
+          verdict: result.verdict,
+          durationSeconds: result.durationMs / 1000,
+          writeRequests: result.writeRequests,
+          driftedObjects: result.driftedObjects,
+          finishedAt: Math.floor(now() / 1000),
+        });
+        const change = this.tracker.next(result, new Date(now()).toISOString());
+        if (change !== undefined) {
+          this.alerts.send(change);
+        }
+        this.options.onCycle(result, { trigger, nextReconcileInMs: delay, consecutiveFetchFailures: fetchFailures });
+        if (!this.stopping) {
+          trigger = (await this.trigger.wait(delay)) ? 'hook' : 'interval';
+        }
+      }
+    } finally {
+      const server = this.server;
+      if (server !== undefined) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Half-open or idle connections would hold close() until they time out.
+        server.closeAllConnections();
+        await closed;
+      }
+      await this.alerts.close(ALERT_GRACE_MS);
+    }
+  }
+
+  /** Ends the loop after the cycle in progress (or at once, between cycles). */
+  public stop(): void {
+    this.stopping = true;
+    this.trigger.interrupt();
+  }
+}
