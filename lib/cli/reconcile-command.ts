@@ -74,7 +74,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   if (parsed.options.has('once') === (intervalText !== undefined)) {
     throw new UsageError('give exactly one of --once (reconcile once) or --interval DURATION (reconcile in a loop)');
   }
-  const { source, environment, repo, cacheDirectory } = revisionSourceOf(parsed);
+  const { source, environment, repo, cacheDirectory, transport } = revisionSourceOf(parsed);
   if (parsed.options.has('record') && repo === undefined) {
     throw new UsageError('--record commits to the env repo, so it needs --repo (a --dir folder has no branch to record on)');
   }
@@ -90,7 +90,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
       timeoutMs: parseDuration('timeout', stringOption(parsed, 'timeout') ?? '5m'),
       pollIntervalMs: parseDuration('poll-interval', stringOption(parsed, 'poll-interval') ?? '2s'),
     },
-    record: parsed.options.has('record') ? { repo: repo!, cacheDirectory, author: { name: 'stagecraft reconciler', email: 'reconciler@stagecraft.invalid' } } : undefined,
+    record: parsed.options.has('record') ? { repo: repo!, cacheDirectory, author: { name: 'stagecraft reconciler', email: 'reconciler@stagecraft.invalid' }, transport } : undefined,
     onProgress: progress ? (line) => output.progress(line) : undefined,
     lock: { holder: `${os.hostname()}-${process.pid}`, leaseSeconds: Math.max(1, Math.round(parseDuration('lock-lease', stringOption(parsed, 'lock-lease') ?? '60s') / 1000)) },
     trust: {

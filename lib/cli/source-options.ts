@@ -1,13 +1,22 @@
 import * as os from 'os';
 import * as path from 'path';
-import { ParsedArguments, stringOption, UsageError } from './args';
+import { BadInputError, ParsedArguments, stringOption, UsageError } from './args';
 import { TreeVerificationError } from '../envrepo/read-environment';
-import { locateRepository } from '../git';
+import { GitCredentialsError, gitTransport, GitTransport, locateRepository } from '../git';
 import { DesiredState } from '../reconciler/desired-state';
 import { desiredStateOf, folderSource, gitSource, RevisionSource } from '../reconciler/revision-source';
 
+/** Options naming the credentials of a private env repo (files only: a secret never goes on the command line). */
+export const GIT_CREDENTIAL_OPTIONS = ['ssh-key', 'known-hosts', 'token-file', 'git-ca-file'] as const;
+
+export const GIT_CREDENTIAL_USAGE = `  --ssh-key FILE          private env repo over ssh: the deploy key's private half (no passphrase); needs --known-hosts
+  --known-hosts FILE      the git server's pinned host key(s) (known_hosts format); a changed key is refused, never learned
+  --token-file FILE       private env repo over https: a file holding the access token (sent by a git credential
+                          helper, never in a URL, argv or message; read again on every fetch, so it may rotate)
+  --git-ca-file FILE      PEM CA bundle the https git server's certificate is checked against`;
+
 /** Options every command that reads an environment of the env repo takes. */
-export const SOURCE_VALUE_OPTIONS = ['repo', 'dir', 'env', 'branch', 'cache-dir'] as const;
+export const SOURCE_VALUE_OPTIONS = ['repo', 'dir', 'env', 'branch', 'cache-dir', ...GIT_CREDENTIAL_OPTIONS] as const;
 export const SOURCE_SWITCHES = ['allow-hand-edits'] as const;
 
 export const SOURCE_USAGE = `  --repo PATH_OR_URL      env repo (git): a local path or any git URL; fetched into --cache-dir
@@ -15,6 +24,7 @@ export const SOURCE_USAGE = `  --repo PATH_OR_URL      env repo (git): a local p
   --dir PATH              instead of --repo: a folder written by stagecraft synth (no history, no rollback)
   --env NAME              environment to read (the folder <env>/ of the repo)
   --cache-dir PATH        where git mirrors are kept (default ~/.cache/stagecraft/repos)
+${GIT_CREDENTIAL_USAGE}
   --allow-hand-edits      read files that do not match <env>/.stagecraft/lock.json (refused by default)`;
 
 /** Where mirrors of env repos are kept unless --cache-dir says otherwise. */
@@ -23,7 +33,7 @@ export function defaultCacheDirectory(): string {
 }
 
 /** The revision source named by --repo or --dir, for --env. */
-export function revisionSourceOf(parsed: ParsedArguments): { source: RevisionSource; environment: string; repo?: string; cacheDirectory: string } {
+export function revisionSourceOf(parsed: ParsedArguments): { source: RevisionSource; environment: string; repo?: string; cacheDirectory: string; transport?: GitTransport } {
   const repo = stringOption(parsed, 'repo');
   const directory = stringOption(parsed, 'dir');
   const environment = stringOption(parsed, 'env');
@@ -37,7 +47,12 @@ export function revisionSourceOf(parsed: ParsedArguments): { source: RevisionSou
   const common = { environment, allowLockMismatch: parsed.options.has('allow-hand-edits') };
   if (repo !== undefined) {
     const location = repositoryRemote(repo);
-    return { source: gitSource({ ...common, repo: location, branch: stringOption(parsed, 'branch') ?? 'main', cacheDirectory }), environment, repo: location, cacheDirectory };
+    const transport = gitTransportOf(parsed, location);
+    return { source: gitSource({ ...common, repo: location, branch: stringOption(parsed, 'branch') ?? 'main', cacheDirectory, transport }), environment, repo: location, cacheDirectory, transport };
+  }
+  const credential = GIT_CREDENTIAL_OPTIONS.find((option) => parsed.options.has(option));
+  if (credential !== undefined) {
+    throw new UsageError(`--${credential} goes with --repo; a --dir folder is read without git`);
   }
   if (stringOption(parsed, 'branch') !== undefined) {
     throw new UsageError('--branch goes with --repo; a --dir folder has no branches');
@@ -67,5 +82,21 @@ function repositoryRemote(repo: string): string {
     return locateRepository(repo).remote;
   } catch (error) {
     throw new UsageError(`--repo: ${(error as Error).message}`);
+  }
+}
+
+/** The transport named by --ssh-key / --known-hosts / --token-file / --git-ca-file for `remote`, if any. */
+export function gitTransportOf(parsed: ParsedArguments, remote: string): GitTransport | undefined {
+  const file = (option: string) => {
+    const value = stringOption(parsed, option);
+    return value === undefined ? undefined : path.resolve(value);
+  };
+  try {
+    return gitTransport(remote, { sshKeyFile: file('ssh-key'), knownHostsFile: file('known-hosts'), tokenFile: file('token-file'), caFile: file('git-ca-file') });
+  } catch (error) {
+    if (error instanceof GitCredentialsError) {
+      throw new BadInputError(error.message);
+    }
+    throw error;
   }
 }
