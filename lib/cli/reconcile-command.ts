@@ -1,7 +1,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { ParsedArguments, UsageError, parseArguments, refusePositionals, stringOption } from './args';
-import { clusterTargetOf, integerOption, shareOption } from './cluster-target';
+import { clusterTargetOf, IN_CLUSTER_SWITCHES, IN_CLUSTER_USAGE, IN_CLUSTER_VALUE_OPTIONS, integerOption, shareOption } from './cluster-target';
 import { parseDuration } from './duration';
 import { Output } from './output';
 import { revisionSourceOf, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
@@ -35,6 +35,7 @@ ${SOURCE_USAGE}
   --metrics-address HOST:PORT  serve Prometheus metrics at /metrics in --interval mode (default 127.0.0.1:9464)
   --kubeconfig FILE       kubeconfig (default $KUBECONFIG, else the dev cluster's when it exists, else ~/.kube/config)
   --context NAME          kubeconfig context (default its current-context)
+${IN_CLUSTER_USAGE}
   --allow-mass-prune      prune even when that deletes every object of the set or more than --max-prune-share
   --max-prune-share N     largest share of the set one reconcile may prune (default ${DEFAULT_MAX_PRUNE_SHARE})
   --concurrency N         requests in flight at once (default 16)
@@ -60,9 +61,9 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   const parsed = parseArguments(argv, {
     values: [
       ...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output', 'interval', 'timeout', 'poll-interval',
-      'metrics-address', 'ssh-allowed-signers', 'gpg-keyring', 'lock-lease',
+      'metrics-address', 'ssh-allowed-signers', 'gpg-keyring', 'lock-lease', ...IN_CLUSTER_VALUE_OPTIONS,
     ],
-    switches: [...SOURCE_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait', 'allow-history-rewrite'],
+    switches: [...SOURCE_SWITCHES, ...IN_CLUSTER_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait', 'allow-history-rewrite'],
   });
   if (parsed.options.has('help')) {
     output.line(RECONCILE_USAGE);

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BadInputError, ParsedArguments, stringOption, UsageError } from './args';
@@ -7,13 +8,15 @@ import { DesiredState } from '../reconciler/desired-state';
 import { desiredStateOf, folderSource, gitSource, RevisionSource } from '../reconciler/revision-source';
 
 /** Options naming the credentials of a private env repo (files only: a secret never goes on the command line). */
-export const GIT_CREDENTIAL_OPTIONS = ['ssh-key', 'known-hosts', 'token-file', 'git-ca-file'] as const;
+export const GIT_CREDENTIAL_OPTIONS = ['ssh-key', 'known-hosts', 'token-file', 'git-ca-file', 'credentials-dir'] as const;
 
 export const GIT_CREDENTIAL_USAGE = `  --ssh-key FILE          private env repo over ssh: the deploy key's private half (no passphrase); needs --known-hosts
   --known-hosts FILE      the git server's pinned host key(s) (known_hosts format); a changed key is refused, never learned
   --token-file FILE       private env repo over https: a file holding the access token (sent by a git credential
                           helper, never in a URL, argv or message; read again on every fetch, so it may rotate)
-  --git-ca-file FILE      PEM CA bundle the https git server's certificate is checked against`;
+  --git-ca-file FILE      PEM CA bundle the https git server's certificate is checked against
+  --credentials-dir DIR   instead of the four above: a folder (the Secret stagecraft bootstrap writes, mounted) whose
+                          files ssh-key + known_hosts, or token, and ca.crt are used when present`;
 
 /** Options every command that reads an environment of the env repo takes. */
 export const SOURCE_VALUE_OPTIONS = ['repo', 'dir', 'env', 'branch', 'cache-dir', ...GIT_CREDENTIAL_OPTIONS] as const;
@@ -87,10 +90,13 @@ function repositoryRemote(repo: string): string {
 
 /** The transport named by --ssh-key / --known-hosts / --token-file / --git-ca-file for `remote`, if any. */
 export function gitTransportOf(parsed: ParsedArguments, remote: string): GitTransport | undefined {
-  const file = (option: string) => {
-    const value = stringOption(parsed, option);
-    return value === undefined ? undefined : path.resolve(value);
-  };
+  const folder = stringOption(parsed, 'credentials-dir');
+  const file = folder === undefined
+    ? (option: string) => {
+      const value = stringOption(parsed, option);
+      return value === undefined ? undefined : path.resolve(value);
+    }
+    : credentialsFolderReader(parsed, path.resolve(folder));
   try {
     return gitTransport(remote, { sshKeyFile: file('ssh-key'), knownHostsFile: file('known-hosts'), tokenFile: file('token-file'), caFile: file('git-ca-file') });
   } catch (error) {
@@ -99,4 +105,20 @@ export function gitTransportOf(parsed: ParsedArguments, remote: string): GitTran
     }
     throw error;
   }
+}
+
+/** Files of a --credentials-dir folder by the option they stand for; absent files are undefined. */
+function credentialsFolderReader(parsed: ParsedArguments, folder: string): (option: string) => string | undefined {
+  const explicit = GIT_CREDENTIAL_OPTIONS.find((option) => option !== 'credentials-dir' && parsed.options.has(option));
+  if (explicit !== undefined) {
+    throw new UsageError(`give either --credentials-dir or --${explicit}, not both`);
+  }
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
+    throw new BadInputError(`--credentials-dir ${folder} is not a folder; pass the folder the credentials Secret is mounted at`);
+  }
+  const names: Record<string, string> = { 'ssh-key': 'ssh-key', 'known-hosts': 'known_hosts', 'token-file': 'token', 'git-ca-file': 'ca.crt' };
+  return (option) => {
+    const candidate = path.join(folder, names[option]);
+    return fs.existsSync(candidate) ? candidate : undefined;
+  };
 }

@@ -7,7 +7,7 @@ import { resolveReconcilerOptions, ResolvedReconcilerOptions } from './private/r
 import { clusterRules, namespacedRules, PolicyRule, stateRules } from './private/reconciler-rules';
 import { ENVIRONMENT_LABEL } from '../envrepo/annotations';
 import { dnsSubdomainProblem } from '../envrepo/names';
-import { RECONCILER_NAME, reconcilerNameFor } from '../envrepo/reconciler-names';
+import { RECONCILER_NAME, reconcilerCredentialsSecretName, reconcilerNameFor } from '../envrepo/reconciler-names';
 
 /**
  * Settings of an InClusterReconciler.
@@ -27,6 +27,8 @@ export interface InClusterReconcilerProps extends InClusterReconcilerOptions {
 /** Port of the reconciler's metrics and health endpoints. */
 const METRICS_PORT = 9464;
 const TRUST_MOUNT = '/etc/stagecraft/trust';
+/** Where the Secret `stagecraft bootstrap` writes (git credentials; see reconcilerCredentialsSecretName) is mounted. */
+const CREDENTIALS_MOUNT = '/etc/stagecraft/credentials';
 const ALLOWED_SIGNERS_KEY = 'allowed_signers';
 const KEYRING_KEY = 'keyring.asc';
 /** Not root, not any user of the image: the reconciler needs no identity on the node. */
@@ -161,13 +163,17 @@ export class InClusterReconciler extends Construct {
     trust: { configMap: string; args: string[] } | undefined,
   ): void {
     const environment = labels[ENVIRONMENT_LABEL];
+    // The credentials Secret is written by `stagecraft bootstrap`, never by git: optional, so a public env
+    // repo needs none, and the files present say which transport to use (ssh-key + known_hosts, or token).
     const volumes: object[] = [
       { name: 'home', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
+      { name: 'credentials', secret: { secretName: reconcilerCredentialsSecretName(environment), optional: true, defaultMode: 0o400 } },
     ];
     const volumeMounts: object[] = [
       { name: 'home', mountPath: '/home/stagecraft' },
       { name: 'tmp', mountPath: '/tmp' },
+      { name: 'credentials', mountPath: CREDENTIALS_MOUNT, readOnly: true },
     ];
     if (trust) {
       volumes.push({ name: 'trust', configMap: { name: trust.configMap } });
@@ -208,6 +214,8 @@ export class InClusterReconciler extends Construct {
                 '--env', environment,
                 '--interval', `${options.intervalSeconds}s`,
                 '--metrics-address', `0.0.0.0:${METRICS_PORT}`,
+                '--in-cluster',
+                '--credentials-dir', CREDENTIALS_MOUNT,
                 ...(trust?.args ?? []),
               ],
               // git and the mirror cache live under HOME; the root filesystem stays read-only.
