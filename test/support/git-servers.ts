@@ -54,6 +54,32 @@ function keyPair(folder: string, name: string): { privateKey: string; publicKey:
   return { privateKey: file, publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
 }
 
+/** Pids of every process below `root` (from /proc), deepest last. */
+function descendantsOf(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [pid, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(pid);
+        queue.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
 /** An sshd of its own on 127.0.0.1, admitting one deploy key for the current user. */
 export class SshGitServer {
   /** Starts sshd; its host key and the client's deploy key are made fresh. */
@@ -64,6 +90,9 @@ export class SshGitServer {
     await server.run();
     return server;
   }
+
+  /** Seconds every session waits before git runs (a ForceCommand), so a test can act in the middle of a fetch. */
+  public stallSeconds = 0;
 
   /** The deploy key the server admits (private half, a file). */
   public readonly deployKey: string;
@@ -99,15 +128,50 @@ export class SshGitServer {
   }
 
   public async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** kill -9 of sshd and every session it serves, as a crashed or vanished host. */
+  public async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** Starts sshd again with the same host key. */
+  public async restart(): Promise<void> {
+    await this.run();
+  }
+
+  /** Whether a session of the deploy key was accepted (from sshd's log). */
+  public sessionAccepted(): boolean {
+    const log = path.join(this.folder, 'sshd.log');
+    return fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('Accepted publickey');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (child === undefined || child.exitCode !== null) {
       return;
     }
+    // sshd's sessions start sessions of their own (setsid): found by parent pid, they go first.
+    const sessions = descendantsOf(child.pid!);
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      child.kill(signal);
     });
+    for (const pid of sessions) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  private stallScript(): string {
+    const script = path.join(this.folder, 'stall.sh');
+    fs.writeFileSync(script, `#!/bin/sh\nsleep ${this.stallSeconds}\nexec sh -c "$SSH_ORIGINAL_COMMAND"\n`, { mode: 0o755 });
+    return script;
   }
 
   private async run(): Promise<void> {
@@ -125,11 +189,15 @@ export class SshGitServer {
       'UsePAM no',
       'StrictModes no',
       'LogLevel VERBOSE',
+      ...(this.stallSeconds > 0 ? [`ForceCommand ${this.stallScript()}`] : []),
       '',
     ].join('\n'));
     fs.mkdirSync('/run/sshd', { recursive: true });
     const log = path.join(this.folder, 'sshd.log');
     // -D: stay in the foreground, so this process owns it; -E: log to a file.
+    if (fs.existsSync(log)) {
+      fs.renameSync(log, `${log}.${Date.now()}`);
+    }
     this.child = spawn(SSHD, ['-D', '-f', config, '-E', log], { stdio: 'ignore' });
     await waitForPort(this.port, this.child, () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''));
   }
