@@ -4,9 +4,9 @@ import { parseArguments, ParsedArguments, refusePositionals, stringOption, Usage
 import { Output } from './output';
 import { connect } from './reconcile-command';
 import { GIT_CREDENTIAL_OPTIONS, GIT_CREDENTIAL_USAGE, gitTransportOf, readLatestDesired, SOURCE_SWITCHES, SOURCE_VALUE_OPTIONS } from './source-options';
-import { locateRepository } from '../git';
 import { toCanonicalYaml } from '../envrepo/canonical-yaml';
 import { KubeObject } from '../envrepo/kube-object';
+import { locateRepository } from '../git';
 import { BootstrapChange, bootstrapObjects, CredentialFiles, installReconciler, uninstallReconciler } from '../reconciler/bootstrap';
 
 export const BOOTSTRAP_USAGE = `usage: stagecraft bootstrap --env NAME --repo PATH_OR_URL [--branch NAME] [--context NAME]

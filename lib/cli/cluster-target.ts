@@ -14,7 +14,14 @@ export function devClusterFolder(): string {
  * $KUBECONFIG (or ~/.kube/config) when set; else the dev cluster's kubeconfig when it exists, which is said
  * on stderr so nobody mistakes it for their real cluster.
  */
-export function clusterTargetOf(parsed: ParsedArguments, output: Output, command: string): { kubeconfig?: string; context?: string; inCluster?: { serviceAccountDir?: string } } {
+/** Where a cluster command connects: a kubeconfig (and context), or the Pod's ServiceAccount. */
+export interface ClusterTarget {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly inCluster?: { readonly serviceAccountDir?: string };
+}
+
+export function clusterTargetOf(parsed: ParsedArguments, output: Output, command: string): ClusterTarget {
   const kubeconfig = stringOption(parsed, 'kubeconfig');
   const context = stringOption(parsed, 'context');
   const serviceAccountDir = stringOption(parsed, 'service-account-dir');

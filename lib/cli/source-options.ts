@@ -36,7 +36,9 @@ export function defaultCacheDirectory(): string {
 }
 
 /** The revision source named by --repo or --dir, for --env. */
-export function revisionSourceOf(parsed: ParsedArguments): { source: RevisionSource; environment: string; repo?: string; cacheDirectory: string; transport?: GitTransport } {
+export function revisionSourceOf(parsed: ParsedArguments): {
+  source: RevisionSource; environment: string; repo?: string; cacheDirectory: string; transport?: GitTransport;
+} {
   const repo = stringOption(parsed, 'repo');
   const directory = stringOption(parsed, 'dir');
   const environment = stringOption(parsed, 'env');

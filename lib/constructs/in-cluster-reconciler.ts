@@ -41,7 +41,11 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
  * a ServiceAccount in the control namespace; in each of the environment's namespaces a Role for exactly
  * the kinds the environment uses; in the control namespace the right to its own applyset parent Secret and
  * status ConfigMap (by name); a ClusterRole only for the cluster-scoped objects it manages and the
- * namespaces it makes sure of (by name); and a Deployment running `stagecraft reconcile --interval`.
+ * namespaces it makes sure of (by name); and a Deployment running `stagecraft reconcile --interval --in-cluster`
+ * as that ServiceAccount, with the Secret `stagecraft-reconciler-<env>-credentials` (git credentials, written by
+ * `stagecraft bootstrap`, never by git) mounted when it exists.
+ *
+ * Install it in a cluster with `stagecraft bootstrap --env <env> --repo <url>` (once, as an administrator).
  *
  * Must be created inside a cdk8s Chart. Synth adds it to an environment whose `reconciler` option is set.
  */

@@ -55,7 +55,9 @@ export async function ensureMirror(remote: string, cacheDirectory: string, timeo
  * Fetches one branch into `refs/remotes/origin/<branch>` of the mirror and returns its commit, or undefined
  * when the remote has no such branch. `repo` is how the caller named the repository, for messages.
  */
-export async function fetchBranch(gitDirectory: string, repo: string, branch: string, timeoutMs?: number, transport?: GitTransport): Promise<string | undefined> {
+export async function fetchBranch(
+  gitDirectory: string, repo: string, branch: string, timeoutMs?: number, transport?: GitTransport,
+): Promise<string | undefined> {
   const trackingRef = `refs/remotes/origin/${branch}`;
   try {
     await runGit(['fetch', '--quiet', '--prune', '--no-tags', 'origin', `+refs/heads/${branch}:${trackingRef}`], { gitDirectory, timeoutMs, env: transport?.env });

@@ -105,7 +105,9 @@ export interface BootstrapChange {
  * or one of its declared fields differs live: a second bootstrap sends no write. A namespace created here is
  * marked, so that uninstall knows it may delete it.
  */
-export async function installReconciler(client: ClusterClient, objects: readonly KubeObject[], desiredState: DesiredState): Promise<BootstrapChange[]> {
+export async function installReconciler(
+  client: ClusterClient, objects: readonly KubeObject[], desiredState: DesiredState,
+): Promise<BootstrapChange[]> {
   const environment = desiredState.environment.name;
   const applicationNamespaces = new Set(desiredState.objects
     .filter(({ path }) => !path.startsWith(`${environment}/_reconciler/`) && !path.startsWith(`${environment}/_cluster/`))

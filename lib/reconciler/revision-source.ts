@@ -58,7 +58,8 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
     description: `branch ${options.branch} of ${options.repo}`,
     hasHistory: true,
     async latest() {
-      const fetched = await fetchRevision({ repo: options.repo, branch: options.branch, cacheDirectory: options.cacheDirectory, transport: options.transport });
+      const { repo, branch, cacheDirectory, transport } = options;
+      const fetched = await fetchRevision({ repo, branch, cacheDirectory, transport });
       gitDirectory = fetched.gitDirectory;
       return fetched.commit;
     },

@@ -211,10 +211,10 @@ function statusError(what: string, response: ApiResponse): ClusterError {
     : reconcilerAccount !== undefined
       ? reconcilerAccount
       : response.status === 403 && status?.reason === 'Forbidden'
-      ? '; the kubeconfig user lacks permission: grant it in RBAC or use another context'
-      : response.status === 409 && what.startsWith('server-side apply')
-        ? '; another field manager owns a field this object sets: apply with force'
-        : '';
+        ? '; the kubeconfig user lacks permission: grant it in RBAC or use another context'
+        : response.status === 409 && what.startsWith('server-side apply')
+          ? '; another field manager owns a field this object sets: apply with force'
+          : '';
   return new ClusterError(`${what} failed with ${response.status}${reason}: ${message}${hint}`, response.status, status?.reason, status);
 }
 
