@@ -14,9 +14,26 @@ export function devClusterFolder(): string {
  * $KUBECONFIG (or ~/.kube/config) when set; else the dev cluster's kubeconfig when it exists, which is said
  * on stderr so nobody mistakes it for their real cluster.
  */
-export function clusterTargetOf(parsed: ParsedArguments, output: Output, command: string): { kubeconfig?: string; context?: string } {
+/** Where a cluster command connects: a kubeconfig (and context), or the Pod's ServiceAccount. */
+export interface ClusterTarget {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly inCluster?: { readonly serviceAccountDir?: string };
+}
+
+export function clusterTargetOf(parsed: ParsedArguments, output: Output, command: string): ClusterTarget {
   const kubeconfig = stringOption(parsed, 'kubeconfig');
   const context = stringOption(parsed, 'context');
+  const serviceAccountDir = stringOption(parsed, 'service-account-dir');
+  if (parsed.options.has('in-cluster')) {
+    if (kubeconfig !== undefined || context !== undefined) {
+      throw new UsageError('--in-cluster connects as the Pod\'s ServiceAccount; it takes no --kubeconfig or --context');
+    }
+    return { inCluster: { serviceAccountDir: serviceAccountDir === undefined ? undefined : path.resolve(serviceAccountDir) } };
+  }
+  if (serviceAccountDir !== undefined) {
+    throw new UsageError('--service-account-dir goes with --in-cluster');
+  }
   if (kubeconfig !== undefined || context !== undefined || (process.env.KUBECONFIG ?? '') !== '') {
     return { kubeconfig: kubeconfig === undefined ? undefined : path.resolve(kubeconfig), context };
   }
@@ -27,6 +44,16 @@ export function clusterTargetOf(parsed: ParsedArguments, output: Output, command
   }
   return {};
 }
+
+/** Options of the commands that run as the in-cluster agent. */
+export const IN_CLUSTER_VALUE_OPTIONS = ['service-account-dir'] as const;
+export const IN_CLUSTER_SWITCHES = ['in-cluster'] as const;
+export const IN_CLUSTER_USAGE = `  --in-cluster            connect as the Pod's ServiceAccount, no kubeconfig: the API server from
+                          KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT, token and CA from --service-account-dir;
+                          the token is read again whenever the kubelet rotates it (also the default inside a Pod
+                          when no kubeconfig is given)
+  --service-account-dir DIR  with --in-cluster: the folder holding token and ca.crt
+                          (default /var/run/secrets/kubernetes.io/serviceaccount)`;
 
 /** A whole number option within bounds, or its default. */
 export function integerOption(parsed: ParsedArguments, name: string, fallback: number, minimum: number, maximum: number): number {

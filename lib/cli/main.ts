@@ -2,6 +2,7 @@ import * as util from 'util';
 import { approveCommand, APPROVE_USAGE } from './approve-command';
 import { BadInputError, UsageError } from './args';
 import { boardCommand, BOARD_USAGE } from './board-command';
+import { bootstrapCommand, BOOTSTRAP_USAGE, uninstallCommand, UNINSTALL_USAGE } from './bootstrap-command';
 import { demoCommand, DEMO_USAGE } from './demo-command';
 import { devClusterCommand, DEV_CLUSTER_USAGE } from './dev-cluster-command';
 import { diffCommand, DIFF_USAGE } from './diff-command';
@@ -40,6 +41,8 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
   'approve': { run: approveCommand, usage: APPROVE_USAGE },
   'history': { run: historyCommand, usage: HISTORY_USAGE },
   'verify': { run: verifyCommand, usage: VERIFY_USAGE },
+  'bootstrap': { run: bootstrapCommand, usage: BOOTSTRAP_USAGE },
+  'uninstall': { run: uninstallCommand, usage: UNINSTALL_USAGE },
   'board': { run: boardCommand, usage: BOARD_USAGE },
   'dev-cluster': { run: devClusterCommand, usage: DEV_CLUSTER_USAGE },
 };
@@ -62,6 +65,8 @@ commands:
   history      the audit trail of an environment: releases, promotions with their gates, approvals, records
   verify       record what Flux or Argo CD reports about an environment they apply (--from flux|argocd)
   board        the promotion board as a web page: a static site (--out DIR) or served live (--serve)
+  bootstrap    install an environment's in-cluster reconciler (RBAC, credentials Secret, Deployment) as an administrator
+  uninstall    remove what bootstrap installed for an environment
   dev-cluster  start, stop or check the local test control plane
 
 options of every command:
@@ -77,8 +82,10 @@ run stagecraft <command> --help for a command's options`;
  * room's private files to classify them.
  */
 const BAD_INPUT_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'BootstrapError',
   'ClusterError',
   'GitCommandError',
+  'GitCredentialsError',
   'KubeconfigError',
   'SynthError',
   'TreeVerificationError',

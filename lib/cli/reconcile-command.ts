@@ -1,7 +1,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { ParsedArguments, UsageError, parseArguments, refusePositionals, stringOption } from './args';
-import { clusterTargetOf, integerOption, shareOption } from './cluster-target';
+import { clusterTargetOf, IN_CLUSTER_SWITCHES, IN_CLUSTER_USAGE, IN_CLUSTER_VALUE_OPTIONS, integerOption, shareOption } from './cluster-target';
 import { parseDuration } from './duration';
 import { Output } from './output';
 import { ServingOptions, servingOptionsOf, SERVING_REPEATABLE_OPTIONS, SERVING_USAGE, SERVING_VALUE_OPTIONS } from './serving-options';
@@ -37,6 +37,7 @@ ${SOURCE_USAGE}
 ${SERVING_USAGE}
   --kubeconfig FILE       kubeconfig (default $KUBECONFIG, else the dev cluster's when it exists, else ~/.kube/config)
   --context NAME          kubeconfig context (default its current-context)
+${IN_CLUSTER_USAGE}
   --allow-mass-prune      prune even when that deletes every object of the set or more than --max-prune-share
   --max-prune-share N     largest share of the set one reconcile may prune (default ${DEFAULT_MAX_PRUNE_SHARE})
   --concurrency N         requests in flight at once (default 16)
@@ -62,10 +63,10 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
   const parsed = parseArguments(argv, {
     values: [
       ...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'max-prune-share', 'concurrency', 'output', 'interval', 'timeout', 'poll-interval',
-      'ssh-allowed-signers', 'gpg-keyring', 'lock-lease', ...SERVING_VALUE_OPTIONS,
+      'ssh-allowed-signers', 'gpg-keyring', 'lock-lease', ...SERVING_VALUE_OPTIONS, ...IN_CLUSTER_VALUE_OPTIONS,
     ],
     repeatable: SERVING_REPEATABLE_OPTIONS,
-    switches: [...SOURCE_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait', 'allow-history-rewrite'],
+    switches: [...SOURCE_SWITCHES, ...IN_CLUSTER_SWITCHES, 'once', 'allow-mass-prune', 'help', 'record', 'no-wait', 'allow-history-rewrite'],
   });
   if (parsed.options.has('help')) {
     output.line(RECONCILE_USAGE);
@@ -78,7 +79,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
     throw new UsageError('give exactly one of --once (reconcile once) or --interval DURATION (reconcile in a loop)');
   }
   const serving = servingOptionsOf(parsed, intervalText === undefined);
-  const { source, environment, repo, cacheDirectory } = await revisionSourceOf(parsed);
+  const { source, environment, repo, cacheDirectory, transport } = await revisionSourceOf(parsed);
   if (parsed.options.has('record') && repo === undefined) {
     throw new UsageError('--record commits to the env repo, so it needs --repo (a --dir folder has no branch to record on)');
   }
@@ -94,7 +95,7 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
       timeoutMs: parseDuration('timeout', stringOption(parsed, 'timeout') ?? '5m'),
       pollIntervalMs: parseDuration('poll-interval', stringOption(parsed, 'poll-interval') ?? '2s'),
     },
-    record: parsed.options.has('record') ? { repo: repo!, cacheDirectory, author: { name: 'stagecraft reconciler', email: 'reconciler@stagecraft.invalid' } } : undefined,
+    record: parsed.options.has('record') ? { repo: repo!, cacheDirectory, author: { name: 'stagecraft reconciler', email: 'reconciler@stagecraft.invalid' }, transport } : undefined,
     onProgress: progress ? (line) => output.progress(line) : undefined,
     lock: { holder: `${os.hostname()}-${process.pid}`, leaseSeconds: Math.max(1, Math.round(parseDuration('lock-lease', stringOption(parsed, 'lock-lease') ?? '60s') / 1000)) },
     trust: {

@@ -7,7 +7,7 @@ import { resolveReconcilerOptions, ResolvedReconcilerOptions } from './private/r
 import { clusterRules, namespacedRules, PolicyRule, stateRules } from './private/reconciler-rules';
 import { ENVIRONMENT_LABEL } from '../envrepo/annotations';
 import { dnsSubdomainProblem } from '../envrepo/names';
-import { RECONCILER_NAME, reconcilerNameFor } from '../envrepo/reconciler-names';
+import { RECONCILER_NAME, reconcilerCredentialsSecretName, reconcilerNameFor } from '../envrepo/reconciler-names';
 
 /**
  * Settings of an InClusterReconciler.
@@ -27,6 +27,8 @@ export interface InClusterReconcilerProps extends InClusterReconcilerOptions {
 /** Port of the reconciler's metrics and health endpoints. */
 const METRICS_PORT = 9464;
 const TRUST_MOUNT = '/etc/stagecraft/trust';
+/** Where the Secret `stagecraft bootstrap` writes (git credentials; see reconcilerCredentialsSecretName) is mounted. */
+const CREDENTIALS_MOUNT = '/etc/stagecraft/credentials';
 const ALLOWED_SIGNERS_KEY = 'allowed_signers';
 const KEYRING_KEY = 'keyring.asc';
 /** Not root, not any user of the image: the reconciler needs no identity on the node. */
@@ -39,7 +41,11 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
  * a ServiceAccount in the control namespace; in each of the environment's namespaces a Role for exactly
  * the kinds the environment uses; in the control namespace the right to its own applyset parent Secret and
  * status ConfigMap (by name); a ClusterRole only for the cluster-scoped objects it manages and the
- * namespaces it makes sure of (by name); and a Deployment running `stagecraft reconcile --interval`.
+ * namespaces it makes sure of (by name); and a Deployment running `stagecraft reconcile --interval --in-cluster`
+ * as that ServiceAccount, with the Secret `stagecraft-reconciler-<env>-credentials` (git credentials, written by
+ * `stagecraft bootstrap`, never by git) mounted when it exists.
+ *
+ * Install it in a cluster with `stagecraft bootstrap --env <env> --repo <url>` (once, as an administrator).
  *
  * Must be created inside a cdk8s Chart. Synth adds it to an environment whose `reconciler` option is set.
  */
@@ -161,13 +167,17 @@ export class InClusterReconciler extends Construct {
     trust: { configMap: string; args: string[] } | undefined,
   ): void {
     const environment = labels[ENVIRONMENT_LABEL];
+    // The credentials Secret is written by `stagecraft bootstrap`, never by git: optional, so a public env
+    // repo needs none, and the files present say which transport to use (ssh-key + known_hosts, or token).
     const volumes: object[] = [
       { name: 'home', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
+      { name: 'credentials', secret: { secretName: reconcilerCredentialsSecretName(environment), optional: true, defaultMode: 0o400 } },
     ];
     const volumeMounts: object[] = [
       { name: 'home', mountPath: '/home/stagecraft' },
       { name: 'tmp', mountPath: '/tmp' },
+      { name: 'credentials', mountPath: CREDENTIALS_MOUNT, readOnly: true },
     ];
     if (trust) {
       volumes.push({ name: 'trust', configMap: { name: trust.configMap } });
@@ -208,6 +218,8 @@ export class InClusterReconciler extends Construct {
                 '--env', environment,
                 '--interval', `${options.intervalSeconds}s`,
                 '--metrics-address', `0.0.0.0:${METRICS_PORT}`,
+                '--in-cluster',
+                '--credentials-dir', CREDENTIALS_MOUNT,
                 ...(trust?.args ?? []),
               ],
               // git and the mirror cache live under HOME; the root filesystem stays read-only.

@@ -5,6 +5,7 @@ import { commitIdentityVariables } from './identity';
 import { locateRepository } from './location';
 import { assertBranchName, ensureMirror, fetchBranch, resolveCommit } from './mirror';
 import { GitCommandError, runGit } from './run-git';
+import { GitTransport } from './transport';
 import { repoPathProblem } from '../envrepo/repo-path';
 
 export interface CommitFileOptions {
@@ -34,6 +35,8 @@ export interface CommitFileOptions {
    * @default 120000
    */
   readonly timeoutMs?: number;
+  /** How to reach a private repository (see gitTransport). @default - git's own configuration */
+  readonly transport?: GitTransport;
 }
 
 /** What the commit is made of, checked once. */
@@ -45,6 +48,7 @@ interface FileCommitInput {
   /** GIT_AUTHOR_* and GIT_COMMITTER_* variables. */
   readonly identity: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  readonly transport?: GitTransport;
 }
 
 /**
@@ -68,6 +72,7 @@ export async function commitFile(options: CommitFileOptions): Promise<string> {
     identity: commitIdentityVariables(options.author, options.clockIso, { subject: `${description} author`, fix: (field) => `pass a plain ${field}` }),
     description,
     timeoutMs: options.timeoutMs,
+    transport: options.transport,
   };
   const location = locateRepository(options.repo);
   if (location.isUrl) {
@@ -104,13 +109,13 @@ async function commitInPlace(repo: string, folder: string, branch: string, input
 async function commitThroughMirror(repo: string, remote: string, cacheDirectory: string, branch: string, input: FileCommitInput): Promise<string> {
   const gitDirectory = await ensureMirror(remote, cacheDirectory, input.timeoutMs);
   for (let attempt = 1; ; attempt++) {
-    const tip = await fetchBranch(gitDirectory, repo, branch, input.timeoutMs);
+    const tip = await fetchBranch(gitDirectory, repo, branch, input.timeoutMs, input.transport);
     const commit = await buildFileCommit(gitDirectory, tip, input);
     if (commit === tip) {
       return tip;
     }
     try {
-      await runGit(['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { gitDirectory, timeoutMs: input.timeoutMs });
+      await runGit(['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { gitDirectory, timeoutMs: input.timeoutMs, env: input.transport?.env });
       return commit;
     } catch (error) {
       if (!(error instanceof GitCommandError)) {
@@ -118,7 +123,8 @@ async function commitThroughMirror(repo: string, remote: string, cacheDirectory:
       }
       const rejected = /\[rejected\]|non-fast-forward|fetch first/.test(error.stderr);
       if (!rejected || attempt >= 2) {
-        throw new Error(`cannot push branch "${branch}" to ${repo}: ${error.gitLine}; check push access to the repository${rejected ? ' and run again' : ''}`);
+        const cause = input.transport === undefined ? error.gitLine : input.transport.explain(error.gitLine, error.stderr, repo);
+        throw new Error(`cannot push branch "${branch}" to ${repo}: ${cause}; check push access to the repository${rejected ? ' and run again' : ''}`);
       }
     }
   }

@@ -14,3 +14,5 @@ export type { CommitSigner, CommitSignersOptions, SignerTrust } from './commit-s
 export { DEFAULT_MAX_COMMITS, verifyHistory } from './verify-history';
 export type { HistoryVerdict, TrustPolicy, VerifyHistoryOptions } from './verify-history';
 export { GitCommandError } from './run-git';
+export { DEFAULT_TOKEN_USER, GitCredentialsError, gitTransport, knownHostsProblem } from './transport';
+export type { GitCredentials, GitTransport } from './transport';

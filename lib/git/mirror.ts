@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_GIT_TIMEOUT_MS, GitCommandError, runGit } from './run-git';
+import { GitTransport } from './transport';
 
 /** Refuses names git would not accept as a branch, before they reach a refspec. */
 export async function assertBranchName(branch: string): Promise<void> {
@@ -54,10 +55,12 @@ export async function ensureMirror(remote: string, cacheDirectory: string, timeo
  * Fetches one branch into `refs/remotes/origin/<branch>` of the mirror and returns its commit, or undefined
  * when the remote has no such branch. `repo` is how the caller named the repository, for messages.
  */
-export async function fetchBranch(gitDirectory: string, repo: string, branch: string, timeoutMs?: number): Promise<string | undefined> {
+export async function fetchBranch(
+  gitDirectory: string, repo: string, branch: string, timeoutMs?: number, transport?: GitTransport,
+): Promise<string | undefined> {
   const trackingRef = `refs/remotes/origin/${branch}`;
   try {
-    await runGit(['fetch', '--quiet', '--prune', '--no-tags', 'origin', `+refs/heads/${branch}:${trackingRef}`], { gitDirectory, timeoutMs });
+    await runGit(['fetch', '--quiet', '--prune', '--no-tags', 'origin', `+refs/heads/${branch}:${trackingRef}`], { gitDirectory, timeoutMs, env: transport?.env });
   } catch (error) {
     if (!(error instanceof GitCommandError)) {
       throw error;
@@ -69,6 +72,9 @@ export async function fetchBranch(gitDirectory: string, repo: string, branch: st
     }
     if (error.timedOut) {
       throw new Error(`fetching branch "${branch}" from ${repo} timed out after ${timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS} ms; check the network or raise the timeout`);
+    }
+    if (transport !== undefined) {
+      throw new Error(`cannot fetch branch "${branch}" from ${repo}: ${transport.explain(error.gitLine, error.stderr, repo)}`);
     }
     throw new Error(`cannot fetch branch "${branch}" from ${repo}: ${error.gitLine}; check that the repository exists and is reachable, and the credentials for ssh or https`);
   }
@@ -89,8 +95,8 @@ export async function resolveCommit(gitDirectory: string, ref: string, timeoutMs
 }
 
 /** Branch names of the remote, for messages that suggest the right one (at most `limit`). */
-export async function remoteBranches(gitDirectory: string, limit: number, timeoutMs?: number): Promise<string[]> {
-  const output = await runGit(['ls-remote', '--heads', 'origin'], { gitDirectory, timeoutMs });
+export async function remoteBranches(gitDirectory: string, limit: number, timeoutMs?: number, transport?: GitTransport): Promise<string[]> {
+  const output = await runGit(['ls-remote', '--heads', 'origin'], { gitDirectory, timeoutMs, env: transport?.env });
   return output.stdout.toString('utf8').split('\n')
     .map((line) => line.split('\t')[1])
     .filter((ref): ref is string => ref !== undefined && ref.startsWith('refs/heads/'))

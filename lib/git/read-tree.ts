@@ -2,6 +2,7 @@ import { locateRepository } from './location';
 import { assertBranchName, ensureMirror, fetchBranch, remoteBranches } from './mirror';
 import { listTree, readBlobs, TreeEntry } from './private/tree-objects';
 import { GitCommandError, runGit } from './run-git';
+import { GitTransport } from './transport';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES } from '../envrepo/limits';
 import { dnsLabelProblem } from '../envrepo/names';
 import { TreeVerificationError } from '../envrepo/read-environment';
@@ -18,6 +19,8 @@ export interface FetchRevisionOptions {
    * @default 120000
    */
   readonly timeoutMs?: number;
+  /** How to reach a private repository (see gitTransport). @default - git's own configuration */
+  readonly transport?: GitTransport;
 }
 
 /** The tip of a branch, fetched into a local mirror. */
@@ -55,9 +58,9 @@ export async function fetchRevision(options: FetchRevisionOptions): Promise<Fetc
   await assertBranchName(branch);
   const location = locateRepository(options.repo);
   const gitDirectory = await ensureMirror(location.remote, options.cacheDirectory, timeoutMs);
-  const commit = await fetchBranch(gitDirectory, options.repo, branch, timeoutMs);
+  const commit = await fetchBranch(gitDirectory, options.repo, branch, timeoutMs, options.transport);
   if (commit === undefined) {
-    const branches = await remoteBranches(gitDirectory, 10, timeoutMs);
+    const branches = await remoteBranches(gitDirectory, 10, timeoutMs, options.transport);
     const known = branches.length === 0 ? 'it has no branches' : `branches: ${branches.join(', ')}`;
     throw new Error(`branch "${branch}" does not exist in ${options.repo} (${known}); pass an existing branch or push "${branch}" first`);
   }

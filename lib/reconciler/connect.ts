@@ -5,6 +5,12 @@ export interface ConnectOptions {
   readonly kubeconfig?: string;
   /** Context to use; default the kubeconfig's current-context. */
   readonly context?: string;
+  /**
+   * Connect as the Pod's ServiceAccount instead of through a kubeconfig: server from
+   * KUBERNETES_SERVICE_HOST/PORT, token and CA from `serviceAccountDir`
+   * (default /var/run/secrets/kubernetes.io/serviceaccount); the token is read again when it rotates.
+   */
+  readonly inCluster?: { readonly serviceAccountDir?: string };
   /** Requests in flight at once. @default 16 */
   readonly maxConcurrentRequests?: number;
 }
@@ -15,6 +21,6 @@ export interface ConnectOptions {
  */
 export async function connectToCluster(options: ConnectOptions): Promise<ClusterClient> {
   const { KubernetesClusterClient } = await import('./private/kubernetes-cluster-client.js');
-  const target = { kubeconfig: options.kubeconfig, context: options.context };
+  const target = { kubeconfig: options.kubeconfig, context: options.context, inCluster: options.inCluster };
   return KubernetesClusterClient.connect(target, { maxConcurrentRequests: options.maxConcurrentRequests });
 }

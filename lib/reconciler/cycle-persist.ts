@@ -69,6 +69,7 @@ export async function persistOutcome(
       message: `stagecraft: ${options.environment} ${verdict} at ${applying.revision.slice(0, 12)}`,
       author: options.record.author,
       clockIso: now,
+      transport: options.record.transport,
     });
     return { message, recordCommit, statusWritten };
   } catch (error) {

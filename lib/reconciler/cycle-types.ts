@@ -4,6 +4,7 @@ import { PruneOptions } from './prune';
 import { ReconcileResult } from './reconcile';
 import { RevisionSource } from './revision-source';
 import { WaitResult } from './wait';
+import { GitTransport } from '../git';
 
 /** How one cycle runs. */
 export interface CycleOptions {
@@ -16,7 +17,12 @@ export interface CycleOptions {
   /** Health wait after apply; `undefined` skips it (the revision is then never recorded as verified). */
   readonly health?: { readonly timeoutMs: number; readonly pollIntervalMs: number };
   /** Commit a verification record to the env repo's status branch (git sources only). */
-  readonly record?: { readonly repo: string; readonly cacheDirectory: string; readonly author: { readonly name: string; readonly email: string } };
+  readonly record?: {
+    readonly repo: string;
+    readonly cacheDirectory: string;
+    readonly author: { readonly name: string; readonly email: string };
+    readonly transport?: GitTransport;
+  };
   readonly onProgress?: (line: string) => void;
   /** Keys allowed to sign the environment's commits, and whether a force push may be applied. */
   readonly trust?: { readonly sshAllowedSignersFile?: string; readonly gpgKeyring?: string; readonly allowHistoryRewrite?: boolean };

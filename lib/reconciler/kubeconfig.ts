@@ -14,6 +14,54 @@ export interface ConnectionSettings {
   readonly tlsServerName?: string;
   /** Value of the Authorization header, if any. */
   readonly authorization?: string;
+  /**
+   * A bearer token file read again whenever it changes (a projected ServiceAccount token is rotated by the
+   * kubelet); takes the place of `authorization`.
+   */
+  readonly tokenFile?: string;
+}
+
+/** Where a Pod finds its ServiceAccount's token, CA and namespace (the kubelet's projected volume). */
+export const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The connection of a Pod to its own API server, as client-go and @kubernetes/client-node's `loadFromCluster`
+ * make it: the server from KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT, the CA from `ca.crt` and the
+ * bearer token from `token` in `serviceAccountDir`, the token read again when it rotates. The folder may be
+ * moved (`--service-account-dir`), which is how the reconciler runs as a ServiceAccount outside a Pod.
+ */
+export function inClusterSettings(serviceAccountDir: string = DEFAULT_SERVICE_ACCOUNT_DIR, env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
+  const host = env.KUBERNETES_SERVICE_HOST ?? '';
+  const port = env.KUBERNETES_SERVICE_PORT ?? '';
+  if (host === '' || port === '') {
+    throw new KubeconfigError('in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set, so this is not a Pod; run inside the cluster, set both to the API server\'s address, or pass --kubeconfig');
+  }
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+    throw new KubeconfigError(`in-cluster: KUBERNETES_SERVICE_PORT "${port}" is not a port number`);
+  }
+  if (/[\s/@]/.test(host)) {
+    throw new KubeconfigError(`in-cluster: KUBERNETES_SERVICE_HOST "${host}" is not a host name or address`);
+  }
+  const tokenFile = path.join(serviceAccountDir, 'token');
+  const token = readServiceAccountFile(tokenFile, serviceAccountDir).toString('utf8').trim();
+  if (token === '') {
+    throw new KubeconfigError(`in-cluster: the ServiceAccount token ${tokenFile} is empty; check the Pod's token volume`);
+  }
+  return {
+    server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    context: 'in-cluster',
+    ca: readServiceAccountFile(path.join(serviceAccountDir, 'ca.crt'), serviceAccountDir),
+    insecureSkipTlsVerify: false,
+    tokenFile,
+  };
+}
+
+function readServiceAccountFile(file: string, folder: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new KubeconfigError(`in-cluster: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the Pod needs its ServiceAccount token mounted (automountServiceAccountToken) or --service-account-dir must name a folder holding token and ca.crt (not ${folder})`);
+  }
 }
 
 /**

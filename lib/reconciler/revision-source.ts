@@ -5,7 +5,7 @@ import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES } fr
 import { compareCodeUnits, dnsLabelProblem } from '../envrepo/names';
 import { EnvironmentTree, readEnvironment, TreeVerificationError } from '../envrepo/read-environment';
 import { displayPath } from '../envrepo/repo-path';
-import { HistoryVerdict, TrustPolicy, verifyHistory, fetchRevision, readEnvironmentFiles, readFileAtCommit, ReadLimits } from '../git';
+import { GitTransport, HistoryVerdict, TrustPolicy, verifyHistory, fetchRevision, readEnvironmentFiles, readFileAtCommit, ReadLimits } from '../git';
 
 /**
  * Where desired state comes from: a git env repo (the real thing: commits, history, rollback to an
@@ -41,6 +41,8 @@ export interface GitSourceOptions extends SourceReadOptions {
   readonly repo: string;
   readonly branch: string;
   readonly cacheDirectory: string;
+  /** How to reach a private repository (deploy key or token). @default - git's own configuration */
+  readonly transport?: GitTransport;
 }
 
 /** A git env repo (local path or URL), mirrored under `cacheDirectory`. */
@@ -48,15 +50,16 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
   let gitDirectory: string | undefined;
   let lastRead: { readonly commit: string; readonly tree: EnvironmentTree } | undefined;
   const mirror = async (): Promise<string> => {
-    const { repo, branch, cacheDirectory } = options;
-    gitDirectory = gitDirectory ?? (await fetchRevision({ repo, branch, cacheDirectory })).gitDirectory;
+    const { repo, branch, cacheDirectory, transport } = options;
+    gitDirectory = gitDirectory ?? (await fetchRevision({ repo, branch, cacheDirectory, transport })).gitDirectory;
     return gitDirectory;
   };
   return {
     description: `branch ${options.branch} of ${options.repo}`,
     hasHistory: true,
     async latest() {
-      const fetched = await fetchRevision({ repo: options.repo, branch: options.branch, cacheDirectory: options.cacheDirectory });
+      const { repo, branch, cacheDirectory, transport } = options;
+      const fetched = await fetchRevision({ repo, branch, cacheDirectory, transport });
       gitDirectory = fetched.gitDirectory;
       return fetched.commit;
     },

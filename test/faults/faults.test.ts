@@ -1,4 +1,6 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import { FAULT_CLUSTER, killApiServer, killEtcd, RejectingWebhook, runStagecraftAsync, snapshot, Snapshot, startFaultCluster, wipeFaultCluster, wrongfulDeletions } from './fault-cluster';
 import { KubeObject } from '../../lib/envrepo/kube-object';
 import { systemClock } from '../../lib/reconciler/clock';
@@ -7,9 +9,10 @@ import { readKubeconfig } from '../../lib/reconciler/kubeconfig';
 import { ApiRequest, ApiResponse, ApiTransport, openTransport } from '../../lib/reconciler/private/api-transport';
 import { KubernetesClusterClient } from '../../lib/reconciler/private/kubernetes-cluster-client';
 import { folderSource } from '../../lib/reconciler/revision-source';
-import { runStagecraft, REPO_ROOT } from '../support/cli';
+import { runStagecraft, REPO_ROOT, STAGECRAFT_BIN } from '../support/cli';
 import { scratchFolder } from '../support/fleets';
 import { GitEnvRepo } from '../support/git-env-repo';
+import { SshGitServer } from '../support/git-servers';
 import { configMap, deployment, service } from '../support/objects';
 import { changesOf, kubectl, kubectlJson, kubectlNames, ScratchEnvRepo, uniqueName } from '../support/test-cluster';
 
@@ -452,6 +455,92 @@ describe('faults on a real API server', () => {
     expect(JSON.stringify(status.data)).toContain(commit);
     expect(kubectlNames(kubeconfig, ['get', 'configmaps,deployments', '-n', name, '-l', partOf(applyset)])).toEqual(['configmap/web', 'deployment.apps/web']);
     guardian.check(applyset, [configMap(name, 'web'), deployment(name, 'web')]);
+  });
+
+  scenario('fails a fetch whose sshd dies in the middle of it, applies nothing, and converges once sshd is back', async () => {
+    // GIVEN an applied revision served by sshd with a deploy key, and a new revision waiting
+    const server = await SshGitServer.start();
+    const name = uniqueName('sshd');
+    const repo = new GitEnvRepo(name, name);
+    const cache = scratchFolder('stagecraft-cache-');
+    const args = ['reconcile', '--repo', server.urlOf(repo.root), '--env', name, '--kubeconfig', kubeconfig, '--cache-dir', cache,
+      '--ssh-key', server.deployKey, '--known-hosts', server.knownHosts, '--once', '--no-wait', '--output', 'json'];
+    try {
+      repo.put('web', configMap(name, 'web', { MODE: 'one' }));
+      repo.commit('one');
+      expect(runStagecraft(args, { cwd: REPO_ROOT }).status).toBe(0);
+      const guardian = guard([name]);
+      repo.put('web', configMap(name, 'web', { MODE: 'two' }));
+      repo.commit('two');
+      // WHEN sshd (and the session serving the fetch) is killed once the session was accepted
+      await server.stop();
+      server.stallSeconds = 30;
+      await server.restart();
+      const run = runStagecraftAsync(args);
+      for (let tries = 0; tries < 400 && !server.sessionAccepted(); tries++) {
+        await sleep(25);
+      }
+      expect(server.sessionAccepted()).toBe(true);
+      await server.kill();
+      const failed = await run.done;
+      // THEN the reconcile fails with the fetch message, writes nothing, and the cluster keeps revision one
+      expect(failed.status).toBe(1);
+      expect(failed.result).toMatchObject({ verdict: 'failed', writeRequests: 0 });
+      expect(failed.result.message).toMatch(new RegExp(`^could not fetch branch main of ${server.urlOf(repo.root)}: cannot fetch branch "main" from `));
+      expect(kubectlJson(kubeconfig, ['get', 'configmap', 'web', '-n', name]).data).toEqual({ MODE: 'one' });
+      // WHEN sshd is back
+      server.stallSeconds = 0;
+      await server.restart();
+      const converged = runStagecraft(args, { cwd: REPO_ROOT });
+      // THEN the next reconcile applies revision two, and nothing was wrongly deleted
+      expect(converged.status).toBe(0);
+      expect(kubectlJson(kubeconfig, ['get', 'configmap', 'web', '-n', name]).data).toEqual({ MODE: 'two' });
+      guardian.check(JSON.parse(converged.stdout).applyset, [configMap(name, 'web', { MODE: 'two' })]);
+    } finally {
+      await server.kill();
+    }
+  });
+
+  scenario('goes on with a rotated ServiceAccount token in --interval mode: refused while the token is bad, applied once the file holds a good one', async () => {
+    // GIVEN the reconciler running in-cluster style (token file and CA in a folder) with a token the server refuses
+    const name = uniqueName('rotate');
+    const repo = new ScratchEnvRepo(name, name).put('web', configMap(name, 'web'));
+    const folder = scratchFolder('stagecraft-serviceaccount-');
+    const tokenFile = path.join(folder, 'token');
+    fs.writeFileSync(tokenFile, 'expired-token');
+    fs.copyFileSync(path.join(FAULT_CLUSTER.dir, 'pki', 'ca.crt'), path.join(folder, 'ca.crt'));
+    const child = spawn(process.execPath, [STAGECRAFT_BIN,
+      'reconcile', '--dir', repo.root, '--env', name, '--in-cluster', '--service-account-dir', folder, '--interval', '200ms', '--no-wait', '--metrics-address', '127.0.0.1:0'],
+    { cwd: REPO_ROOT, env: { ...process.env, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: FAULT_CLUSTER.port, KUBECONFIG: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+    const lines = () => log.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const waitFor = async (match: (line: any) => boolean): Promise<any> => {
+      for (let tries = 0; tries < 600; tries++) {
+        const found = lines().find(match);
+        if (found !== undefined) {
+          return found;
+        }
+        await sleep(50);
+      }
+      throw new Error(`no such log line within 30 s: ${log}`);
+    };
+    try {
+      const refused = await waitFor((line) => line.verdict === 'failed');
+      expect(refused.reason).toContain('401');
+      expect(kubectl(kubeconfig, ['get', 'configmap', 'web', '-n', name], { allowFailure: true }).status).not.toBe(0);
+      // WHEN the kubelet would rotate the token: a good one is renamed into place
+      const good = fs.readFileSync(path.join(FAULT_CLUSTER.dir, 'pki', 'tokens.csv'), 'utf8').split(',')[0];
+      fs.writeFileSync(`${tokenFile}.new`, good);
+      fs.renameSync(`${tokenFile}.new`, tokenFile);
+      // THEN the same process applies the environment with it, without a restart
+      const applied = await waitFor((line) => line.verdict === 'applied');
+      expect(applied.environment).toBe(name);
+      expect(kubectlJson(kubeconfig, ['get', 'configmap', 'web', '-n', name]).metadata.name).toBe('web');
+      expect(log).not.toContain(good);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   scenario('retries an unreachable git remote with a growing delay in --interval mode and resumes once it is back', async () => {

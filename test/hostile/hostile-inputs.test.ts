@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject } from 'cdk8s';
@@ -48,6 +49,8 @@ const CLASSES = [
   'oversized synth input',
   'images not pinned by digest',
   'forged approvals',
+  'git credential files',
+  'bootstrap inputs',
 ] as const;
 type InputClass = typeof CLASSES[number];
 
@@ -668,7 +671,7 @@ afterAll(() => {
   process.stdout.write(`hostile inputs: ${rejected} rejected / ${tried} tried, ${covered.size} classes covered, ${written} written\n`);
   expect({ rejected, written }).toEqual({ rejected: tried, written: 0 });
   // The whole table (not a run filtered with -t): at least 30 cases, every class covered.
-  if (tried === CASES.length + APPROVAL_CASES.length) {
+  if (tried === CASES.length + APPROVAL_CASES.length + CREDENTIAL_CASES.length) {
     expect(tried).toBeGreaterThanOrEqual(30);
     expect([...covered].sort()).toEqual([...CLASSES].sort());
   }
@@ -931,3 +934,139 @@ async function promoteThroughStaging(repo: SignedPromotionRepo): Promise<void> {
   expect(toStaging.stderr).toBe('');
   await recordVerification(repo.bare, 'staging', '2026-11-23T13:15:00Z', { web: SIGNED_WEB_2 });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Credentials of a private env repo and bootstrap inputs (issue 11): each is refused before git runs or the
+// cluster is touched (exit 2, no mirror in the cache, nothing in the cluster), and no secret reaches the output.
+
+interface CredentialCase {
+  readonly name: string;
+  readonly inputClass: 'git credential files' | 'bootstrap inputs';
+  /** The command line; `folder` is a scratch folder for the case's files, `repo` a committed env repo. */
+  readonly args: (folder: string, repo: GitEnvRepo) => string[];
+  readonly refusal: (folder: string, repo: GitEnvRepo) => string;
+  /** Strings that must not appear in stdout or stderr. */
+  readonly secrets?: readonly string[];
+}
+
+const SECRET_TOKEN = 'ghp_Sup3rS3cretTok3nValue';
+const HOSTILE_HOST = 'git.hostile.example';
+
+function writeFile(folder: string, name: string, content: string | Buffer, mode = 0o600): string {
+  const file = path.join(folder, name);
+  fs.writeFileSync(file, content, { mode });
+  return file;
+}
+
+function deployKey(folder: string, passphrase = ''): string {
+  const file = path.join(folder, 'deploy-key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'deploy', '-f', file]);
+  return file;
+}
+
+const CREDENTIAL_CASES: CredentialCase[] = [
+  {
+    name: 'a token file holding two lines (a token and something else)',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `https://${HOSTILE_HOST}/env.git`, '--env', r.environment, '--token-file', writeFile(f, 'token', `${SECRET_TOKEN}\nsecond-line\n`)],
+    refusal: (f) => `${path.join(f, 'token')} holds more than one line; it must hold the token alone`,
+    secrets: [SECRET_TOKEN, 'second-line'],
+  },
+  {
+    name: 'an empty token file',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `https://${HOSTILE_HOST}/env.git`, '--env', r.environment, '--token-file', writeFile(f, 'token', '\n')],
+    refusal: (f) => `--token-file ${path.join(f, 'token')} is empty; put the access token in it`,
+  },
+  {
+    name: 'a token file of 1 MiB (the wrong file, maybe a key store)',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `https://${HOSTILE_HOST}/env.git`, '--env', r.environment, '--token-file', writeFile(f, 'token', Buffer.alloc(1024 * 1024, 0x41))],
+    refusal: (f) => `--token-file ${path.join(f, 'token')} is ${1024 * 1024} bytes, more than 16384; pass the right file`,
+  },
+  {
+    name: 'a repository URL carrying a password next to --token-file',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `https://deploy:${SECRET_TOKEN}@${HOSTILE_HOST}/env.git`, '--env', r.environment, '--token-file', writeFile(f, 'token', 'abc')],
+    refusal: () => `the repository URL https://deploy:***@${HOSTILE_HOST}/env.git carries a password; remove it from the URL and pass the token with --token-file`,
+    secrets: [SECRET_TOKEN],
+  },
+  {
+    name: 'a deploy key without a pinned known_hosts (any host key would be accepted)',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `git@${HOSTILE_HOST}:acme/env.git`, '--env', r.environment, '--ssh-key', deployKey(f)],
+    refusal: () => 'an SSH deploy key needs both --ssh-key FILE and --known-hosts FILE (the pinned host key of the git server, e.g. from ssh-keyscan, checked by hand)',
+  },
+  {
+    name: 'a known_hosts file that pins nothing (garbage lines)',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `git@${HOSTILE_HOST}:acme/env.git`, '--env', r.environment, '--ssh-key', deployKey(f), '--known-hosts', writeFile(f, 'known_hosts', `${HOSTILE_HOST} accept-any-key\n`)],
+    refusal: (f) => `--known-hosts ${path.join(f, 'known_hosts')}: line 1 is not "HOSTS KEYTYPE BASE64KEY" (known_hosts format); regenerate it with ssh-keyscan`,
+  },
+  {
+    name: 'a deploy key protected by a passphrase (ssh would wait for it forever)',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `git@${HOSTILE_HOST}:acme/env.git`, '--env', r.environment, '--ssh-key', deployKey(f, 'passphrase'), '--known-hosts', writeFile(f, 'known_hosts', `${HOSTILE_HOST} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`)],
+    refusal: (f) => `--ssh-key ${path.join(f, 'deploy-key')} is protected by a passphrase, which the reconciler cannot type; create the deploy key without one (ssh-keygen -N '')`,
+  },
+  {
+    name: 'a public key given as the deploy key',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `git@${HOSTILE_HOST}:acme/env.git`, '--env', r.environment, '--ssh-key', `${deployKey(f)}.pub`, '--known-hosts', writeFile(f, 'known_hosts', `${HOSTILE_HOST} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`)],
+    refusal: (f) => `--ssh-key ${path.join(f, 'deploy-key.pub')} is not a private key in OpenSSH or PEM format; pass the private half of the deploy key (ssh-keygen -t ed25519 -N '' -f deploy-key)`,
+  },
+  {
+    name: 'a token file for an ssh remote (it would be ignored and the fetch fail later)',
+    inputClass: 'git credential files',
+    args: (f, r) => ['reconcile', '--repo', `git@${HOSTILE_HOST}:acme/env.git`, '--env', r.environment, '--token-file', writeFile(f, 'token', SECRET_TOKEN)],
+    refusal: () => `--token-file and --git-ca-file are for https remotes, but the repository is git@${HOSTILE_HOST}:acme/env.git; use --ssh-key and --known-hosts for ssh`,
+    secrets: [SECRET_TOKEN],
+  },
+  {
+    name: 'bootstrap of an environment that declares no reconciler',
+    inputClass: 'bootstrap inputs',
+    args: (f, r) => ['bootstrap', '--repo', r.root, '--env', r.environment, '--token-file', writeFile(f, 'token', SECRET_TOKEN)],
+    refusal: (_f, r) => `environment "${r.environment}" declares no in-cluster reconciler; set reconciler: { image, repository } on its Environment construct, synth and commit, then bootstrap`,
+    secrets: [SECRET_TOKEN],
+  },
+  {
+    name: 'bootstrap given the in-cluster credentials folder instead of files',
+    inputClass: 'bootstrap inputs',
+    args: (f, r) => ['bootstrap', '--repo', r.root, '--env', r.environment, '--credentials-dir', f],
+    refusal: () => '--credentials-dir is how the installed reconciler reads its Secret; give bootstrap the files: --ssh-key and --known-hosts, or --token-file',
+  },
+  {
+    name: 'bootstrap of an environment name that is no DNS label (a path out of the repository)',
+    inputClass: 'bootstrap inputs',
+    args: (_f, r) => ['bootstrap', '--repo', r.root, '--env', '../etc'],
+    refusal: () => 'environment name "../etc" must consist of lowercase letters a-z, digits 0-9 and "-", and start and end with a letter or digit; pass the name of a folder stagecraft synth wrote',
+  },
+];
+
+describe('credentials of a private env repo and bootstrap inputs are refused before git or the cluster is used', () => {
+  it.each(CREDENTIAL_CASES)('fails on $name ($inputClass)', (testCase) => {
+    // GIVEN an env repo and a cache of its own, the case's files
+    const env = uniqueName('hostile');
+    const repo = new GitEnvRepo(env, env);
+    repo.put('web', configMap(env, 'web'));
+    repo.commit('good');
+    const folder = scratchFolder('stagecraft-hostile-credentials-');
+    const ownCache = scratchFolder('stagecraft-hostile-cache-');
+    // WHEN
+    const args = testCase.args(folder, repo);
+    const run = runStagecraft([...args, '--kubeconfig', kubeconfig, '--cache-dir', ownCache, ...(args[0] === 'reconcile' ? ['--once'] : [])], { cwd: REPO_ROOT });
+    // THEN refused as bad input with the exact reason
+    const said = `${run.stdout}${run.stderr}`;
+    const expected = testCase.refusal(folder, repo);
+    const leaked = (testCase.secrets ?? []).filter((secret) => said.includes(secret));
+    // A bad credential stops git from running at all (no mirror); bootstrap reads the env repo, then refuses.
+    const mirrors = testCase.inputClass === 'git credential files' ? fs.readdirSync(ownCache).length : 0;
+    const written = mirrors + (kubectl(kubeconfig, ['get', 'namespace', env], { allowFailure: true }).status === 0 ? 1 : 0);
+    results.push({ inputClass: testCase.inputClass, rejected: run.status === 2 && run.stderr.includes(expected) && leaked.length === 0, written });
+    expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(run.stderr).toContain(expected);
+    // AND no secret was printed, no mirror made for a bad credential, nothing written to the cluster
+    expect(leaked).toEqual([]);
+    expect(written).toBe(0);
+  });
+});

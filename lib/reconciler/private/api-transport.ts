@@ -1,6 +1,7 @@
 import * as http2 from 'http2';
 import * as https from 'https';
 import * as tls from 'tls';
+import { authorizationFor } from './rotating-token';
 import { ConnectionSettings } from '../kubeconfig';
 
 export interface ApiResponse {
@@ -124,8 +125,9 @@ class Http2Transport implements ApiTransport {
         'accept': 'application/json',
         'user-agent': USER_AGENT,
       };
-      if (this.settings.authorization !== undefined) {
-        headers.authorization = this.settings.authorization;
+      const authorization = authorizationFor(this.settings);
+      if (authorization !== undefined) {
+        headers.authorization = authorization;
       }
       if (request.contentType !== undefined) {
         headers['content-type'] = request.contentType;
@@ -204,8 +206,9 @@ class Http1Transport implements ApiTransport {
   public send(request: ApiRequest): Promise<ApiResponse> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { 'accept': 'application/json', 'user-agent': USER_AGENT };
-      if (this.settings.authorization !== undefined) {
-        headers.authorization = this.settings.authorization;
+      const authorization = authorizationFor(this.settings);
+      if (authorization !== undefined) {
+        headers.authorization = authorization;
       }
       if (request.contentType !== undefined) {
         headers['content-type'] = request.contentType;

@@ -6,12 +6,14 @@ import { ApiRequest, ApiResponse, ApiTransport, openTransport } from './api-tran
 import { KubeObject, ObjectReference } from '../../envrepo/kube-object';
 import { describeObject } from '../../envrepo/object-identity';
 import { ApplyOptions, ClusterClient, ClusterError, DeleteOptions, ListOptions, ResourceType } from '../cluster-client';
-import { ConnectionSettings, KubeconfigError, readKubeconfig } from '../kubeconfig';
+import { ConnectionSettings, DEFAULT_SERVICE_ACCOUNT_DIR, inClusterSettings, KubeconfigError, readKubeconfig } from '../kubeconfig';
 
 /** Where a connection came from, for messages. */
 export interface ConnectionTarget {
   readonly kubeconfig?: string;
   readonly context?: string;
+  /** Connect as the Pod's ServiceAccount (see inClusterSettings), with its token and CA in this folder. */
+  readonly inCluster?: { readonly serviceAccountDir?: string };
 }
 
 export interface ClientOptions {
@@ -203,14 +205,42 @@ function statusError(what: string, response: ApiResponse): ClusterError {
   }
   const reason = status?.reason === undefined ? '' : ` ${status.reason}`;
   const message = status?.message ?? response.body.trim().slice(0, 500);
+  const reconcilerAccount = response.status === 403 ? reconcilerAccountRefusal(message) : undefined;
   const hint = response.status === 401
     ? '; the credentials of the kubeconfig were refused: renew them'
-    : response.status === 403 && status?.reason === 'Forbidden'
-      ? '; the kubeconfig user lacks permission: grant it in RBAC or use another context'
-      : response.status === 409 && what.startsWith('server-side apply')
-        ? '; another field manager owns a field this object sets: apply with force'
-        : '';
+    : reconcilerAccount !== undefined
+      ? reconcilerAccount
+      : response.status === 403 && status?.reason === 'Forbidden'
+        ? '; the kubeconfig user lacks permission: grant it in RBAC or use another context'
+        : response.status === 409 && what.startsWith('server-side apply')
+          ? '; another field manager owns a field this object sets: apply with force'
+          : '';
   return new ClusterError(`${what} failed with ${response.status}${reason}: ${message}${hint}`, response.status, status?.reason, status);
+}
+
+/**
+ * The in-cluster reconciler's own ServiceAccount refused (`stagecraft-reconciler-<env>`): its RBAC is generated
+ * from the kinds the environment used when it was last installed, so a new kind needs an administrator to
+ * apply the regenerated RBAC (the reconciler can never widen its own rights).
+ */
+function reconcilerAccountRefusal(message: string): string | undefined {
+  const bootstrap = (environment: string) => `an administrator re-runs \`stagecraft bootstrap --env ${environment} --repo …\`, which applies the environment's regenerated RBAC`;
+  const refused = /User "system:serviceaccount:([^:"]+):stagecraft-reconciler-([^"]+)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)"/i.exec(message);
+  if (refused !== null) {
+    const [, namespace, environment, verb, resource, group] = refused;
+    return `; the reconciler's ServiceAccount ${namespace}/stagecraft-reconciler-${environment} may not ${verb} ${resource}${group === '' ? '' : `.${group}`}: `
+      + `the environment uses a kind (or namespace) its RBAC does not grant yet; ${bootstrap(environment)}`;
+  }
+  // Its own Role widened by a new revision: the API server refuses rules the writer does not hold.
+  const escalation = /user "system:serviceaccount:([^:"]+):stagecraft-reconciler-([^"]+)" \(groups=.*\) is attempting to grant RBAC permissions not currently held/i.exec(message);
+  if (escalation !== null) {
+    const [, namespace, environment] = escalation;
+    const resources = [...message.matchAll(/APIGroups:\["([^"]*)"\], Resources:\[([^\]]*)\]/g)]
+      .flatMap(([, group, names]) => names.split(' ').map((name) => `${name.replace(/"/g, '')}${group === '' ? '' : `.${group}`}`));
+    return `; the reconciler's ServiceAccount ${namespace}/stagecraft-reconciler-${environment} may not grant itself ${[...new Set(resources)].join(', ') || 'new rights'}: `
+      + `the environment started using a kind its RBAC does not grant yet; ${bootstrap(environment)}`;
+  }
+  return undefined;
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -244,7 +274,15 @@ function kubeconfigFileFor(target: ConnectionTarget): string | undefined {
 }
 
 async function connectionSettingsFor(target: ConnectionTarget): Promise<ConnectionSettings> {
+  if (target.inCluster !== undefined) {
+    return inClusterSettings(target.inCluster.serviceAccountDir);
+  }
   const file = kubeconfigFileFor(target);
+  // No kubeconfig, in a Pod: its ServiceAccount, with the token read again when the kubelet rotates it.
+  if (file === undefined && target.context === undefined && (process.env.KUBECONFIG ?? '') === ''
+    && (process.env.KUBERNETES_SERVICE_HOST ?? '') !== '' && fs.existsSync(path.join(DEFAULT_SERVICE_ACCOUNT_DIR, 'token'))) {
+    return inClusterSettings(DEFAULT_SERVICE_ACCOUNT_DIR);
+  }
   if (file !== undefined) {
     let text: string;
     try {
