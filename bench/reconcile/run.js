@@ -9,6 +9,7 @@ const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { benchCluster, startFresh, wipe } = require('./bench-cluster');
 
 const root = path.resolve(__dirname, '..', '..');
 const options = { apps: 300, repeat: 3, tmpfs: false };
@@ -21,13 +22,12 @@ for (let index = 2; index < process.argv.length; index++) {
 // etcd's data lives on disk, as in the test control plane and real clusters (every write fsynced);
 // --etcd-on-tmpfs puts it in memory instead, which shortens kubectl's one-request-at-a-time latency most.
 const clusterDir = options.tmpfs ? '/dev/shm/stagecraft-bench-cluster' : path.join(os.homedir(), '.cache', 'stagecraft', 'bench-cluster');
-const cluster = { dir: process.env.STAGECRAFT_BENCH_CLUSTER_DIR ?? clusterDir, port: '18443', etcd: '14379', peer: '14380' };
+const cluster = benchCluster(clusterDir);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stagecraft-bench-reconcile-'));
 const repo = path.join(scratch, 'env-repo');
 const cache = path.join(scratch, 'cache');
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.test', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.test' };
 const git = (...args) => execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' });
-const script = (name) => path.join(root, 'scripts', 'control-plane', name);
 
 function timed(command, args, env) {
   // /usr/bin/time reports the peak RSS of the whole process.
@@ -97,10 +97,7 @@ function medianOf(runs) {
 
 process.stdout.write(`bench/reconcile: ${options.apps} apps × (Deployment + Service + ConfigMap) = ${options.apps * 3} objects, ${os.cpus().length} cores, node ${process.version}, etcd data on ${options.tmpfs ? 'tmpfs' : 'disk'}\n`);
 process.stdout.write('starting a fresh control plane for the benchmark (etcd wiped)\n');
-spawnSync('bash', [script('stop.sh'), '--dir', cluster.dir, '--wipe'], { stdio: 'ignore' });
-const start = spawnSync('bash', [script('start.sh'), '--dir', cluster.dir, '--port', cluster.port, '--etcd-port', cluster.etcd, '--etcd-peer-port', cluster.peer], { encoding: 'utf8' });
-if (start.status !== 0) throw new Error(`the control plane did not start:\n${start.stderr}`);
-const kubeconfig = start.stdout.trim().split('\n').pop();
+const kubeconfig = startFresh(cluster);
 try {
   fs.mkdirSync(repo, { recursive: true });
   execFileSync('git', ['init', '--quiet', '--initial-branch=main'], { cwd: repo, env: gitEnv });
@@ -161,6 +158,6 @@ try {
     '',
   ].join('\n'));
 } finally {
-  spawnSync('bash', [script('stop.sh'), '--dir', cluster.dir, '--wipe'], { stdio: 'ignore' });
+  wipe(cluster);
   fs.rmSync(scratch, { recursive: true, force: true });
 }

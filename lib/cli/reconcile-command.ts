@@ -6,13 +6,15 @@ import { parseDuration } from './duration';
 import { Output } from './output';
 import { revisionSourceOf, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
 import { systemClock } from '../reconciler/clock';
-import { ClusterClient } from '../reconciler/cluster-client';
+import { ClusterClient, WatchableClusterClient } from '../reconciler/cluster-client';
 import { connectToCluster } from '../reconciler/connect';
 import { countChanges, CycleOptions, CycleResult, reconcileCycle } from '../reconciler/cycle';
 import { KubeconfigError } from '../reconciler/kubeconfig';
+import { APPLYSET_PART_OF_LABEL } from '../reconciler/metadata-keys';
 import { ReconcileMetrics, serveMetrics } from '../reconciler/metrics';
 import { DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
 import { ReconcileChange } from '../reconciler/reconcile';
+import { WatchingClusterClient } from '../reconciler/watch-cache';
 
 export const RECONCILE_USAGE = `usage: stagecraft reconcile (--repo PATH_OR_URL | --dir PATH) --env NAME (--once | --interval 30s) [options]
 
@@ -24,7 +26,8 @@ last revision verified healthy is applied again and the failed one is not retrie
 
 ${SOURCE_USAGE}
   --once                  reconcile once and exit (push-based: CI runs this after committing to the env repo)
-  --interval DURATION     reconcile every DURATION (pull-based), healing drift on every tick; e.g. 30s
+  --interval DURATION     reconcile every DURATION (pull-based); e.g. 30s. Watches keep the live state: drift is
+                          healed as soon as a watch sees it, and an idle tick sends no LIST
   --timeout DURATION      how long to wait for health after applying (default 5m)
   --poll-interval DURATION  how often to read health while waiting (default 2s)
   --no-wait               do not wait for health (the revision is then never recorded as verified)
@@ -109,9 +112,75 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
       printCycle(result, output);
       return exitCodeOf(result);
     }
-    return await runInterval(parseDuration('interval', intervalText), () => reconcileCycle(cycleOptions(client, false)), parsed, output);
+    const wakeup = new Wakeup();
+    const watching = new WatchingClusterClient(client, { cached: isMemberSelector, onChange: (reason) => wakeup.poke(reason) });
+    try {
+      return await runInterval(parseDuration('interval', intervalText), () => reconcileCycle(cycleOptions(watching, false)), parsed, output, { wakeup, watching });
+    } finally {
+      watching.close();
+    }
   } finally {
     client.close();
+  }
+}
+
+/** LISTs of an applyset's members (`applyset.kubernetes.io/part-of=<id>`): the ones kept from watches in --interval mode. */
+function isMemberSelector(options: { readonly labelSelector?: string }): boolean {
+  const selector = options.labelSelector ?? '';
+  return selector.startsWith(`${APPLYSET_PART_OF_LABEL}=`) && !selector.includes(',');
+}
+
+/** Least time from the start of one cycle to the start of a watch-triggered next one: a controller fighting git cannot make the loop spin. */
+export const MIN_WATCH_CYCLE_GAP_MS = 1000;
+
+/** Changes seen by a watch gather for this long before a cycle starts (kubectl apply of many objects is one burst). */
+export const WATCH_DEBOUNCE_MS = 100;
+
+/** What wakes the loop before its interval: a watch that saw a managed object change. */
+class Wakeup {
+  private reason: string | undefined;
+  private waiting: (() => void) | undefined;
+
+  /** A watch saw a change; remembered until the loop takes it. */
+  public poke(reason: string): void {
+    this.reason ??= reason;
+    this.waiting?.();
+  }
+
+  /** The reason of the change seen since the last take, if any, and forgets it. */
+  public take(): string | undefined {
+    const reason = this.reason;
+    this.reason = undefined;
+    return reason;
+  }
+
+  public get pending(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** Waits `delayMs`, or less when poked (then at least `minimumMs`); `stop` ends the wait at once. */
+  public wait(delayMs: number, minimumMs: number, isStopping: () => boolean, onStop: (wake: () => void) => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiting = undefined;
+        resolve();
+      };
+      const early = () => {
+        clearTimeout(timer);
+        timer = setTimeout(finish, Math.min(delayMs, minimumMs));
+      };
+      timer = setTimeout(finish, delayMs);
+      onStop(finish);
+      this.waiting = early;
+      if (this.pending) {
+        early();
+      }
+      if (isStopping()) {
+        finish();
+      }
+    });
   }
 }
 
@@ -137,7 +206,13 @@ export function nextReconcileDelay(intervalMs: number, consecutiveFetchFailures:
  * fetched the wait grows (nextReconcileDelay) until a fetch succeeds. Ends on SIGINT/SIGTERM, never in the
  * middle of a cycle: a cycle in progress finishes (and writes its status) first.
  */
-async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>, parsed: ParsedArguments, output: Output): Promise<number> {
+async function runInterval(
+  intervalMs: number,
+  cycle: () => Promise<CycleResult>,
+  parsed: ParsedArguments,
+  output: Output,
+  live: { readonly wakeup: Wakeup; readonly watching: WatchingClusterClient },
+): Promise<number> {
   const metrics = new ReconcileMetrics();
   const address = stringOption(parsed, 'metrics-address') ?? '127.0.0.1:9464';
   const separator = address.lastIndexOf(':');
@@ -155,9 +230,13 @@ async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let fetchFailures = 0;
+  let trigger = 'start';
   try {
     while (!stopping) {
+      const countersBefore = live.watching.watchCounters;
+      const cycleStarted = Date.now();
       const result = await cycle();
+      const counters = live.watching.watchCounters;
       fetchFailures = result.fetchFailed ? fetchFailures + 1 : 0;
       const delay = nextReconcileDelay(intervalMs, fetchFailures);
       metrics.observe({
@@ -169,16 +248,23 @@ async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>
         finishedAt: Math.floor(Date.now() / 1000),
       });
       printCycle(result, output);
-      process.stderr.write(`${JSON.stringify({ ...logLine(result), nextReconcileInMs: delay, ...(fetchFailures > 0 ? { consecutiveFetchFailures: fetchFailures } : {}) })}\n`);
+      process.stderr.write(`${JSON.stringify({
+        ...logLine(result),
+        trigger,
+        listRequests: counters.listRequests - countersBefore.listRequests,
+        watchesHealthy: live.watching.healthy,
+        nextReconcileInMs: delay,
+        ...(fetchFailures > 0 ? { consecutiveFetchFailures: fetchFailures } : {}),
+      })}\n`);
       if (!stopping) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
+        // A change seen by a watch starts the next cycle early, unless the env repo cannot be fetched (then it waits its backoff).
+        const gap = Math.max(WATCH_DEBOUNCE_MS, MIN_WATCH_CYCLE_GAP_MS - (Date.now() - cycleStarted));
+        await live.wakeup.wait(delay, fetchFailures > 0 ? delay : gap, () => stopping, (finish) => {
+          wake = finish;
         });
       }
+      const reason = live.wakeup.take();
+      trigger = reason === undefined ? 'interval' : `watch: ${reason}`;
     }
     return 0;
   } finally {
@@ -220,7 +306,7 @@ function optionalPath(value: string | undefined): string | undefined {
 }
 
 /** Connects, or prints why not and returns undefined (a kubeconfig that cannot be used is bad input). */
-export async function connect(parsed: ParsedArguments, output: Output, concurrency: number, command = 'reconcile'): Promise<ClusterClient | undefined> {
+export async function connect(parsed: ParsedArguments, output: Output, concurrency: number, command = 'reconcile'): Promise<WatchableClusterClient | undefined> {
   try {
     return await connectToCluster({ ...clusterTargetOf(parsed, output, command), maxConcurrentRequests: concurrency });
   } catch (error) {

@@ -1,9 +1,10 @@
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as http from 'http';
 import * as net from 'net';
 import { REPO_ROOT, STAGECRAFT_BIN } from '../../support/cli';
 import { scratchFolder } from '../../support/fleets';
 import { GitEnvRepo, startFakeController } from '../../support/git-env-repo';
+import { LogWatcher } from '../../support/log-watcher';
 import { configMap, deployment } from '../../support/objects';
 import { kubectl, kubectlJson, startTestCluster, uniqueName } from '../../support/test-cluster';
 
@@ -34,41 +35,6 @@ function getText(url: string): Promise<string> {
       response.on('end', () => resolve(text));
     }).on('error', reject);
   });
-}
-
-/** Collects the structured log lines of a running reconciler and waits for one that matches. */
-class LogWatcher {
-  public readonly lines: any[] = [];
-  private waiters: Array<{ match: (line: any) => boolean; resolve: (line: any) => void }> = [];
-
-  constructor(child: ChildProcess) {
-    let buffer = '';
-    child.stderr!.on('data', (chunk) => {
-      buffer += chunk;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const text = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (!text.startsWith('{')) {
-          continue;
-        }
-        const line = JSON.parse(text);
-        this.lines.push(line);
-        this.waiters = this.waiters.filter((waiter) => (waiter.match(line) ? (waiter.resolve(line), false) : true));
-      }
-    });
-  }
-
-  public waitFor(match: (line: any) => boolean, timeoutMs = 60_000): Promise<any> {
-    const seen = this.lines.find(match);
-    if (seen) {
-      return Promise.resolve(seen);
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; saw ${JSON.stringify(this.lines)}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-    });
-  }
 }
 
 describe('reconcile --interval on a real API server', () => {
@@ -102,6 +68,9 @@ describe('reconcile --interval on a real API server', () => {
       // AND an idle tick sends no write request
       const idle = await logs.waitFor((line) => line.msg === 'reconcile' && logs.lines.indexOf(line) > logs.lines.indexOf(healed) && line.writeRequests === 0);
       expect(idle).toMatchObject({ verdict: 'healthy', unchanged: 2, configured: 0 });
+      // AND, its live state kept from watches, sends no LIST either
+      const idleAgain = await logs.waitFor((line) => line.msg === 'reconcile' && logs.lines.indexOf(line) > logs.lines.indexOf(idle) && line.trigger === 'interval');
+      expect(idleAgain).toMatchObject({ verdict: 'healthy', writeRequests: 0, listRequests: 0, watchesHealthy: true });
 
       // AND metrics are served
       const metrics = await getText(`http://127.0.0.1:${port}/metrics`);
@@ -115,6 +84,46 @@ describe('reconcile --interval on a real API server', () => {
       // THEN it ends cleanly
       expect(await exited).toBe(0);
       controller.kill();
+    }
+  });
+
+  it('heals a kubectl scale as soon as a watch sees it, without waiting for the 5-minute interval', async () => {
+    // GIVEN a reconciler in --interval 5m mode that applied a Deployment
+    const name = uniqueName('watch');
+    const repo = new GitEnvRepo(name, name);
+    repo.put('web', deployment(name, 'web', 2)).put('web', configMap(name, 'web'));
+    repo.commit('web');
+    const reconciler = spawn(process.execPath, [
+      STAGECRAFT_BIN, 'reconcile', '--repo', repo.root, '--env', name, '--kubeconfig', kubeconfig, '--cache-dir', scratchFolder('stagecraft-cache-'),
+      '--interval', '5m', '--no-wait', '--metrics-address', '127.0.0.1:0',
+    ], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const logs = new LogWatcher(reconciler);
+    try {
+      const first = await logs.waitFor((line) => line.msg === 'reconcile');
+      expect(first).toMatchObject({ verdict: 'applied', trigger: 'start', created: 3 });
+
+      // WHEN someone scales the Deployment behind git's back
+      kubectl(kubeconfig, ['scale', 'deployment', 'web', '-n', name, '--replicas', '5']);
+      const healed = await logs.waitFor((line) => line.msg === 'reconcile' && line.driftedObjects === 1, 30_000);
+
+      // THEN the watch started a cycle at once, which put the declared replicas back, listing nothing
+      expect(healed).toMatchObject({ verdict: 'applied', trigger: `watch: Deployment ${name}/web was changed`, configured: 1, listRequests: 0, watchesHealthy: true });
+      expect(kubectlJson(kubeconfig, ['get', 'deployment', 'web', '-n', name]).spec.replicas).toBe(2);
+
+      // AND its own write wakes nothing more: the next cycle is the interval's
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(logs.lines.filter((line) => line.msg === 'reconcile').length).toBe(2);
+
+      // WHEN someone deletes the ConfigMap
+      kubectl(kubeconfig, ['delete', 'configmap', 'web', '-n', name]);
+      const recreated = await logs.waitFor((line) => line.msg === 'reconcile' && line.created === 1, 30_000);
+      // THEN it is created again at once (with the one LIST every create asks for: objects of other applysets it must not take over)
+      expect(recreated).toMatchObject({ verdict: 'applied', trigger: `watch: ConfigMap ${name}/web was deleted`, listRequests: 1 });
+      expect(kubectlJson(kubeconfig, ['get', 'configmap', 'web', '-n', name]).data).toEqual({ KEY: 'value' });
+    } finally {
+      const exited = new Promise<number | null>((resolve) => reconciler.once('exit', (code) => resolve(code)));
+      reconciler.kill('SIGTERM');
+      expect(await exited).toBe(0);
     }
   });
 });
