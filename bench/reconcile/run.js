@@ -9,6 +9,7 @@ const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { benchCluster, startFresh, wipe } = require('./bench-cluster');
 
 const root = path.resolve(__dirname, '..', '..');
 const options = { apps: 300, repeat: 3, tmpfs: false };
@@ -21,13 +22,12 @@ for (let index = 2; index < process.argv.length; index++) {
 // etcd's data lives on disk, as in the test control plane and real clusters (every write fsynced);
 // --etcd-on-tmpfs puts it in memory instead, which shortens kubectl's one-request-at-a-time latency most.
 const clusterDir = options.tmpfs ? '/dev/shm/stagecraft-bench-cluster' : path.join(os.homedir(), '.cache', 'stagecraft', 'bench-cluster');
-const cluster = { dir: process.env.STAGECRAFT_BENCH_CLUSTER_DIR ?? clusterDir, port: '18443', etcd: '14379', peer: '14380' };
+const cluster = benchCluster(clusterDir);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stagecraft-bench-reconcile-'));
 const repo = path.join(scratch, 'env-repo');
 const cache = path.join(scratch, 'cache');
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.test', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.test' };
 const git = (...args) => execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' });
-const script = (name) => path.join(root, 'scripts', 'control-plane', name);
 
 function timed(command, args, env) {
   // /usr/bin/time reports the peak RSS of the whole process.
@@ -49,7 +49,7 @@ function synthesize(change) {
     fs.rmSync(flat, { recursive: true, force: true });
     fs.mkdirSync(flat, { recursive: true });
     for (const entry of fs.readdirSync(path.join(repo, `bench-kubectl-${copy}`), { withFileTypes: true, recursive: true })) {
-      if (entry.isFile() && entry.name.endsWith('.yaml')) {
+      if (entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml') {
         const from = path.join(entry.parentPath, entry.name);
         fs.copyFileSync(from, path.join(flat, `${path.basename(entry.parentPath)}-${entry.name}`));
       }
@@ -77,6 +77,20 @@ function kubectl(label, copy, folder) {
   return { seconds: run.seconds, rssMb: run.rssMb, writes };
 }
 
+/** A read-only stagecraft command (diff, status), whole process. */
+function readOnly(label, args) {
+  const run = timed(process.execPath, [path.join(root, 'bin', 'stagecraft'), ...args, '--kubeconfig', kubeconfig, '--output', 'json']);
+  if (run.status !== 0 && !(label === 'diff' && run.status === 1)) throw new Error(`stagecraft ${label} failed:\n${run.stdout}\n${run.stderr}`);
+  return { seconds: run.seconds, rssMb: run.rssMb, writes: 0 };
+}
+
+/** kubectl's closest read-only command, as the anchor. */
+function kubectlRead(label, args) {
+  const run = timed('kubectl', ['--kubeconfig', kubeconfig, ...args]);
+  if (run.status !== 0 && !(label === 'diff' && run.status === 1)) throw new Error(`kubectl ${label} failed:\n${run.stderr}`);
+  return { seconds: run.seconds, rssMb: run.rssMb, writes: 0 };
+}
+
 /** The floor: bare server-side apply PATCHes of the same files into a fresh namespace (raw-apply.js). */
 function floor(copy, folder) {
   const run = timed(process.execPath, [path.join(__dirname, 'raw-apply.js'), kubeconfig, folder, `bench-raw-${copy}`, '16']);
@@ -97,10 +111,7 @@ function medianOf(runs) {
 
 process.stdout.write(`bench/reconcile: ${options.apps} apps × (Deployment + Service + ConfigMap) = ${options.apps * 3} objects, ${os.cpus().length} cores, node ${process.version}, etcd data on ${options.tmpfs ? 'tmpfs' : 'disk'}\n`);
 process.stdout.write('starting a fresh control plane for the benchmark (etcd wiped)\n');
-spawnSync('bash', [script('stop.sh'), '--dir', cluster.dir, '--wipe'], { stdio: 'ignore' });
-const start = spawnSync('bash', [script('start.sh'), '--dir', cluster.dir, '--port', cluster.port, '--etcd-port', cluster.etcd, '--etcd-peer-port', cluster.peer], { encoding: 'utf8' });
-if (start.status !== 0) throw new Error(`the control plane did not start:\n${start.stderr}`);
-const kubeconfig = start.stdout.trim().split('\n').pop();
+const kubeconfig = startFresh(cluster);
 try {
   fs.mkdirSync(repo, { recursive: true });
   execFileSync('git', ['init', '--quiet', '--initial-branch=main'], { cwd: repo, env: gitEnv });
@@ -130,8 +141,15 @@ try {
   process.stdout.write(`  ${'floor (bare SSA)'.padEnd(20)} ${coldFloor.seconds.toFixed(2).padStart(5)} s whole process (${coldFloor.insideSeconds.toFixed(2)} s for the requests alone), ${coldFloor.writes} writes, ${coldFloor.rssMb.toFixed(0)} MB\n`);
   row('no-op', repeatMedian(() => stagecraft('no-op', 1)), repeatMedian(() => kubectl('no-op', 1, baseFolders[0])));
   const changedFolders = synthesize('debug');
+  row('diff (1 change)', repeatMedian(() => readOnly('diff', ['diff', '--dir', repo, '--env', 'bench-ours-1'])),
+    repeatMedian(() => kubectlRead('diff', ['diff', '--server-side', '--field-manager', 'bench-kubectl', '-n', 'bench-kubectl-1', '-f', changedFolders[0]])));
   row('one-object change', stagecraft('change', 1), kubectl('change', 1, changedFolders[0]));
+  row('status', repeatMedian(() => readOnly('status', ['status', '--env', 'bench-ours-1', '--namespace', 'bench-ours-1'])),
+    repeatMedian(() => kubectlRead('status', ['get', 'configmap', 'stagecraft-status-bench-ours-1', '-n', 'bench-ours-1', '-o', 'json'])));
   const noop = rows[1].ours;
+  const diffRow = rows[2];
+  const statusRow = rows[4];
+  rows.splice(2, 1);
   const results = {
     objects: options.apps * 3,
     coldSeconds: rows[0].ours.seconds,
@@ -148,19 +166,25 @@ try {
     changeSeconds: rows[2].ours.seconds,
     changeWrites: rows[2].ours.writes,
     kubectlChangeSeconds: rows[2].theirs.seconds,
+    diffSeconds: diffRow.ours.seconds,
+    kubectlDiffSeconds: diffRow.theirs.seconds,
+    statusSeconds: statusRow.ours.seconds,
+    kubectlStatusSeconds: statusRow.theirs.seconds,
     maxRssMb: Math.max(...rows.map((r) => r.ours.rssMb)),
   };
   process.stdout.write([
     '',
     `cold apply: ${results.coldSpeedup.toFixed(1)}× faster than kubectl apply --server-side (target ≥ 3×), median of ${options.repeat} fresh namespaces each, etcd on ${results.etcd}`,
     `floor: bare server-side apply PATCHes of the same objects take ${results.floorColdSeconds.toFixed(2)} s whole process, so no tool that applies each object can be more than ${results.floorSpeedupLimit.toFixed(1)}× faster than kubectl on this server`,
-    `no-op reconcile: ${results.noopSeconds.toFixed(2)} s whole process (${results.noopInsideSeconds.toFixed(2)} s inside), ${results.noopWrites} write requests (target ≤ 0.6 s, 0 writes); kubectl ${results.kubectlNoopSeconds.toFixed(2)} s`,
+    `no-op reconcile: ${results.noopSeconds.toFixed(2)} s whole process (${results.noopInsideSeconds.toFixed(2)} s inside), ${results.noopWrites} write requests (target ≤ 1.5 s at 9,000 objects, 0 writes); kubectl ${results.kubectlNoopSeconds.toFixed(2)} s`,
     `one-object change: ${results.changeSeconds.toFixed(2)} s with ${results.changeWrites} write requests (the ConfigMap and the status); kubectl ${results.kubectlChangeSeconds.toFixed(2)} s`,
-    `peak RSS: ${results.maxRssMb.toFixed(0)} MB (target ≤ 200 MB)`,
+    `diff: ${results.diffSeconds.toFixed(2)} s whole process; kubectl diff --server-side ${results.kubectlDiffSeconds.toFixed(2)} s`,
+    `status: ${results.statusSeconds.toFixed(2)} s whole process; kubectl get of the status ConfigMap ${results.kubectlStatusSeconds.toFixed(2)} s`,
+    `peak RSS: ${results.maxRssMb.toFixed(0)} MB (target ≤ 300 MB)`,
     `BENCH_RESULT ${JSON.stringify(results)}`,
     '',
   ].join('\n'));
 } finally {
-  spawnSync('bash', [script('stop.sh'), '--dir', cluster.dir, '--wipe'], { stdio: 'ignore' });
+  wipe(cluster);
   fs.rmSync(scratch, { recursive: true, force: true });
 }

@@ -8,13 +8,15 @@ import { ServingOptions, servingOptionsOf, SERVING_REPEATABLE_OPTIONS, SERVING_U
 import { revisionSourceOf, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
 import { describeTarget } from '../reconciler/alert-format';
 import { systemClock } from '../reconciler/clock';
-import { ClusterClient } from '../reconciler/cluster-client';
+import { ClusterClient, WatchableClusterClient } from '../reconciler/cluster-client';
 import { connectToCluster } from '../reconciler/connect';
 import { countChanges, CycleOptions, CycleResult, reconcileCycle } from '../reconciler/cycle';
 import { KubeconfigError } from '../reconciler/kubeconfig';
+import { APPLYSET_PART_OF_LABEL } from '../reconciler/metadata-keys';
 import { DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
 import { ReconcileChange } from '../reconciler/reconcile';
 import { ReconcileLoop } from '../reconciler/reconcile-loop';
+import { WatchingClusterClient } from '../reconciler/watch-cache';
 
 export const RECONCILE_USAGE = `usage: stagecraft reconcile (--repo PATH_OR_URL | --dir PATH) --env NAME (--once | --interval 30s) [options]
 
@@ -26,7 +28,8 @@ last revision verified healthy is applied again and the failed one is not retrie
 
 ${SOURCE_USAGE}
   --once                  reconcile once and exit (push-based: CI runs this after committing to the env repo)
-  --interval DURATION     reconcile every DURATION (pull-based), healing drift on every tick; e.g. 30s
+  --interval DURATION     reconcile every DURATION (pull-based); e.g. 30s. Watches keep the live state: drift is
+                          healed as soon as a watch sees it, and an idle tick sends no LIST
   --timeout DURATION      how long to wait for health after applying (default 5m)
   --poll-interval DURATION  how often to read health while waiting (default 2s)
   --no-wait               do not wait for health (the revision is then never recorded as verified)
@@ -114,10 +117,23 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
       printCycle(result, output);
       return exitCodeOf(result);
     }
-    return await runInterval(parseDuration('interval', intervalText), () => reconcileCycle(cycleOptions(client, false)), serving, output);
+    const watching = new WatchingClusterClient(client, { cached: isMemberSelector, onChange: (reason) => watchChange?.(reason) });
+    let watchChange: ((reason: string) => void) | undefined;
+    try {
+      const loop = { intervalMs: parseDuration('interval', intervalText), cycle: () => reconcileCycle(cycleOptions(watching, false)) };
+      return await runInterval(loop, serving, output, { watching, subscribe: (onChange) => { watchChange = onChange; } });
+    } finally {
+      watching.close();
+    }
   } finally {
     client.close();
   }
+}
+
+/** LISTs of an applyset's members (`applyset.kubernetes.io/part-of=<id>`): the ones kept from watches in --interval mode. */
+function isMemberSelector(options: { readonly labelSelector?: string }): boolean {
+  const selector = options.labelSelector ?? '';
+  return selector.startsWith(`${APPLYSET_PART_OF_LABEL}=`) && !selector.includes(',');
 }
 
 /**
@@ -126,20 +142,33 @@ export async function reconcileCommand(argv: readonly string[], output: Output):
  * reconcile. Ends on SIGINT/SIGTERM, never in the middle of a cycle: a cycle in progress finishes (and writes
  * its status) first.
  */
-async function runInterval(intervalMs: number, cycle: () => Promise<CycleResult>, serving: ServingOptions, output: Output): Promise<number> {
+async function runInterval(
+  loopOf: { readonly intervalMs: number; readonly cycle: () => Promise<CycleResult> },
+  serving: ServingOptions,
+  output: Output,
+  live: { readonly watching: WatchingClusterClient; readonly subscribe: (onChange: (reason: string) => void) => void },
+): Promise<number> {
   const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  let countersBefore = live.watching.watchCounters;
   const loop = new ReconcileLoop({
-    intervalMs,
-    cycle,
+    intervalMs: loopOf.intervalMs,
+    cycle: () => {
+      countersBefore = live.watching.watchCounters;
+      return loopOf.cycle();
+    },
     listen: { host: serving.host, port: serving.port },
     hookSecret: serving.secret,
     alerts: { targets: serving.alertTargets },
     log,
+    watchChanges: live.subscribe,
     onCycle: (result, report) => {
       printCycle(result, output);
       process.stderr.write(`${JSON.stringify({
         ...logLine(result),
         trigger: report.trigger,
+        // LISTs this cycle sent to the API server: 0 while the watches keep the live state.
+        listRequests: live.watching.watchCounters.listRequests - countersBefore.listRequests,
+        watchesHealthy: live.watching.healthy,
         nextReconcileInMs: report.nextReconcileInMs,
         ...(report.consecutiveFetchFailures > 0 ? { consecutiveFetchFailures: report.consecutiveFetchFailures } : {}),
       })}\n`);
@@ -205,7 +234,7 @@ function optionalPath(value: string | undefined): string | undefined {
 }
 
 /** Connects, or prints why not and returns undefined (a kubeconfig that cannot be used is bad input). */
-export async function connect(parsed: ParsedArguments, output: Output, concurrency: number, command = 'reconcile'): Promise<ClusterClient | undefined> {
+export async function connect(parsed: ParsedArguments, output: Output, concurrency: number, command = 'reconcile'): Promise<WatchableClusterClient | undefined> {
   try {
     return await connectToCluster({ ...clusterTargetOf(parsed, output, command), maxConcurrentRequests: concurrency });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { ENV_REPO_FORMAT_VERSION } from './paths';
+import { formatVersionProblem } from './paths';
 import type { GateRecord } from './promotion-gates';
 
 /**
@@ -6,7 +6,8 @@ import type { GateRecord } from './promotion-gates';
  * the fleet. The reconciler reads its policy knobs; promotion reads its gates. Covered by the lock.
  */
 export interface EnvironmentMetadata {
-  readonly schemaVersion: typeof ENV_REPO_FORMAT_VERSION;
+  /** Format version of the env repo (paths.ts): 2 when written by this library, 1 for older trees. */
+  readonly schemaVersion: number;
   readonly name: string;
   /** kubeconfig context the environment deploys to. */
   readonly cluster: string;
@@ -98,8 +99,9 @@ export function parseEnvironmentMetadata(fileName: string, text: string): Enviro
   if (!isPlainObject(parsed)) {
     throw new Error(`${fileName}: expected a json object; ${rewrite}`);
   }
-  if (parsed.schemaVersion !== ENV_REPO_FORMAT_VERSION) {
-    throw new Error(`${fileName}: schemaVersion ${JSON.stringify(parsed.schemaVersion)} is not supported (this stagecraft reads ${ENV_REPO_FORMAT_VERSION}); re-run stagecraft synth with this version`);
+  const versionProblem = formatVersionProblem(fileName, parsed.schemaVersion);
+  if (versionProblem !== undefined) {
+    throw new Error(versionProblem);
   }
   const fieldProblem = (field: string, expected: string) => new Error(`${fileName}: "${field}" must be ${expected}; ${rewrite}`);
   for (const field of ['name', 'cluster', 'controlNamespace']) {

@@ -2,7 +2,7 @@ import { CONSTRUCT_PATH_ANNOTATION } from './annotations';
 import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, kustomizationPath, lockPath, objectPath, releasesPath } from './paths';
 
 /**
- * Where things live in an env repo (format v1), for tools that read or write one.
+ * Where things live in an env repo (format v2; reads v1 too), for tools that read or write one.
  */
 export class EnvRepoLayout {
   /** Version of the env-repo format this library writes and reads. */

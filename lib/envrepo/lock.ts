@@ -1,6 +1,6 @@
 import { toCanonicalJson } from './canonical-json';
 import { sha256Digest } from './digest';
-import { ENV_REPO_FORMAT_VERSION } from './paths';
+import { ENV_REPO_FORMAT_VERSION, formatVersionProblem } from './paths';
 import { repoPathProblem } from './repo-path';
 
 /**
@@ -68,8 +68,9 @@ export function parseLock(fileName: string, text: string): EnvironmentLock {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new Error(`${fileName}: expected a json object; re-run stagecraft synth to rewrite it`);
   }
-  if (parsed.schemaVersion !== ENV_REPO_FORMAT_VERSION) {
-    throw new Error(`${fileName}: schemaVersion ${JSON.stringify(parsed.schemaVersion)} is not supported (this stagecraft reads ${ENV_REPO_FORMAT_VERSION}); re-run stagecraft synth with this version`);
+  const versionProblem = formatVersionProblem(fileName, parsed.schemaVersion);
+  if (versionProblem !== undefined) {
+    throw new Error(versionProblem);
   }
   for (const field of ['environment', 'inputsDigest', 'treeDigest']) {
     if (typeof parsed[field] !== 'string') {

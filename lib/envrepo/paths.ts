@@ -1,10 +1,28 @@
 import { asciiLowercase } from './names';
 
 /**
- * The env-repo path scheme (format v1). Changing anything here moves files in every env repo:
- * it is a breaking change.
+ * The env-repo path scheme. Changing anything here moves files in every env repo: it is a breaking change.
+ *
+ * Format versions (`schemaVersion` of lock.json and environment.json):
+ * - 1: every file at most 1 MiB.
+ * - 2: the same files and paths; the metadata files (environment.json, lock.json, kustomization.yaml) have a
+ *   limit of their own (16 MiB), so an environment of thousands of applications fits (docs/adr/0018).
  */
-export const ENV_REPO_FORMAT_VERSION = 1;
+export const ENV_REPO_FORMAT_VERSION = 2;
+
+/** Format versions this library reads: a format-1 tree is still read, under format 1's limits. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
+
+/** Why a metadata file's `schemaVersion` cannot be read, naming the file and the fix, or undefined when it can. */
+export function formatVersionProblem(fileName: string, version: unknown): string | undefined {
+  if (typeof version === 'number' && READABLE_FORMAT_VERSIONS.includes(version)) {
+    return undefined;
+  }
+  const readable = `this stagecraft reads ${READABLE_FORMAT_VERSIONS.join(' and ')}`;
+  const fix = typeof version === 'number' && Number.isInteger(version) && version > ENV_REPO_FORMAT_VERSION
+    ? 'upgrade stagecraft to read it' : 're-run stagecraft synth with this version';
+  return `${fileName}: schemaVersion ${JSON.stringify(version)} is not supported (${readable}); ${fix}`;
+}
 
 /** Folder of an environment's own metadata, next to its application folders. */
 export const METADATA_FOLDER = '.stagecraft';

@@ -3,7 +3,7 @@ import { EnvironmentMetadata, parseEnvironmentMetadata } from './environment-met
 import { environmentMetadataProblems, environmentObjectProblems } from './environment-rules';
 import type { KubeObject } from './kube-object';
 import { isEnvironmentObjectFile, kustomizationProblem } from './kustomization';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
+import { EnvRepoLimits, fileCountProblem, fileSizeProblem, FORMAT_1_MAX_FILE_BYTES, totalSizeProblem } from './limits';
 import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
 import { asciiLowercase, compareCodeUnits, dnsLabelProblem } from './names';
 import { describeObject } from './object-identity';
@@ -14,23 +14,13 @@ import { isClusterScopedKind } from './scope';
 
 export { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES } from './limits';
 
-export interface ReadEnvironmentOptions {
+export interface ReadEnvironmentOptions extends EnvRepoLimits {
   /**
    * Accept files that differ from the lock (changed, missing or not listed). Everything else is still
    * checked. Meant for emergencies, when someone must apply a hand edit before synth can be re-run.
    * @default false
    */
   readonly allowLockMismatch?: boolean;
-  /**
-   * Largest file accepted, in bytes; checked before anything is parsed.
-   * @default DEFAULT_MAX_FILE_BYTES (1 MiB)
-   */
-  readonly maxFileBytes?: number;
-  /**
-   * Largest environment accepted (sum of all its files), in bytes; checked before anything is parsed.
-   * @default DEFAULT_MAX_TOTAL_BYTES (64 MiB)
-   */
-  readonly maxTotalBytes?: number;
   /**
    * Where the files came from, shown in the error, e.g. `commit 1a2b3c4 of git@example.com:acme/env`.
    * @default 'the given files'
@@ -121,6 +111,9 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   if (lock.environment !== environment) {
     problems.push(`${lockFile}: "environment" is "${lock.environment}" but the lock sits in ${environment}/; ${RESYNTH}`);
   }
+  if (lock.schemaVersion === 1) {
+    problems.push(...formatOneSizeProblems(lockFile, lockBytes, usable));
+  }
   let lockMismatches = 0;
   if (!options.allowLockMismatch) {
     const comparable = new Map([...files].filter(([path]) => path !== lockFile && isInsideEnvironment(environment, path)));
@@ -135,7 +128,7 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   if (kustomizationMismatch !== undefined && !problems.some((problem) => problem.startsWith(`${kustomizationPath(environment)}: `))) {
     problems.push(kustomizationMismatch);
   }
-  const metadata = readMetadata(environment, usable, problems);
+  const metadata = readMetadata(environment, usable, lock, problems);
   const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, problems);
   if (metadata !== undefined && metadata.delivery === undefined && delivery.length > 0) {
     problems.push(`${delivery[0].path}: ${environment}/${DELIVERY_FOLDER}/ holds objects for Flux or Argo CD but environment.json names no such delivery; delete the folder or ${RESYNTH}`);
@@ -160,8 +153,6 @@ function checkPathsAndSizes(
   options: ReadEnvironmentOptions,
   problems: string[],
 ): Map<string, Uint8Array> | undefined {
-  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
   const usable = new Map<string, Uint8Array>();
   let totalBytes = 0;
   for (const path of [...files.keys()].sort(compareCodeUnits)) {
@@ -172,14 +163,22 @@ function checkPathsAndSizes(
       problems.push(`${displayPath(path)}: path ${pathProblem}; only plain relative paths inside ${environment}/ are read: remove the file from the env repo`);
     } else if (!isInsideEnvironment(environment, path)) {
       problems.push(`${path}: outside ${environment}/; pass only the files of environment ${environment}`);
-    } else if (bytes.byteLength > maxFileBytes) {
-      problems.push(`${path}: ${bytes.byteLength} bytes, over the limit of ${maxFileBytes} bytes per file; shrink the object or raise the per-file limit`);
     } else {
-      usable.set(path, bytes);
+      const sizeProblem = fileSizeProblem(environment, path, bytes.byteLength, options);
+      if (sizeProblem === undefined) {
+        usable.set(path, bytes);
+      } else {
+        problems.push(`${path}: ${sizeProblem}`);
+      }
     }
   }
-  if (totalBytes > maxTotalBytes) {
-    problems.push(`${environment}/: ${totalBytes} bytes in ${files.size} files, over the limit of ${maxTotalBytes} bytes per environment; split the environment or raise the per-environment limit`);
+  const countProblem = fileCountProblem(environment, files.size, options);
+  if (countProblem !== undefined) {
+    problems.push(countProblem);
+  }
+  const totalProblem = totalSizeProblem(environment, totalBytes, files.size, options);
+  if (totalProblem !== undefined) {
+    problems.push(totalProblem);
     return undefined;
   }
   return usable;
@@ -195,7 +194,28 @@ function isInsideEnvironment(environment: string, path: string): boolean {
   return path.startsWith(`${environment}/`) && repoPathProblem(path) === undefined;
 }
 
-function readMetadata(environment: string, files: ReadonlyMap<string, Uint8Array>, problems: string[]): EnvironmentMetadata | undefined {
+/**
+ * A tree that says it is format 1 is held to format 1's limit of 1 MiB for every file, so that it means the
+ * same to this reader as to the readers it was written for.
+ */
+function formatOneSizeProblems(lockFile: string, lockBytes: Uint8Array, usable: Map<string, Uint8Array>): string[] {
+  const problems: string[] = [];
+  for (const [path, bytes] of [[lockFile, lockBytes] as const, ...usable]) {
+    if (bytes.byteLength > FORMAT_1_MAX_FILE_BYTES) {
+      usable.delete(path);
+      problems.push(`${path}: ${bytes.byteLength} bytes, over format 1's limit of ${FORMAT_1_MAX_FILE_BYTES} bytes per file (the lock says schemaVersion 1); `
+        + 're-run stagecraft synth with this version to write format 2');
+    }
+  }
+  return problems;
+}
+
+function readMetadata(
+  environment: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  lock: EnvironmentLock,
+  problems: string[],
+): EnvironmentMetadata | undefined {
   const metadataFile = environmentMetadataPath(environment);
   const bytes = files.get(metadataFile);
   if (bytes === undefined) {
@@ -207,6 +227,9 @@ function readMetadata(environment: string, files: ReadonlyMap<string, Uint8Array
   }
   try {
     const metadata = parseEnvironmentMetadata(metadataFile, decodeUtf8(metadataFile, bytes));
+    if (metadata.schemaVersion !== lock.schemaVersion) {
+      problems.push(`${metadataFile}: schemaVersion ${metadata.schemaVersion} but ${lockPath(environment)} says ${lock.schemaVersion}; ${RESYNTH}`);
+    }
     if (metadata.name !== environment) {
       problems.push(`${metadataFile}: "name" is "${metadata.name}" but the file sits in ${environment}/; ${RESYNTH}`);
     }

@@ -3,7 +3,7 @@ import { assertBranchName, ensureMirror, fetchBranch, remoteBranches } from './m
 import { listTree, readBlobs, TreeEntry } from './private/tree-objects';
 import { GitCommandError, runGit } from './run-git';
 import { GitTransport } from './transport';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES } from '../envrepo/limits';
+import { DEFAULT_MAX_FILE_BYTES, EnvRepoLimits, fileCountProblem, fileSizeProblem, totalSizeProblem } from '../envrepo/limits';
 import { dnsLabelProblem } from '../envrepo/names';
 import { TreeVerificationError } from '../envrepo/read-environment';
 import { displayPath, repoPathProblem } from '../envrepo/repo-path';
@@ -32,14 +32,8 @@ export interface FetchedRevision {
   readonly branch: string;
 }
 
-export interface ReadLimits {
-  /** @default DEFAULT_MAX_FILE_BYTES (1 MiB) */
-  readonly maxFileBytes?: number;
-  /** @default DEFAULT_MAX_TOTAL_BYTES (64 MiB) */
-  readonly maxTotalBytes?: number;
-  /** @default 10000 */
-  readonly maxFiles?: number;
-}
+/** The env repo's limits (lib/envrepo/limits.ts): the same for every reader and for synth. */
+export type ReadLimits = EnvRepoLimits;
 
 export { DEFAULT_MAX_FILES } from '../envrepo/limits';
 
@@ -86,10 +80,6 @@ export async function readEnvironmentFiles(
   if (environmentProblem !== undefined) {
     throw new Error(`environment name "${environment}" ${environmentProblem}; pass the name of a folder stagecraft synth wrote`);
   }
-  const maxFileBytes = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const maxTotalBytes = limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
-  const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
-
   const entries = await listTree(gitDirectory, ['-r', commit, '--', `${environment}/`]);
   if (entries.length === 0) {
     const folders = (await listTree(gitDirectory, [commit])).filter((entry) => entry.type === 'tree').map((entry) => entry.path);
@@ -99,17 +89,16 @@ export async function readEnvironmentFiles(
   const problems: string[] = [];
   let totalBytes = 0;
   for (const entry of entries) {
-    const problem = entryProblem(entry, environment, maxFileBytes);
+    const problem = entryProblem(entry, environment) ?? fileSizeProblem(environment, entry.path, entry.size!, limits);
     if (problem !== undefined) {
       problems.push(`${displayPath(entry.path)}: ${problem}`);
     }
     totalBytes += entry.size ?? 0;
   }
-  if (entries.length > maxFiles) {
-    problems.push(`${environment}/: ${entries.length} files, over the limit of ${maxFiles} files per environment; split the environment or raise the limit`);
-  }
-  if (totalBytes > maxTotalBytes) {
-    problems.push(`${environment}/: ${totalBytes} bytes in ${entries.length} files, over the limit of ${maxTotalBytes} bytes per environment; split the environment or raise the per-environment limit`);
+  for (const problem of [fileCountProblem(environment, entries.length, limits), totalSizeProblem(environment, totalBytes, entries.length, limits)]) {
+    if (problem !== undefined) {
+      problems.push(problem);
+    }
   }
   if (problems.length > 0) {
     throw new TreeVerificationError(environment, source, problems);
@@ -140,7 +129,8 @@ export async function readFileAtCommit(
   if (entry === undefined) {
     return undefined;
   }
-  const problem = entryProblem(entry, undefined, maxBytes);
+  const problem = entryProblem(entry, undefined)
+    ?? (entry.size! > maxBytes ? `${entry.size} bytes, over the limit of ${maxBytes} bytes per file; shrink the file or raise the limit` : undefined);
   if (problem !== undefined) {
     throw new Error(`${filePath} at commit ${commit}: ${problem}`);
   }
@@ -169,7 +159,7 @@ function assertCommitName(commit: string): void {
 }
 
 /** Why an entry cannot be read as a plain file, or undefined when it can. */
-function entryProblem(entry: TreeEntry, environment: string | undefined, maxFileBytes: number): string | undefined {
+function entryProblem(entry: TreeEntry, environment: string | undefined): string | undefined {
   const fix = 'the env repo holds plain files only: replace it with a file or re-run stagecraft synth';
   if (entry.mode === SYMLINK_MODE) {
     return `is a symbolic link; ${fix}`;
@@ -186,9 +176,6 @@ function entryProblem(entry: TreeEntry, environment: string | undefined, maxFile
   }
   if (environment !== undefined && !entry.path.startsWith(`${environment}/`)) {
     return `outside ${environment}/; remove the file from the env repo`;
-  }
-  if (entry.size > maxFileBytes) {
-    return `${entry.size} bytes, over the limit of ${maxFileBytes} bytes per file; shrink the file or raise the per-file limit`;
   }
   return undefined;
 }

@@ -70,3 +70,36 @@ export interface ClusterClient {
   delete(reference: ObjectReference, options?: DeleteOptions): Promise<'deleted' | 'not-found'>;
   close(): void;
 }
+
+/** What a watch reports: one change of one object, a bookmark (a newer resourceVersion), or an error. */
+export type WatchEvent =
+  | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: KubeObject }
+  | { readonly type: 'BOOKMARK'; readonly resourceVersion: string }
+  | { readonly type: 'ERROR'; readonly code: number; readonly message: string };
+
+export interface WatchOptions extends ListOptions {
+  /** Changes after this version of the collection (from a LIST or an earlier event). */
+  readonly resourceVersion: string;
+  /** The server ends the watch after this long (the caller then watches again from the last version). */
+  readonly timeoutSeconds: number;
+}
+
+/** An open watch. */
+export interface Watch {
+  /** Resolves when the server ended the watch (its timeout); rejects when the connection broke or the server refused it (ClusterError). */
+  readonly done: Promise<void>;
+  stop(): void;
+}
+
+/** A collection as one LIST returned it: its objects and the version to watch from. */
+export interface ListedCollection {
+  readonly items: KubeObject[];
+  readonly resourceVersion: string;
+}
+
+/** A ClusterClient that can also watch: what the --interval loop keeps its live state with. */
+export interface WatchableClusterClient extends ClusterClient {
+  listCollection(apiVersion: string, kind: string, options?: ListOptions): Promise<ListedCollection>;
+  /** Opens a watch (with bookmarks) and calls `onEvent` for every event, in order. */
+  watch(apiVersion: string, kind: string, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch>;
+}

@@ -1,4 +1,4 @@
-import { ClusterClient } from './cluster-client';
+import { WatchableClusterClient } from './cluster-client';
 
 export interface ConnectOptions {
   /** kubeconfig file; default $KUBECONFIG, else ~/.kube/config, else the in-cluster service account. */
@@ -19,7 +19,7 @@ export interface ConnectOptions {
  * A ClusterClient for a real cluster. The adapter is loaded here, on first use, so commands that never talk
  * to a cluster (synth) never load it or anything it loads.
  */
-export async function connectToCluster(options: ConnectOptions): Promise<ClusterClient> {
+export async function connectToCluster(options: ConnectOptions): Promise<WatchableClusterClient> {
   const { KubernetesClusterClient } = await import('./private/kubernetes-cluster-client.js');
   const target = { kubeconfig: options.kubeconfig, context: options.context, inCluster: options.inCluster };
   return KubernetesClusterClient.connect(target, { maxConcurrentRequests: options.maxConcurrentRequests });

@@ -25,8 +25,14 @@ export function nextReconcileDelay(intervalMs: number, consecutiveFetchFailures:
   return Math.min(intervalMs * 2 ** Math.min(consecutiveFetchFailures, 30), cap);
 }
 
-/** What started a cycle: the first one, the interval, or a git hook. */
-export type CycleTrigger = 'start' | 'interval' | 'hook';
+/** Least time from the start of one cycle to the start of a watch-triggered next one: a controller fighting git cannot make the loop spin. */
+export const MIN_WATCH_CYCLE_GAP_MS = 1000;
+
+/** Changes seen by a watch gather for this long before a cycle starts (kubectl apply of many objects is one burst). */
+export const WATCH_DEBOUNCE_MS = 100;
+
+/** What started a cycle: `start`, `interval`, `hook`, or `watch: <what changed>`. */
+export type CycleTrigger = string;
 
 /** Said after every cycle, for the caller's log line. */
 export interface CycleReport {
@@ -47,6 +53,13 @@ export interface ReconcileLoopOptions {
   readonly log: (entry: Record<string, unknown>) => void;
   /** Seconds since the epoch, for the metrics. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Where changes to managed objects seen by watches come from (the live state kept from watches in --interval
+   * mode, watch-cache.ts): called once with the callback to call. A change starts a cycle after
+   * WATCH_DEBOUNCE_MS, never sooner than MIN_WATCH_CYCLE_GAP_MS after the previous cycle started, and not while
+   * the env repo cannot be fetched (its backoff holds; a hook still starts one).
+   */
+  readonly watchChanges?: (onChange: (reason: string) => void) => void;
 }
 
 /**
@@ -62,9 +75,13 @@ export class ReconcileLoop {
   private server: http.Server | undefined;
   private ready = false;
   private stopping = false;
+  private fetchFailing = false;
+  private cycleStartedAt = 0;
+  private watchTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ReconcileLoopOptions) {
     this.alerts = new AlertDelivery({ ...options.alerts, onOutcome: (outcome) => this.metrics.observeAlert(outcome), log: options.log });
+    options.watchChanges?.((reason) => this.onWatchChange(reason));
   }
 
   /** Listens; resolves with the address actually bound (port 0 picks one). */
@@ -91,9 +108,11 @@ export class ReconcileLoop {
     let trigger: CycleTrigger = 'start';
     try {
       while (!this.stopping) {
+        this.cycleStartedAt = Date.now();
         const result = await this.options.cycle();
         this.ready = true;
         fetchFailures = result.fetchFailed ? fetchFailures + 1 : 0;
+        this.fetchFailing = fetchFailures > 0;
         const delay = nextReconcileDelay(this.options.intervalMs, fetchFailures);
         this.metrics.observe({
           environment: result.environment,
@@ -109,10 +128,11 @@ export class ReconcileLoop {
         }
         this.options.onCycle(result, { trigger, nextReconcileInMs: delay, consecutiveFetchFailures: fetchFailures });
         if (!this.stopping) {
-          trigger = (await this.trigger.wait(delay)) ? 'hook' : 'interval';
+          trigger = (await this.trigger.wait(delay)) ?? 'interval';
         }
       }
     } finally {
+      clearTimeout(this.watchTimer);
       const server = this.server;
       if (server !== undefined) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -127,6 +147,19 @@ export class ReconcileLoop {
   /** Ends the loop after the cycle in progress (or at once, between cycles). */
   public stop(): void {
     this.stopping = true;
+    clearTimeout(this.watchTimer);
     this.trigger.interrupt();
+  }
+
+  /** A watch saw a managed object change: a cycle soon (debounced, spaced from the last one's start). */
+  private onWatchChange(reason: string): void {
+    if (this.stopping || this.fetchFailing || this.watchTimer !== undefined) {
+      return;
+    }
+    const delay = Math.max(WATCH_DEBOUNCE_MS, this.cycleStartedAt + MIN_WATCH_CYCLE_GAP_MS - Date.now());
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = undefined;
+      this.trigger.request(`watch: ${reason}`);
+    }, delay);
   }
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DesiredState } from './desired-state';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES } from '../envrepo/limits';
+import { environmentLimitProblems } from '../envrepo/limits';
 import { compareCodeUnits, dnsLabelProblem } from '../envrepo/names';
 import { EnvironmentTree, readEnvironment, TreeVerificationError } from '../envrepo/read-environment';
 import { displayPath } from '../envrepo/repo-path';
@@ -72,8 +72,7 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
       const files = await readEnvironmentFiles(await mirror(), commit, options.environment, options.limits, source);
       const tree = readEnvironment(options.environment, files, {
         allowLockMismatch: options.allowLockMismatch,
-        maxFileBytes: options.limits?.maxFileBytes,
-        maxTotalBytes: options.limits?.maxTotalBytes,
+        ...options.limits,
         source,
       });
       lastRead = { commit, tree };
@@ -94,8 +93,7 @@ export function folderSource(options: SourceReadOptions & { readonly directory: 
     const files = readFolderFiles(options.directory, options.environment, options.limits);
     return readEnvironment(options.environment, files, {
       allowLockMismatch: options.allowLockMismatch,
-      maxFileBytes: options.limits?.maxFileBytes,
-      maxTotalBytes: options.limits?.maxTotalBytes,
+      ...options.limits,
       source: `folder ${options.directory}`,
     });
   };
@@ -130,9 +128,6 @@ function readFolderFiles(directory: string, environment: string, limits: ReadLim
   if (!fs.existsSync(root)) {
     throw new Error(`${root} does not exist; pass the env-repo folder as --dir and an environment synthesized into it as --env`);
   }
-  const maxFileBytes = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const maxTotalBytes = limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
-  const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
   const fix = 'the env repo holds plain files only: replace it with a file or re-run stagecraft synth';
   const problems: string[] = [];
   const sizes = new Map<string, number>();
@@ -147,22 +142,12 @@ function readFolderFiles(directory: string, environment: string, limits: ReadLim
       } else if (!entry.isFile()) {
         problems.push(`${displayPath(relative)}: is not a plain file; ${fix}`);
       } else {
-        const size = fs.lstatSync(path.join(directory, relative)).size;
-        sizes.set(relative, size);
-        if (size > maxFileBytes) {
-          problems.push(`${displayPath(relative)}: ${size} bytes, over the limit of ${maxFileBytes} bytes per file; shrink the file or raise the per-file limit`);
-        }
+        sizes.set(relative, fs.lstatSync(path.join(directory, relative)).size);
       }
     }
   };
   visit(environment);
-  const totalBytes = [...sizes.values()].reduce((sum, size) => sum + size, 0);
-  if (sizes.size > maxFiles) {
-    problems.push(`${environment}/: ${sizes.size} files, over the limit of ${maxFiles} files per environment; split the environment or raise the limit`);
-  }
-  if (totalBytes > maxTotalBytes) {
-    problems.push(`${environment}/: ${totalBytes} bytes in ${sizes.size} files, over the limit of ${maxTotalBytes} bytes per environment; split the environment or raise the per-environment limit`);
-  }
+  problems.push(...environmentLimitProblems(environment, sizes, limits));
   if (problems.length > 0) {
     throw new TreeVerificationError(environment, `folder ${directory}`, problems);
   }

@@ -1,6 +1,6 @@
 import { EnvRepoLayout } from '../../lib';
 
-describe('the env-repo layout (format v1)', () => {
+describe('the env-repo layout (format v2)', () => {
   it.each<[string, string]>([
     [EnvRepoLayout.objectPath('prod', 'Deployment', 'web', 'web'), 'prod/web/deployment.web.yaml'],
     [EnvRepoLayout.objectPath('prod', 'CustomResourceDefinition', 'gadgets.example.com'), 'prod/_cluster/customresourcedefinition.gadgets.example.com.yaml'],
@@ -13,6 +13,6 @@ describe('the env-repo layout (format v1)', () => {
 
   it('names the format version and the construct-path annotation', () => {
     expect({ version: EnvRepoLayout.FORMAT_VERSION, annotation: EnvRepoLayout.CONSTRUCT_PATH_ANNOTATION })
-      .toEqual({ version: 1, annotation: 'stagecraft.dev/construct-path' });
+      .toEqual({ version: 2, annotation: 'stagecraft.dev/construct-path' });
   });
 });

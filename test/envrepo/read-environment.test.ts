@@ -85,9 +85,9 @@ const REFUSALS: Record<string, RefusalCase> = {
     problems: ['dev/.stagecraft/lock.json: treeDigest does not match the listed files (the lock was edited by hand); re-run stagecraft synth to rewrite it'],
   },
   'a lock of another format version': {
-    change: (files) => files.set('dev/.stagecraft/lock.json', bytes(text(files.get('dev/.stagecraft/lock.json')!).replace('"schemaVersion": 1', '"schemaVersion": 2'))),
+    change: (files) => files.set('dev/.stagecraft/lock.json', bytes(text(files.get('dev/.stagecraft/lock.json')!).replace('"schemaVersion": 2', '"schemaVersion": 3'))),
     keepLock: true,
-    problems: ['dev/.stagecraft/lock.json: schemaVersion 2 is not supported (this stagecraft reads 1); re-run stagecraft synth with this version'],
+    problems: ['dev/.stagecraft/lock.json: schemaVersion 3 is not supported (this stagecraft reads 1 and 2); upgrade stagecraft to read it'],
   },
   'two yaml documents in one file': {
     change: (files) => files.set(WEB_CONFIG, bytes(`${text(files.get(WEB_CONFIG)!)}---\n${text(files.get('dev/api/configmap.api.yaml')!)}`)),
@@ -160,7 +160,7 @@ const REFUSALS: Record<string, RefusalCase> = {
       const object = webConfigMap('  A: x').replace('name: web', 'name: big');
       files.set('dev/web/configmap.big.yaml', bytes(`${object}#${'x'.repeat(1024 * 1024 - object.length - 1)}\n`));
     },
-    problems: ['dev/web/configmap.big.yaml: 1048577 bytes, over the limit of 1048576 bytes per file; shrink the object or raise the per-file limit'],
+    problems: ['dev/web/configmap.big.yaml: 1048577 bytes, over the limit of 1048576 bytes per object file; move large data out of the object (a volume, an image, or several ConfigMaps) or raise the per-file limit'],
   },
   'an environment over the total limit': {
     change: () => undefined,
@@ -254,7 +254,7 @@ describe('reading an environment of the env repo', () => {
     // THEN
     expect(tree.objects.map((entry) => entry.path)).toEqual(GOLDEN_DEV_OBJECT_PATHS);
     expect(tree.environment).toBe('dev');
-    expect(tree.lock.treeDigest).toBe('sha256:34f6051fcd9ba5a468516d1e70278dfda8a6b148f71956596d4007cbcfa441bf');
+    expect(tree.lock.treeDigest).toBe('sha256:fd0d563be2f4962191b81846e535a775f696e0c10f1d330f884bb6f6fc4ee39f');
     expect(tree.metadata.name).toBe('dev');
     expect(tree.metadata.applications.map((application) => application.name)).toEqual(['api', 'web', 'worker']);
   });
@@ -400,5 +400,135 @@ describe('reading an environment of the env repo', () => {
       `dev/.stagecraft/lock.json: "environment" is "prod" but the lock sits in dev/; ${RESYNTH}`,
       `dev/.stagecraft/environment.json: "name" is "prod" but the file sits in dev/; ${RESYNTH}`,
     ]);
+  });
+});
+
+/** The golden dev tree as format 1 wrote it: both metadata files say schemaVersion 1. */
+function formatOneTree(change: (files: Map<string, Uint8Array>) => void = () => undefined): Map<string, Uint8Array> {
+  const files = goldenEnvironmentFiles('dev');
+  changeMetadata(files, (metadata) => metadata.schemaVersion = 1);
+  change(files);
+  relock('dev', files);
+  setLockVersion(files, 1);
+  return files;
+}
+
+function setLockVersion(files: Map<string, Uint8Array>, version: unknown): void {
+  const lock = JSON.parse(text(files.get('dev/.stagecraft/lock.json')!));
+  lock.schemaVersion = version;
+  files.set('dev/.stagecraft/lock.json', bytes(`${JSON.stringify(lock, undefined, 2)}\n`));
+}
+
+/** Pads environment.json past `size` bytes with labels of the environment (free-form strings). */
+function padMetadata(files: Map<string, Uint8Array>, size: number): void {
+  changeMetadata(files, (metadata) => {
+    for (let index = 0; index * 1000 < size; index++) {
+      metadata.labels[`pad-${index}`] = 'p'.repeat(1000);
+    }
+  });
+}
+
+describe('format versions and the limits of metadata files', () => {
+  it('reads a format-1 tree as it was written', () => {
+    // WHEN
+    const tree = readEnvironment('dev', formatOneTree());
+    // THEN
+    expect({ lock: tree.lock.schemaVersion, metadata: tree.metadata.schemaVersion, objects: tree.objects.map((entry) => entry.path) })
+      .toEqual({ lock: 1, metadata: 1, objects: GOLDEN_DEV_OBJECT_PATHS });
+  });
+
+  it('reads a format-2 environment.json over 1 MiB, under the metadata-file limit', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    padMetadata(files, 2 * 1024 * 1024);
+    relock('dev', files);
+    // WHEN
+    const tree = readEnvironment('dev', files);
+    // THEN
+    expect(files.get(METADATA)!.byteLength).toBeGreaterThan(2 * 1024 * 1024);
+    expect(tree.metadata.labels['pad-0']).toBe('p'.repeat(1000));
+  });
+
+  it('holds a format-1 tree to format 1\'s limit of 1 MiB per file, metadata included', () => {
+    // GIVEN
+    const files = formatOneTree((tree) => padMetadata(tree, 1024 * 1024));
+    // WHEN
+    const error = refusal(files);
+    // THEN
+    expect(error.problems).toEqual([
+      `${METADATA}: ${files.get(METADATA)!.byteLength} bytes, over format 1's limit of 1048576 bytes per file (the lock says schemaVersion 1); re-run stagecraft synth with this version to write format 2`,
+    ]);
+  });
+
+  it('refuses a metadata file over the metadata-file limit before parsing it, naming that limit', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    padMetadata(files, 8192);
+    relock('dev', files);
+    // WHEN
+    const error = refusal(files, { maxMetadataFileBytes: 8192 });
+    // THEN
+    expect(error.problems).toEqual([
+      `${METADATA}: ${files.get(METADATA)!.byteLength} bytes, over the limit of 8192 bytes per metadata file; split the environment (fewer applications or objects) or raise the metadata-file limit`,
+    ]);
+  });
+
+  it('holds object files to the per-file limit, not the metadata-file limit', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    files.set(WEB_CONFIG, bytes(webConfigMap(`  A: ${'a'.repeat(5000)}`)));
+    relock('dev', files);
+    // WHEN
+    const error = refusal(files, { maxFileBytes: 4096, maxMetadataFileBytes: 1024 * 1024 });
+    // THEN
+    expect(error.problems).toEqual([
+      `${WEB_CONFIG}: ${files.get(WEB_CONFIG)!.byteLength} bytes, over the limit of 4096 bytes per object file; move large data out of the object (a volume, an image, or several ConfigMaps) or raise the per-file limit`,
+    ]);
+  });
+
+  it('refuses an environment of more files than the limit', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    // WHEN
+    const error = refusal(files, { maxFiles: 5 });
+    // THEN
+    expect(error.problems).toEqual([`dev/: ${files.size} files, over the limit of 5 files per environment; split the environment or raise the limit`]);
+  });
+
+  it('refuses environment.json and lock.json of different format versions', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    setLockVersion(files, 1);
+    // WHEN
+    const error = refusal(files);
+    // THEN
+    expect(error.problems).toEqual([`${METADATA}: schemaVersion 2 but dev/.stagecraft/lock.json says 1; ${RESYNTH}`]);
+  });
+
+  it.each([
+    ['a newer format', 3, 'schemaVersion 3 is not supported (this stagecraft reads 1 and 2); upgrade stagecraft to read it'],
+    ['format 0', 0, 'schemaVersion 0 is not supported (this stagecraft reads 1 and 2); re-run stagecraft synth with this version'],
+    ['a version as a string', '2', 'schemaVersion "2" is not supported (this stagecraft reads 1 and 2); re-run stagecraft synth with this version'],
+    ['a fractional version', 1.5, 'schemaVersion 1.5 is not supported (this stagecraft reads 1 and 2); re-run stagecraft synth with this version'],
+    ['no version', null, 'schemaVersion null is not supported (this stagecraft reads 1 and 2); re-run stagecraft synth with this version'],
+  ])('refuses a lock of %s with a message naming the versions it reads', (_name, version, message) => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    setLockVersion(files, version);
+    // WHEN
+    const error = refusal(files);
+    // THEN
+    expect(error.problems).toEqual([`dev/.stagecraft/lock.json: ${message}`]);
+  });
+
+  it('refuses environment.json of a newer format with the same message', () => {
+    // GIVEN
+    const files = goldenEnvironmentFiles('dev');
+    changeMetadata(files, (metadata) => metadata.schemaVersion = 3);
+    relock('dev', files);
+    // WHEN
+    const error = refusal(files);
+    // THEN
+    expect(error.problems).toEqual([`${METADATA}: schemaVersion 3 is not supported (this stagecraft reads 1 and 2); upgrade stagecraft to read it`]);
   });
 });

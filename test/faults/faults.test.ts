@@ -6,13 +6,14 @@ import { KubeObject } from '../../lib/envrepo/kube-object';
 import { systemClock } from '../../lib/reconciler/clock';
 import { reconcileCycle } from '../../lib/reconciler/cycle';
 import { readKubeconfig } from '../../lib/reconciler/kubeconfig';
-import { ApiRequest, ApiResponse, ApiTransport, openTransport } from '../../lib/reconciler/private/api-transport';
+import { ApiRequest, ApiResponse, ApiStream, ApiTransport, openTransport } from '../../lib/reconciler/private/api-transport';
 import { KubernetesClusterClient } from '../../lib/reconciler/private/kubernetes-cluster-client';
 import { folderSource } from '../../lib/reconciler/revision-source';
 import { runStagecraft, REPO_ROOT, STAGECRAFT_BIN } from '../support/cli';
 import { scratchFolder } from '../support/fleets';
 import { GitEnvRepo } from '../support/git-env-repo';
 import { SshGitServer } from '../support/git-servers';
+import { LogWatcher } from '../support/log-watcher';
 import { configMap, deployment, service } from '../support/objects';
 import { changesOf, kubectl, kubectlJson, kubectlNames, ScratchEnvRepo, uniqueName } from '../support/test-cluster';
 
@@ -675,6 +676,40 @@ describe('faults on a real API server', () => {
     guardian.check(first.result.applyset, [definition, widget('small', 1), widget('large', 9)]);
   });
 
+  scenario('keeps healing drift from watches after the API server restarts in the middle of them', async () => {
+    // GIVEN a reconciler in --interval 5m mode whose watches hold a Deployment and a ConfigMap
+    const name = uniqueName('rewatch');
+    const repo = new ScratchEnvRepo(name, name).put('web', deployment(name, 'web', 2)).put('web', configMap(name, 'web'));
+    const reconciler = runStagecraftAsync([
+      'reconcile', '--dir', repo.root, '--env', name, '--kubeconfig', kubeconfig, '--interval', '5m', '--no-wait', '--metrics-address', '127.0.0.1:0',
+    ]);
+    const logs = new LogWatcher(reconciler.child);
+    try {
+      const first = await logs.waitFor((line) => line.msg === 'reconcile');
+      expect(first).toMatchObject({ verdict: 'applied', trigger: 'start', created: 3 });
+      const guardian = guard([name]);
+      // WHEN the API server is killed (kill -9) and started again
+      await killApiServer();
+      await sleep(500);
+      startFaultCluster();
+      // THEN the watches list again once it answers, and that gap starts a cycle of its own
+      const relisted = await logs.waitFor((line) => line.msg === 'reconcile' && /^watch: the watch of (Deployment|ConfigMap) \((apps\/v1|v1)\) in namespace /.test(line.trigger), 60_000);
+      expect(relisted).toMatchObject({ verdict: 'applied', writeRequests: 0, watchesHealthy: true });
+      // WHEN someone scales the Deployment afterwards
+      const cycles = logs.lines.filter((line) => line.msg === 'reconcile').length;
+      kubectl(kubeconfig, ['scale', 'deployment', 'web', '-n', name, '--replicas', '5']);
+      const healed = await logs.waitFor((line) => line.msg === 'reconcile' && logs.lines.filter((other) => other.msg === 'reconcile').indexOf(line) >= cycles, 30_000);
+      // THEN the new watch heals it at once, without a LIST
+      expect(healed).toMatchObject({ verdict: 'applied', trigger: `watch: Deployment ${name}/web was changed`, configured: 1, listRequests: 0, watchesHealthy: true });
+      expect(kubectlJson(kubeconfig, ['get', 'deployment', 'web', '-n', name]).spec.replicas).toBe(2);
+      guardian.check(first.applyset ?? kubectlJson(kubeconfig, ['get', 'secret', `stagecraft-applyset-${name}`, '-n', name]).metadata.labels['applyset.kubernetes.io/id'],
+        [deployment(name, 'web', 2), configMap(name, 'web')]);
+    } finally {
+      reconciler.child.kill('SIGTERM');
+      expect((await reconciler.done).status).toBe(0);
+    }
+  });
+
   scenario('finishes the reconcile in progress and its status when --interval mode gets SIGTERM', async () => {
     // GIVEN a reconciler in --interval mode applying 300 ConfigMaps one request at a time
     const name = uniqueName('sigterm');
@@ -780,6 +815,9 @@ class ThrottlingTransport implements ApiTransport {
       return { status: 429, body: JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'TooManyRequests', code: 429 }), retryAfterSeconds: 1 };
     }
     return this.inner.send(request);
+  }
+  public stream(request: ApiRequest, onData: (chunk: Buffer) => void): Promise<ApiStream> {
+    return this.inner.stream(request, onData);
   }
   public close(): void {
     this.inner.close();

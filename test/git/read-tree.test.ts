@@ -158,7 +158,7 @@ describe('reading the files of an environment at a commit', () => {
     const error = await rejectionOf(readEnvironmentFiles(revision.gitDirectory, revision.commit, 'dev'));
     // THEN
     expect((error as TreeVerificationError).problems).toEqual([
-      'dev/web/configmap.big.yaml: 1048577 bytes, over the limit of 1048576 bytes per file; shrink the file or raise the per-file limit',
+      'dev/web/configmap.big.yaml: 1048577 bytes, over the limit of 1048576 bytes per object file; move large data out of the object (a volume, an image, or several ConfigMaps) or raise the per-file limit',
     ]);
   });
 

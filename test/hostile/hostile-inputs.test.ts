@@ -7,6 +7,7 @@ import { Application, Environment, Fleet } from '../../lib';
 import { approvalPath, ApprovalRecord, serializeApproval } from '../../lib/envrepo/approval';
 import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 import { KubeObject } from '../../lib/envrepo/kube-object';
+import { EnvRepoLimits } from '../../lib/envrepo/limits';
 import { TreeVerificationError } from '../../lib/envrepo/read-environment';
 import { gitSource } from '../../lib/reconciler/revision-source';
 import { REPO_ROOT, runStagecraft } from '../support/cli';
@@ -35,6 +36,7 @@ const CLASSES = [
   'yaml alias and merge-key bombs',
   'several objects where one is expected',
   'files over a size cap',
+  'unsupported format versions',
   '".." and absolute paths',
   'symlinks leaving the environment folder',
   'files missing from or extra to the lock',
@@ -90,7 +92,7 @@ interface HostileCase {
   /** `--env` to pass instead of the environment. */
   readonly envArgument?: (context: RepoContext) => string;
   /** Limits of the git source. */
-  readonly limits?: { readonly maxFileBytes?: number; readonly maxTotalBytes?: number; readonly maxFiles?: number };
+  readonly limits?: EnvRepoLimits;
   /** kubectl get arguments that must find nothing, besides the environment's namespace. */
   readonly absent?: (context: RepoContext) => string[][];
   /** Builds the fleet (and its releases or output folder) for a synth case. */
@@ -127,6 +129,14 @@ function allowing(kinds: string[], requireImageDigest = false): (env: string) =>
 
 function fileIn(context: RepoContext, relativePath: string): string {
   return path.join(context.root, relativePath);
+}
+
+/** Rewrites the environment's lock.json in place (a hand edit: nothing relocks it). */
+function rewriteLock(context: RepoContext, change: (lock: any) => void): void {
+  const lockFile = fileIn(context, `${context.env}/.stagecraft/lock.json`);
+  const lock = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
+  change(lock);
+  fs.writeFileSync(lockFile, JSON.stringify(lock));
 }
 
 /** Commits the current files plus one more entry in the environment's tree, made with git plumbing (no checkout could hold it). */
@@ -292,7 +302,7 @@ const CASES: HostileCase[] = [
       const head = configMapYaml(c.env, 'big', ['  A: x']);
       c.repo.putFile(`${c.env}/web/configmap.big.yaml`, `${head}#${'x'.repeat(1024 * 1024 - head.length - 1)}\n`);
     },
-    refusal: (c) => treeRefusal(c, [`${c.env}/web/configmap.big.yaml: 1048577 bytes, over the limit of 1048576 bytes per file; shrink the file or raise the per-file limit`]),
+    refusal: (c) => treeRefusal(c, [`${c.env}/web/configmap.big.yaml: 1048577 bytes, over the limit of 1048576 bytes per object file; move large data out of the object (a volume, an image, or several ConfigMaps) or raise the per-file limit`]),
   },
   {
     name: 'an environment over the per-environment limit',
@@ -315,6 +325,35 @@ const CASES: HostileCase[] = [
     refusal: (c) => treeRefusal(c, [`${c.env}/: 7 files, over the limit of 3 files per environment; split the environment or raise the limit`]).replace(/\. Nothing was applied$/, ''),
   },
   {
+    name: 'a metadata file over the metadata-file limit, judged from the git tree before it is read',
+    inputClass: 'files over a size cap',
+    entry: 'git source',
+    limits: { maxMetadataFileBytes: 2048 },
+    metadata: () => ({ labels: { padding: 'p'.repeat(2048) } }),
+    refusal: (c) => {
+      const size = fs.statSync(fileIn(c, `${c.env}/.stagecraft/environment.json`)).size;
+      return treeRefusal(c, [`${c.env}/.stagecraft/environment.json: ${size} bytes, over the limit of 2048 bytes per metadata file; split the environment (fewer applications or objects) or raise the metadata-file limit`]).replace(/\. Nothing was applied$/, '');
+    },
+  },
+  {
+    name: 'a tree that says it is format 1 with an environment.json over format 1\'s limit of 1 MiB',
+    inputClass: 'unsupported format versions',
+    entry: 'env repo',
+    metadata: () => ({ schemaVersion: 1, labels: { padding: 'p'.repeat(1024 * 1024) } }),
+    envRepo: (c) => rewriteLock(c, (lock) => lock.schemaVersion = 1),
+    refusal: (c) => {
+      const size = fs.statSync(fileIn(c, `${c.env}/.stagecraft/environment.json`)).size;
+      return treeRefusal(c, [`${c.env}/.stagecraft/environment.json: ${size} bytes, over format 1's limit of 1048576 bytes per file (the lock says schemaVersion 1); re-run stagecraft synth with this version to write format 2`]);
+    },
+  },
+  {
+    name: 'a lock of a format newer than this stagecraft reads',
+    inputClass: 'unsupported format versions',
+    entry: 'env repo',
+    envRepo: (c) => rewriteLock(c, (lock) => lock.schemaVersion = 3),
+    refusal: (c) => treeRefusal(c, [`${c.env}/.stagecraft/lock.json: schemaVersion 3 is not supported (this stagecraft reads 1 and 2); upgrade stagecraft to read it`]),
+  },
+  {
     name: 'a releases file one byte over 1 MiB',
     inputClass: 'oversized synth input',
     entry: 'synth',
@@ -331,7 +370,7 @@ const CASES: HostileCase[] = [
     synth: (fleet) => void new Application(fleet, 'dump', {
       manifests: { produce: (scope) => void new kplus.ConfigMap(scope, 'config', { metadata: { name: 'dump' }, data: { DUMP: 'd'.repeat(1100 * 1024) } }) },
     }),
-    refusal: () => new RegExp(`^${escape(synthRefusal(['dev/dump/config/Resource (ConfigMap/dev/dump): renders to ']))}\\d{7}${escape(' bytes of yaml, over the limit of 1048576 bytes per object file the reconciler reads; move large data out of the object (a volume, an image, or several ConfigMaps)')}$`),
+    refusal: () => new RegExp(`^${escape(synthRefusal(['dev/dump/config/Resource (ConfigMap/dev/dump): dev/dump/configmap.dump.yaml: ']))}\\d{7}${escape(' bytes, over the limit of 1048576 bytes per object file; move large data out of the object (a volume, an image, or several ConfigMaps) or raise the per-file limit')}$`),
   },
   // ".." and absolute paths
   {

@@ -1,5 +1,5 @@
 import { ClusterError } from '../../lib/reconciler/cluster-client';
-import { ApiRequest, ApiResponse, ApiTransport } from '../../lib/reconciler/private/api-transport';
+import { ApiRequest, ApiResponse, ApiStream, ApiTransport } from '../../lib/reconciler/private/api-transport';
 import { KubernetesClusterClient } from '../../lib/reconciler/private/kubernetes-cluster-client';
 
 /** Answers requests from a script: one entry per request, an Error meaning "no answer". */
@@ -16,6 +16,9 @@ class ScriptedTransport implements ApiTransport {
       throw answer;
     }
     return typeof answer === 'function' ? answer(request) : answer;
+  }
+  public async stream(request: ApiRequest): Promise<ApiStream> {
+    throw new Error(`unexpected stream ${request.method} ${request.path}`);
   }
   public close(): void {}
 }

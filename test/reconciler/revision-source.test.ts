@@ -45,8 +45,8 @@ describe('a folder written by synth as the source (--dir)', () => {
     // THEN
     expect(error.source).toBe(`folder ${directory}`);
     expect(error.problems).toEqual([
-      'dev/web/configmap.big.yaml: 5000 bytes, over the limit of 4096 bytes per file; shrink the file or raise the per-file limit',
       'dev/web/configmap.passwd.yaml: is a symbolic link; the env repo holds plain files only: replace it with a file or re-run stagecraft synth',
+      'dev/web/configmap.big.yaml: 5000 bytes, over the limit of 4096 bytes per object file; move large data out of the object (a volume, an image, or several ConfigMaps) or raise the per-file limit',
     ]);
   });
 

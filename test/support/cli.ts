@@ -15,7 +15,7 @@ export interface CliResult {
  * Runs the built CLI in a subprocess, as users and CI do. The environment is the test's, without CDK8S_*
  * variables unless `env` sets them.
  */
-export function runStagecraft(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+export function runStagecraft(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): CliResult {
   const baseEnvironment: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('CDK8S_') && value !== undefined) {
@@ -26,7 +26,9 @@ export function runStagecraft(args: string[], options: { cwd?: string; env?: Rec
     cwd: options.cwd ?? EXAMPLE,
     env: { ...baseEnvironment, ...(options.env ?? {}) },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
+    // A reconcile of thousands of objects prints megabytes of JSON.
+    maxBuffer: 256 * 1024 * 1024,
   });
   if (child.error) {
     throw child.error;

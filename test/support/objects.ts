@@ -1,11 +1,12 @@
 import { EnvironmentMetadata } from '../../lib/envrepo/environment-metadata';
 import { KubeObject } from '../../lib/envrepo/kube-object';
+import { ENV_REPO_FORMAT_VERSION } from '../../lib/envrepo/paths';
 import { DesiredObject } from '../../lib/reconciler/desired-state';
 
 /** environment.json of a test environment living in one namespace, which is also its control namespace. */
 export function environmentNamed(name: string, namespace: string = name): EnvironmentMetadata {
   return {
-    schemaVersion: 1,
+    schemaVersion: ENV_REPO_FORMAT_VERSION,
     name,
     cluster: 'stagecraft-dev',
     namespaces: [namespace],

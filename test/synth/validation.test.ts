@@ -4,6 +4,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Application, Environment, Fleet, IManifestFactory, PromotionPolicy, RenderContext } from '../../lib';
+import { readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
 import { SynthError } from '../../lib/synth/synth-error';
 import { fakeDigest, scratchFleet } from '../support/fleets';
 
@@ -147,21 +148,26 @@ const CASES: Record<string, Case> = {
   },
 };
 
+/** The SynthError fleet.synth() threw; fails the test when it wrote instead. */
+function synthRefusal(fleet: Fleet): SynthError {
+  try {
+    fleet.synth();
+  } catch (caught) {
+    expect(caught).toBeInstanceOf(SynthError);
+    return caught as SynthError;
+  }
+  throw new Error('synth wrote the tree');
+}
+
 describe('synth validates everything before it writes anything', () => {
   it.each(Object.entries(CASES))('fails on %s', (_name, testCase) => {
     // GIVEN
     const { fleet, outdir } = scratchFleet(testCase.releases);
     testCase.build(fleet);
     // WHEN
-    let error: unknown;
-    try {
-      fleet.synth();
-    } catch (caught) {
-      error = caught;
-    }
+    const error = synthRefusal(fleet);
     // THEN
-    expect(error).toBeInstanceOf(SynthError);
-    expect((error as SynthError).problems).toEqual(testCase.problems);
+    expect(error.problems).toEqual(testCase.problems);
     expect(fs.existsSync(outdir)).toBe(false);
   });
 
@@ -176,5 +182,76 @@ describe('synth validates everything before it writes anything', () => {
       + '  - web: overrides for unknown environment "prd" (known: dev); fix the name or add the environment\n'
       + '  - releases/qa.yaml: release for unknown environment "qa" (known: dev); rename the file or add the environment to the fleet',
     );
+  });
+});
+
+/** Every file of `<outdir>/<environment>/` as repo-relative path → bytes. */
+function writtenFiles(outdir: string, environment: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const file of fs.readdirSync(path.join(outdir, environment), { recursive: true, encoding: 'utf8' })) {
+    const absolute = path.join(outdir, environment, file);
+    if (fs.statSync(absolute).isFile()) {
+      files.set(`${environment}/${file}`, fs.readFileSync(absolute));
+    }
+  }
+  return files;
+}
+
+/** A fleet whose environment.json carries `applications` configurations of 900 KiB each (4 MiB per 4.5 applications). */
+function bigConfigFleet(applications: number): { fleet: Fleet; outdir: string } {
+  const releases = Object.fromEntries(Array.from({ length: applications }, (_unused, index) => [`app-${index}`, WEB]));
+  const { fleet, outdir } = scratchFleet({ dev: releases });
+  new Environment(fleet, 'dev');
+  for (let index = 0; index < applications; index++) {
+    new Application(fleet, `app-${index}`, { image: 'registry.example/web', config: { BIG: 'x'.repeat(900 * 1024) } });
+  }
+  return { fleet, outdir };
+}
+
+describe('synth refuses what a reader would refuse, with the same message', () => {
+  const METADATA_REFUSAL = /^dev\/\.stagecraft\/environment\.json: (\d+) bytes, over the limit of (\d+) bytes per metadata file; split the environment \(fewer applications or objects\) or raise the metadata-file limit$/;
+
+  it('writes an environment.json over 1 MiB, and every reader reads it', () => {
+    // GIVEN
+    const { fleet, outdir } = bigConfigFleet(4);
+    // WHEN
+    fleet.synth();
+    const files = writtenFiles(outdir, 'dev');
+    const tree = readEnvironment('dev', files);
+    // THEN
+    expect(files.get('dev/.stagecraft/environment.json')!.byteLength).toBeGreaterThan(3 * 1024 * 1024);
+    expect(tree.metadata.applications.length).toBe(4);
+  });
+
+  it('refuses an environment.json over the metadata-file limit before writing, as a reader words it', () => {
+    // GIVEN: 19 × 900 KiB of configuration in environment.json, over 16 MiB
+    const { fleet, outdir } = bigConfigFleet(19);
+    // WHEN
+    const problems = synthRefusal(fleet).problems;
+    // THEN
+    expect(problems).toHaveLength(1);
+    const [, size, limit] = METADATA_REFUSAL.exec(problems[0])!;
+    expect({ over: Number(size) > 16 * 1024 * 1024, limit: Number(limit) }).toEqual({ over: true, limit: 16 * 1024 * 1024 });
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  it('words the reader\'s refusal of a metadata file the same way', () => {
+    // GIVEN: a tree synth wrote, read with a metadata-file limit below its environment.json
+    const { fleet, outdir } = bigConfigFleet(2);
+    fleet.synth();
+    const files = writtenFiles(outdir, 'dev');
+    // WHEN
+    let error: unknown;
+    try {
+      readEnvironment('dev', files, { maxMetadataFileBytes: 1024 * 1024 });
+    } catch (caught) {
+      error = caught;
+    }
+    // THEN
+    expect(error).toBeInstanceOf(TreeVerificationError);
+    expect((error as TreeVerificationError).problems).toEqual([
+      `dev/.stagecraft/environment.json: ${files.get('dev/.stagecraft/environment.json')!.byteLength} bytes, over the limit of 1048576 bytes per metadata file; split the environment (fewer applications or objects) or raise the metadata-file limit`,
+    ]);
+    expect((error as TreeVerificationError).problems[0]).toMatch(METADATA_REFUSAL);
   });
 });

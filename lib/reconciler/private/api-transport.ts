@@ -19,9 +19,25 @@ export interface ApiRequest {
   readonly contentType?: string;
 }
 
+/** A long-running answer (a watch), read as it arrives. */
+export interface ApiStream {
+  /** The HTTP status, once the headers arrived. */
+  readonly status: number;
+  /** Settles when the answer ends: resolves on a clean end, rejects when the connection broke or was cancelled. */
+  readonly done: Promise<void>;
+  /** Ends the stream from this side; `done` then rejects. */
+  cancel(): void;
+}
+
 /** Sends requests to one API server; resolves with any HTTP status, rejects only when there is no answer. */
 export interface ApiTransport {
   send(request: ApiRequest): Promise<ApiResponse>;
+  /**
+   * Sends a GET whose answer streams (a watch): `onData` gets every chunk as it arrives. Resolves once the
+   * headers arrived; rejects when there is no answer. No timeout of its own: the caller bounds it (a watch's
+   * `timeoutSeconds`, an idle timer).
+   */
+  stream(request: ApiRequest, onData: (chunk: Buffer) => void): Promise<ApiStream>;
   close(): void;
 }
 
@@ -47,16 +63,23 @@ class NegotiatingTransport implements ApiTransport {
   constructor(private readonly settings: ConnectionSettings, private readonly maxConcurrentRequests: number) {}
 
   public async send(request: ApiRequest): Promise<ApiResponse> {
+    return (await this.transport()).send(request);
+  }
+
+  public async stream(request: ApiRequest, onData: (chunk: Buffer) => void): Promise<ApiStream> {
+    return (await this.transport()).stream(request, onData);
+  }
+
+  private async transport(): Promise<ApiTransport> {
     if (this.closed) {
       throw new Error('the connection to the API server was closed');
     }
     this.chosen ??= this.negotiate();
-    const transport = await this.chosen.catch((error) => {
+    return this.chosen.catch((error) => {
       // A failed connect is not remembered: the next request tries again.
       this.chosen = undefined;
       throw error;
     });
-    return transport.send(request);
   }
 
   public close(): void {
@@ -107,6 +130,7 @@ function connectTls(settings: ConnectionSettings, alpn: string[]): Promise<tls.T
 
 class Http2Transport implements ApiTransport {
   private session: http2.ClientHttp2Session | undefined;
+  private connecting: Promise<http2.ClientHttp2Session> | undefined;
   private readonly prefix: string;
 
   constructor(private readonly settings: ConnectionSettings, firstSocket: tls.TLSSocket) {
@@ -115,25 +139,10 @@ class Http2Transport implements ApiTransport {
   }
 
   public async send(request: ApiRequest): Promise<ApiResponse> {
-    const session = this.session !== undefined && !this.session.closed && !this.session.destroyed
-      ? this.session
-      : (this.session = this.open(await connectTls(this.settings, ['h2'])));
+    const session = await this.currentSession();
     return new Promise((resolve, reject) => {
-      const headers: http2.OutgoingHttpHeaders = {
-        ':method': request.method,
-        ':path': `${this.prefix}${request.path}`,
-        'accept': 'application/json',
-        'user-agent': USER_AGENT,
-      };
-      const authorization = authorizationFor(this.settings);
-      if (authorization !== undefined) {
-        headers.authorization = authorization;
-      }
-      if (request.contentType !== undefined) {
-        headers['content-type'] = request.contentType;
-      }
       // Node ends DELETE (like GET) streams at once unless told otherwise; a DELETE carries DeleteOptions.
-      const stream = session.request(headers, { endStream: request.body === undefined });
+      const stream = session.request(this.headersOf(request), { endStream: request.body === undefined });
       let status = 0;
       let retryAfterSeconds: number | undefined;
       const chunks: Buffer[] = [];
@@ -163,8 +172,76 @@ class Http2Transport implements ApiTransport {
     });
   }
 
+  public async stream(request: ApiRequest, onData: (chunk: Buffer) => void): Promise<ApiStream> {
+    const session = await this.currentSession();
+    const stream = session.request(this.headersOf(request), { endStream: true });
+    const status = await new Promise<number>((resolve, reject) => {
+      stream.once('response', (responseHeaders) => resolve(Number(responseHeaders[':status'])));
+      stream.once('error', reject);
+      stream.once('close', () => reject(new Error('the connection closed before the answer began')));
+    });
+    let ended = false;
+    let cancelled = false;
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', onData);
+      stream.on('end', () => {
+        ended = true;
+      });
+      stream.on('error', () => undefined);
+      stream.on('close', () => {
+        if (cancelled) {
+          reject(new Error('the stream was cancelled'));
+        } else if (!ended || stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
+          reject(new Error(`the connection closed in the middle of the answer (HTTP ${status}, stream reset code ${stream.rstCode})`));
+        } else {
+          resolve();
+        }
+      });
+    });
+    done.catch(() => undefined);
+    return {
+      status,
+      done,
+      cancel: () => {
+        cancelled = true;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      },
+    };
+  }
+
   public close(): void {
     this.session?.close();
+  }
+
+  /** The open session, or a new one: requests that find none at the same moment share one connection. */
+  private async currentSession(): Promise<http2.ClientHttp2Session> {
+    if (this.session !== undefined && !this.session.closed && !this.session.destroyed) {
+      return this.session;
+    }
+    this.connecting ??= connectTls(this.settings, ['h2']).then((socket) => {
+      this.session = this.open(socket);
+      return this.session;
+    }).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private headersOf(request: ApiRequest): http2.OutgoingHttpHeaders {
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': request.method,
+      ':path': `${this.prefix}${request.path}`,
+      'accept': 'application/json',
+      'user-agent': USER_AGENT,
+    };
+    const authorization = authorizationFor(this.settings);
+    if (authorization !== undefined) {
+      headers.authorization = authorization;
+    }
+    if (request.contentType !== undefined) {
+      headers['content-type'] = request.contentType;
+    }
+    return headers;
   }
 
   private open(socket: tls.TLSSocket): http2.ClientHttp2Session {
@@ -205,23 +282,7 @@ class Http1Transport implements ApiTransport {
 
   public send(request: ApiRequest): Promise<ApiResponse> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { 'accept': 'application/json', 'user-agent': USER_AGENT };
-      const authorization = authorizationFor(this.settings);
-      if (authorization !== undefined) {
-        headers.authorization = authorization;
-      }
-      if (request.contentType !== undefined) {
-        headers['content-type'] = request.contentType;
-      }
-      const outgoing = https.request({
-        agent: this.agent,
-        hostname: this.url.hostname,
-        port: this.url.port || 443,
-        method: request.method,
-        path: `${this.url.pathname.replace(/\/+$/, '')}${request.path}`,
-        headers,
-        timeout: REQUEST_TIMEOUT_MS,
-      }, (response) => {
+      const outgoing = https.request({ ...this.optionsOf(request), timeout: REQUEST_TIMEOUT_MS }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => (!response.complete ? reject(new Error(`the connection closed in the middle of the answer (HTTP ${response.statusCode})`)) : resolve({
@@ -238,8 +299,52 @@ class Http1Transport implements ApiTransport {
     });
   }
 
+  public stream(request: ApiRequest, onData: (chunk: Buffer) => void): Promise<ApiStream> {
+    return new Promise((resolveHeaders, rejectHeaders) => {
+      const outgoing = https.request(this.optionsOf(request), (response) => {
+        let cancelled = false;
+        const done = new Promise<void>((resolve, reject) => {
+          response.on('data', onData);
+          response.on('end', () => (response.complete && !cancelled ? resolve() : reject(new Error(cancelled ? 'the stream was cancelled' : `the connection closed in the middle of the answer (HTTP ${response.statusCode})`))));
+          response.on('aborted', () => reject(new Error(cancelled ? 'the stream was cancelled' : `the connection closed in the middle of the answer (HTTP ${response.statusCode})`)));
+          response.on('error', reject);
+        });
+        done.catch(() => undefined);
+        resolveHeaders({
+          status: response.statusCode ?? 0,
+          done,
+          cancel: () => {
+            cancelled = true;
+            outgoing.destroy();
+          },
+        });
+      });
+      outgoing.on('error', rejectHeaders);
+      outgoing.end();
+    });
+  }
+
   public close(): void {
     this.agent.destroy();
+  }
+
+  private optionsOf(request: ApiRequest): https.RequestOptions {
+    const headers: Record<string, string> = { 'accept': 'application/json', 'user-agent': USER_AGENT };
+    const authorization = authorizationFor(this.settings);
+    if (authorization !== undefined) {
+      headers.authorization = authorization;
+    }
+    if (request.contentType !== undefined) {
+      headers['content-type'] = request.contentType;
+    }
+    return {
+      agent: this.agent,
+      hostname: this.url.hostname,
+      port: this.url.port || 443,
+      method: request.method,
+      path: `${this.url.pathname.replace(/\/+$/, '')}${request.path}`,
+      headers,
+    };
   }
 }
 

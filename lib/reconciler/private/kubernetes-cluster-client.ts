@@ -2,10 +2,12 @@ import * as fs from 'fs';
 import type * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiRequest, ApiResponse, ApiTransport, openTransport } from './api-transport';
+import { ApiRequest, ApiResponse, ApiStream, ApiTransport, openTransport } from './api-transport';
 import { KubeObject, ObjectReference } from '../../envrepo/kube-object';
 import { describeObject } from '../../envrepo/object-identity';
-import { ApplyOptions, ClusterClient, ClusterError, DeleteOptions, ListOptions, ResourceType } from '../cluster-client';
+import {
+  ApplyOptions, ClusterError, DeleteOptions, ListedCollection, ListOptions, ResourceType, Watch, WatchableClusterClient, WatchEvent, WatchOptions,
+} from '../cluster-client';
 import { ConnectionSettings, DEFAULT_SERVICE_ACCOUNT_DIR, inClusterSettings, KubeconfigError, readKubeconfig } from '../kubeconfig';
 
 /** Where a connection came from, for messages. */
@@ -34,7 +36,7 @@ interface ServedResource {
  * kubeconfigs that need a credential plugin; requests go over node's own HTTP/2 (see api-transport.ts).
  * Discovery is read lazily, one group-version at a time, and cached until refreshDiscovery.
  */
-export class KubernetesClusterClient implements ClusterClient {
+export class KubernetesClusterClient implements WatchableClusterClient {
   public static async connect(target: ConnectionTarget, options: ClientOptions = {}): Promise<KubernetesClusterClient> {
     const settings = await connectionSettingsFor(target);
     return new KubernetesClusterClient(settings, openTransport(settings, options.maxConcurrentRequests ?? 16));
@@ -90,14 +92,80 @@ export class KubernetesClusterClient implements ClusterClient {
   }
 
   public async list(apiVersion: string, kind: string, options: ListOptions = {}): Promise<KubeObject[]> {
-    const resource = await this.resourceFor(apiVersion, kind);
+    return (await this.listCollection(apiVersion, kind, options)).items;
+  }
+
+  public async listCollection(apiVersion: string, kind: string, options: ListOptions = {}): Promise<ListedCollection> {
+    const { path: collection, where } = await this.collectionPath(apiVersion, kind, options.namespace);
     const query = options.labelSelector === undefined ? '' : `?labelSelector=${encodeURIComponent(options.labelSelector)}`;
-    const namespacePart = resource.namespaced && options.namespace !== undefined ? `/namespaces/${encodeURIComponent(options.namespace)}` : '';
-    const where = options.namespace === undefined || !resource.namespaced ? '' : ` in namespace ${options.namespace}`;
-    const response = await this.request({ method: 'GET', path: `${groupVersionPath(apiVersion)}${namespacePart}/${resource.plural}${query}` }, `list ${kind} (${apiVersion})${where}`);
-    const items = (JSON.parse(response.body)?.items ?? []) as Array<Record<string, unknown>>;
+    const response = await this.request({ method: 'GET', path: `${collection}${query}` }, `list ${kind} (${apiVersion})${where}`);
+    const body = JSON.parse(response.body);
+    const items = (body?.items ?? []) as Array<Record<string, unknown>>;
     // Items of a LIST carry no apiVersion and kind of their own.
-    return items.map((item) => ({ ...item, apiVersion, kind }) as KubeObject);
+    return { items: items.map((item) => ({ ...item, apiVersion, kind }) as KubeObject), resourceVersion: String(body?.metadata?.resourceVersion ?? '') };
+  }
+
+  public async watch(apiVersion: string, kind: string, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
+    const { path: collection, where } = await this.collectionPath(apiVersion, kind, options.namespace);
+    const query = [
+      'watch=1', 'allowWatchBookmarks=true', `resourceVersion=${encodeURIComponent(options.resourceVersion)}`, `timeoutSeconds=${options.timeoutSeconds}`,
+      ...(options.labelSelector === undefined ? [] : [`labelSelector=${encodeURIComponent(options.labelSelector)}`]),
+    ];
+    const what = `watch of ${kind} (${apiVersion})${where}`;
+    let pending = '';
+    let failure: Error | undefined;
+    const lines = (chunk: Buffer): void => {
+      pending += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline).trim();
+        pending = pending.slice(newline + 1);
+        if (line !== '' && failure === undefined) {
+          try {
+            onEvent(watchEventOf(line, apiVersion, kind));
+          } catch (error) {
+            failure = new Error(`${what}: ${(error as Error).message}`);
+            stream?.cancel();
+          }
+        }
+      }
+    };
+    let stream: ApiStream | undefined;
+    // Chunks that arrive before the status is known wait; an error status collects the body for its message.
+    const early: Buffer[] = [];
+    const errorBody: Buffer[] = [];
+    const route = (chunk: Buffer): void => {
+      if (stream === undefined) {
+        early.push(chunk);
+      } else if (stream.status >= 300) {
+        errorBody.push(chunk);
+      } else {
+        lines(chunk);
+      }
+    };
+    try {
+      stream = await this.transport.stream({ method: 'GET', path: `${collection}?${query.join('&')}` }, route);
+    } catch (error) {
+      throw new ClusterError(`${what} failed: cannot reach the API server ${this.settings.server} (context ${this.settings.context}): ${(error as Error).message}`, 0);
+    }
+    const opened = stream;
+    early.splice(0).forEach(route);
+    if (opened.status >= 300) {
+      await opened.done.catch(() => undefined);
+      throw statusError(what, { status: opened.status, body: Buffer.concat(errorBody).toString('utf8') });
+    }
+    const done = opened.done.then(
+      () => {
+        if (failure !== undefined) {
+          throw failure;
+        }
+      },
+      (error: Error) => {
+        throw failure ?? new ClusterError(`${what} broke: ${error.message}`, 0);
+      },
+    );
+    done.catch(() => undefined);
+    return { done, stop: () => opened.cancel() };
   }
 
   public async apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject> {
@@ -132,6 +200,13 @@ export class KubernetesClusterClient implements ClusterClient {
 
   public close(): void {
     this.transport.close();
+  }
+
+  private async collectionPath(apiVersion: string, kind: string, namespace: string | undefined): Promise<{ path: string; where: string }> {
+    const resource = await this.resourceFor(apiVersion, kind);
+    const namespacePart = resource.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    const where = namespace === undefined || !resource.namespaced ? '' : ` in namespace ${namespace}`;
+    return { path: `${groupVersionPath(apiVersion)}${namespacePart}/${resource.plural}`, where };
   }
 
   private async objectPath(reference: ObjectReference): Promise<string> {
@@ -241,6 +316,27 @@ function reconcilerAccountRefusal(message: string): string | undefined {
       + `the environment started using a kind its RBAC does not grant yet; ${bootstrap(environment)}`;
   }
   return undefined;
+}
+
+/** One line of a watch answer; objects of a watch carry their apiVersion and kind, filled in when missing. */
+function watchEventOf(line: string, apiVersion: string, kind: string): WatchEvent {
+  let parsed: { type?: unknown; object?: any };
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new Error(`the server sent a line that is not json: ${line.slice(0, 200)}`);
+  }
+  const object = parsed.object;
+  if (parsed.type === 'ERROR') {
+    return { type: 'ERROR', code: Number(object?.code ?? 0), message: String(object?.message ?? 'no message') };
+  }
+  if (parsed.type === 'BOOKMARK') {
+    return { type: 'BOOKMARK', resourceVersion: String(object?.metadata?.resourceVersion ?? '') };
+  }
+  if ((parsed.type === 'ADDED' || parsed.type === 'MODIFIED' || parsed.type === 'DELETED') && typeof object?.metadata?.name === 'string') {
+    return { type: parsed.type, object: { ...object, apiVersion: object.apiVersion ?? apiVersion, kind: object.kind ?? kind } };
+  }
+  throw new Error(`the server sent an event of type ${JSON.stringify(parsed.type)} without an object`);
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {

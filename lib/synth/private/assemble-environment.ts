@@ -8,8 +8,9 @@ import { toCanonicalJson } from '../../envrepo/canonical-json';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord, EnvironmentMetadata, PromotionStageRecord, ReconcilerRecord } from '../../envrepo/environment-metadata';
 import { renderKustomization } from '../../envrepo/kustomization';
+import { environmentLimitProblems } from '../../envrepo/limits';
 import { createLock, EnvironmentLock, serializeLock } from '../../envrepo/lock';
-import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, kustomizationPath } from '../../envrepo/paths';
+import { ENV_REPO_FORMAT_VERSION, environmentMetadataPath, kustomizationPath, lockPath } from '../../envrepo/paths';
 import { FleetDefinition } from '../fleet-definition';
 
 /** The env-repo tree of one environment, ready to write. */
@@ -108,8 +109,17 @@ export function assembleEnvironment(
     sourceCommit: fleet.sourceCommit,
     knownDigests: digests,
   });
+  const lockContent = serializeLock(lock);
+  // What a reader would refuse is refused here, with the reader's message, before anything is written.
+  const sizes = new Map([...files].map(([file, content]) => [file, Buffer.byteLength(content, 'utf8')]));
+  sizes.set(lockPath(name), Buffer.byteLength(lockContent, 'utf8'));
+  const limitProblems = environmentLimitProblems(name, sizes);
+  if (limitProblems.length > 0) {
+    problems.push(...limitProblems);
+    return undefined;
+  }
   const notReleased = units.filter((unit) => unit.notReleased).map((unit) => unit.application);
-  return { name, files, lock, lockContent: serializeLock(lock), objectCount, notReleased };
+  return { name, files, lock, lockContent, objectCount, notReleased };
 }
 
 function environmentMetadata(fleet: FleetDefinition, environment: Environment, applications: ApplicationRecord[]): EnvironmentMetadata {

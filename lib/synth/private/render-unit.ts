@@ -9,7 +9,7 @@ import { toCanonicalYaml } from '../../envrepo/canonical-yaml';
 import { sha256Digest } from '../../envrepo/digest';
 import { ApplicationRecord } from '../../envrepo/environment-metadata';
 import { imageRepository, isCompleteReference, isPinnedByDigest } from '../../envrepo/image-reference';
-import { DEFAULT_MAX_FILE_BYTES } from '../../envrepo/limits';
+import { fileSizeProblem } from '../../envrepo/limits';
 import { describeObject, identityKey, ObjectIdentity } from '../../envrepo/object-identity';
 import { containersOf, podSpecOf } from '../../envrepo/object-rules';
 import { objectPath } from '../../envrepo/paths';
@@ -172,10 +172,11 @@ export function placeObject(
     problems.push(`${description}: ${(error as Error).message}`);
     return undefined;
   }
-  const bytes = Buffer.byteLength(content, 'utf8');
-  if (bytes > DEFAULT_MAX_FILE_BYTES) {
-    // The reconciler refuses files over this size unread; writing one would only move the failure to deploy time.
-    problems.push(`${description}: renders to ${bytes} bytes of yaml, over the limit of ${DEFAULT_MAX_FILE_BYTES} bytes per object file the reconciler reads; move large data out of the object (a volume, an image, or several ConfigMaps)`);
+  const filePath = objectPath(environment.environmentName, clusterScoped ? undefined : object.application, kind, metadata.name);
+  // The readers refuse files over the limit unread; writing one would only move the failure to deploy time.
+  const sizeProblem = fileSizeProblem(environment.environmentName, filePath, Buffer.byteLength(content, 'utf8'));
+  if (sizeProblem !== undefined) {
+    problems.push(`${description}: ${filePath}: ${sizeProblem}`);
     return undefined;
   }
   const declaresClusterScopedKind = kind === 'CustomResourceDefinition' && manifest.spec?.scope === 'Cluster' && typeof manifest.spec?.names?.kind === 'string'
@@ -194,7 +195,7 @@ export function placeObject(
     identity: identityKey(reference),
     reference,
     declaresResource,
-    filePath: objectPath(environment.environmentName, clusterScoped ? undefined : object.application, kind, metadata.name),
+    filePath,
     content,
     digest: sha256Digest(content),
     declaresClusterScopedKind,
