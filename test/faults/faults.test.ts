@@ -686,7 +686,7 @@ describe('faults on a real API server', () => {
     const logs = new LogWatcher(reconciler.child);
     try {
       const first = await logs.waitFor((line) => line.msg === 'reconcile');
-      expect(first).toMatchObject({ verdict: 'applied', trigger: 'start', created: 3 });
+      expect(first).toMatchObject({ verdict: 'applied', trigger: 'start', created: 2, namespacesCreated: 1 });
       const guardian = guard([name]);
       // WHEN the API server is killed (kill -9) and started again
       await killApiServer();

@@ -100,7 +100,7 @@ describe('reconcile --interval on a real API server', () => {
     const logs = new LogWatcher(reconciler);
     try {
       const first = await logs.waitFor((line) => line.msg === 'reconcile');
-      expect(first).toMatchObject({ verdict: 'applied', trigger: 'start', created: 3 });
+      expect(first).toMatchObject({ verdict: 'applied', trigger: 'start', created: 2, namespacesCreated: 1 });
 
       // WHEN someone scales the Deployment behind git's back
       kubectl(kubeconfig, ['scale', 'deployment', 'web', '-n', name, '--replicas', '5']);
