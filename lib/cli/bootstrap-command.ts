@@ -3,14 +3,17 @@ import * as path from 'path';
 import { parseArguments, ParsedArguments, refusePositionals, stringOption, UsageError } from './args';
 import { Output } from './output';
 import { connect } from './reconcile-command';
+import { ALERT_URLS_KEY, readSecret, WEBHOOK_SECRET_KEY } from './serving-options';
 import { GIT_CREDENTIAL_OPTIONS, GIT_CREDENTIAL_USAGE, gitTransportOf, readLatestDesired, SOURCE_SWITCHES, SOURCE_VALUE_OPTIONS } from './source-options';
 import { toCanonicalYaml } from '../envrepo/canonical-yaml';
 import { KubeObject } from '../envrepo/kube-object';
 import { locateRepository } from '../git';
+import { parseAlertTarget } from '../reconciler/alert-format';
 import { BootstrapChange, bootstrapObjects, CredentialFiles, installReconciler, uninstallReconciler } from '../reconciler/bootstrap';
 
 export const BOOTSTRAP_USAGE = `usage: stagecraft bootstrap --env NAME --repo PATH_OR_URL [--branch NAME] [--context NAME]
-                           [--ssh-key FILE --known-hosts FILE | --token-file FILE] [--git-ca-file FILE] [--dry-run]
+                           [--ssh-key FILE --known-hosts FILE | --token-file FILE] [--git-ca-file FILE]
+                           [--webhook-secret-file FILE] [--alert-url [FORMAT=]URL]… [--dry-run]
 
 Installs the environment's in-cluster reconciler the way the environment declares it (the reconciler option of
 its Environment construct, synthesized into <env>/_reconciler/ of the env repo), as a cluster administrator:
@@ -30,6 +33,10 @@ not grant, the reconciler's 403 says so, and running bootstrap again applies the
   --cache-dir PATH        where git mirrors are kept (default ~/.cache/stagecraft/repos)
 ${GIT_CREDENTIAL_USAGE}
                           (the same files go into the credentials Secret for the reconciler)
+  --webhook-secret-file FILE  turn the installed reconciler's POST /hooks/git on with this shared secret (key
+                          webhook-secret of the Secret; at least 16 bytes)
+  --alert-url [FORMAT=]URL  where the installed reconciler POSTs verdict changes (json or slack; repeat for several;
+                          key alert-urls of the Secret, one per line: a Slack URL is itself a secret)
   --dry-run               print the objects as YAML (Secret values redacted), write nothing
   --kubeconfig FILE       an administrator's kubeconfig (default $KUBECONFIG, else ~/.kube/config)
   --context NAME          kubeconfig context (default its current-context)
@@ -51,7 +58,8 @@ const SECRET_KEYS: ReadonlyArray<[string, string]> = [['ssh-key', 'ssh-key'], ['
 /** `stagecraft bootstrap`: returns the exit code. */
 export async function bootstrapCommand(argv: readonly string[], output: Output): Promise<number> {
   const parsed = parseArguments(argv, {
-    values: [...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'output'],
+    values: [...SOURCE_VALUE_OPTIONS, 'kubeconfig', 'context', 'output', 'webhook-secret-file', 'alert-url'],
+    repeatable: ['alert-url'],
     switches: [...SOURCE_SWITCHES, 'dry-run', 'help'],
   });
   if (parsed.options.has('help')) {
@@ -132,6 +140,26 @@ function credentialFiles(parsed: ParsedArguments): CredentialFiles | undefined {
     if (file !== undefined) {
       files[key] = fs.readFileSync(path.resolve(file));
     }
+  }
+  // Checked as the reconciler will check them, before anything is written; never printed.
+  const secretFile = stringOption(parsed, 'webhook-secret-file');
+  if (secretFile !== undefined) {
+    try {
+      files[WEBHOOK_SECRET_KEY] = readSecret(path.resolve(secretFile));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  const alertUrls = parsed.repeated.get('alert-url') ?? [];
+  for (const value of alertUrls) {
+    try {
+      parseAlertTarget(value);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (alertUrls.length > 0) {
+    files[ALERT_URLS_KEY] = Buffer.from(`${alertUrls.join('\n')}\n`);
   }
   return Object.keys(files).length === 0 ? undefined : files;
 }

@@ -42,8 +42,10 @@ export function servingOptionsOf(parsed: ParsedArguments, once: boolean): Servin
   if (separator <= 0 || address.slice(separator + 1) === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--listen ${address} is not HOST:PORT, e.g. 127.0.0.1:9464 (or 0.0.0.0:9464 inside a Pod)`);
   }
-  const secretFile = stringOption(parsed, 'webhook-secret-file');
-  const alertTargets = (parsed.repeated.get('alert-url') ?? []).map((value) => {
+  // Inside a Pod, stagecraft bootstrap's Secret (mounted as --credentials-dir) may hold both.
+  const fromSecret = once ? {} : servingFilesIn(stringOption(parsed, 'credentials-dir'));
+  const secretFile = stringOption(parsed, 'webhook-secret-file') ?? fromSecret.webhookSecretFile;
+  const alertTargets = [...parsed.repeated.get('alert-url') ?? [], ...fromSecret.alertUrls ?? []].map((value) => {
     try {
       return parseAlertTarget(value);
     } catch (error) {
@@ -61,6 +63,23 @@ export function servingOptionsOf(parsed: ParsedArguments, once: boolean): Servin
     throw new UsageError((error as Error).message);
   }
   return { host, port, secret, alertTargets };
+}
+
+/** Keys of the Secret stagecraft bootstrap writes (mounted as --credentials-dir) that the running reconciler reads. */
+export const WEBHOOK_SECRET_KEY = 'webhook-secret';
+export const ALERT_URLS_KEY = 'alert-urls';
+
+/** The webhook secret file and alert URLs (one per line) in the mounted credentials Secret, when it holds them. */
+function servingFilesIn(directory: string | undefined): { webhookSecretFile?: string; alertUrls?: string[] } {
+  if (directory === undefined) {
+    return {};
+  }
+  const secretFile = path.join(path.resolve(directory), WEBHOOK_SECRET_KEY);
+  const urlsFile = path.join(path.resolve(directory), ALERT_URLS_KEY);
+  return {
+    ...(fs.existsSync(secretFile) ? { webhookSecretFile: secretFile } : {}),
+    ...(fs.existsSync(urlsFile) ? { alertUrls: fs.readFileSync(urlsFile, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line !== '') } : {}),
+  };
 }
 
 /** Shortest secret taken: GitHub recommends a long random one; a short one can be guessed. */

@@ -217,7 +217,7 @@ export class InClusterReconciler extends Construct {
                 '--branch', options.branch,
                 '--env', environment,
                 '--interval', `${options.intervalSeconds}s`,
-                '--metrics-address', `0.0.0.0:${METRICS_PORT}`,
+                '--listen', `0.0.0.0:${METRICS_PORT}`,
                 '--in-cluster',
                 '--credentials-dir', CREDENTIALS_MOUNT,
                 ...(trust?.args ?? []),
@@ -225,7 +225,7 @@ export class InClusterReconciler extends Construct {
               // git and the mirror cache live under HOME; the root filesystem stays read-only.
               env: [{ name: 'HOME', value: '/home/stagecraft' }],
               ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 10, failureThreshold: 3 },
               resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
               securityContext: {
                 allowPrivilegeEscalation: false,

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { servingOptionsOf } from '../../lib/cli/serving-options';
 import { REPO_ROOT, runStagecraft } from '../support/cli';
 import { scratchFolder } from '../support/fleets';
 
@@ -34,5 +35,40 @@ describe('stagecraft reconcile --listen, --webhook-secret-file, --alert-url', ()
     expect(help).toContain('  --listen HOST:PORT      serve /healthz, /readyz, /metrics and POST /hooks/git in --interval mode\n');
     expect(help).toContain('  --webhook-secret-file FILE  turn POST /hooks/git on');
     expect(help).toContain('  --alert-url [FORMAT=]URL  POST each verdict change');
+  });
+
+  describe('inside a Pod: the Secret of stagecraft bootstrap, mounted as --credentials-dir', () => {
+    const parsed = (options: Record<string, string>, alertUrls: string[] = []) => ({
+      positionals: [], options: new Map<string, string | true>(Object.entries(options)), repeated: new Map([['alert-url', alertUrls]]),
+    });
+
+    it('turns hooks on with its webhook-secret and sends alerts to its alert-urls, one per line, after the command line\'s', () => {
+      // GIVEN the mounted Secret's files
+      const mounted = scratchFolder('stagecraft-credentials-');
+      fs.writeFileSync(path.join(mounted, 'webhook-secret'), `${'s'.repeat(32)}\n`);
+      fs.writeFileSync(path.join(mounted, 'alert-urls'), 'slack=https://hooks.slack.com/services/T/B/X\n\nhttps://alerts.example/stagecraft\n');
+      // WHEN
+      const serving = servingOptionsOf(parsed({ 'credentials-dir': mounted }, ['https://first.example/hook']) as any, false);
+      // THEN
+      expect(serving.secret!().toString()).toBe('s'.repeat(32));
+      expect(serving.alertTargets.map((target) => [target.format, target.url.href])).toEqual([
+        ['json', 'https://first.example/hook'], ['slack', 'https://hooks.slack.com/services/T/B/X'], ['json', 'https://alerts.example/stagecraft'],
+      ]);
+    });
+
+    it('leaves hooks off and sends no alerts when the Secret holds only git credentials, and reads nothing with --once', () => {
+      const mounted = scratchFolder('stagecraft-credentials-');
+      fs.writeFileSync(path.join(mounted, 'token'), 'x');
+      expect(servingOptionsOf(parsed({ 'credentials-dir': mounted }) as any, false)).toEqual({ host: '127.0.0.1', port: 9464, alertTargets: [] });
+      fs.writeFileSync(path.join(mounted, 'webhook-secret'), 'short');
+      expect(servingOptionsOf(parsed({ 'credentials-dir': mounted }) as any, true)).toEqual({ host: '127.0.0.1', port: 9464, alertTargets: [] });
+    });
+
+    it('refuses a webhook-secret in the Secret that is too short, naming the file', () => {
+      const mounted = scratchFolder('stagecraft-credentials-');
+      fs.writeFileSync(path.join(mounted, 'webhook-secret'), 'short');
+      expect(() => servingOptionsOf(parsed({ 'credentials-dir': mounted }) as any, false))
+        .toThrow(`--webhook-secret-file ${path.join(mounted, 'webhook-secret')} holds 5 bytes; a webhook secret needs at least 16`);
+    });
   });
 });

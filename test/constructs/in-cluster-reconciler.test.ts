@@ -169,14 +169,14 @@ describe('an environment with an in-cluster reconciler', () => {
     const pod = deployment.spec.template.spec;
     expect(pod.containers[0].args).toEqual([
       'reconcile', '--repo', 'https://git.example/acme/env-repo.git', '--branch', 'main', '--env', 'prod', '--interval', '30s',
-      '--metrics-address', '0.0.0.0:9464', '--in-cluster', '--credentials-dir', '/etc/stagecraft/credentials',
+      '--listen', '0.0.0.0:9464', '--in-cluster', '--credentials-dir', '/etc/stagecraft/credentials',
       '--ssh-allowed-signers', '/etc/stagecraft/trust/allowed_signers', '--gpg-keyring', '/etc/stagecraft/trust/keyring.asc',
     ]);
     expect(pod.containers[0].securityContext).toEqual({
       allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] },
     });
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers[0].readinessProbe).toEqual({ httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10, failureThreshold: 3 });
+    expect(pod.containers[0].readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 10, failureThreshold: 3 });
     expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
     // The credentials Secret is stagecraft bootstrap's, never the env repo's: mounted when it exists.
     expect(pod.volumes).toContainEqual({ name: 'credentials', secret: { secretName: 'stagecraft-reconciler-prod-credentials', optional: true, defaultMode: 0o400 } });

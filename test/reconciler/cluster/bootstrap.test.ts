@@ -100,6 +100,33 @@ describe('stagecraft bootstrap, the reconciler as its ServiceAccount, and uninst
     expect(kubectl(kubeconfig, ['get', 'namespace', control, '--ignore-not-found']).stdout).toBe('');
   });
 
+  it('puts a webhook secret and alert URLs into the Secret the reconciler reads them from, redacted in --dry-run', () => {
+    // GIVEN a webhook secret and two receivers (a Slack URL's path is itself a secret)
+    const folder = scratchFolder('stagecraft-hooks-');
+    const secret = 'a'.repeat(40);
+    fs.writeFileSync(path.join(folder, 'webhook-secret'), `${secret}\n`);
+    const slack = 'slack=https://hooks.slack.com/services/T000/B000/XXXXSECRET';
+    // WHEN
+    const dryRun = bootstrap(['--dry-run', '--webhook-secret-file', path.join(folder, 'webhook-secret'), '--alert-url', slack, '--alert-url', 'https://alerts.example/stagecraft']);
+    // THEN both are keys of the credentials Secret, their values never printed
+    expect(dryRun.status).toBe(0);
+    expect(dryRun.stdout).toContain('webhook-secret: "(redacted: 40 bytes)"');
+    expect(dryRun.stdout).toContain(`alert-urls: "(redacted: ${slack.length + 'https://alerts.example/stagecraft'.length + 2} bytes)"`);
+    expect(dryRun.stdout).not.toContain(secret);
+    expect(dryRun.stdout).not.toContain('XXXXSECRET');
+  });
+
+  it.each([
+    ['a webhook secret of 8 bytes', ['--webhook-secret-file', 'short'], /^stagecraft: bootstrap: --webhook-secret-file .*short holds 8 bytes; a webhook secret needs at least 16/],
+    ['an alert URL of another scheme', ['--alert-url', 'ftp://alerts.example/x'], /^stagecraft: bootstrap: .*ftp:/],
+  ])('refuses %s before anything is written (exit 2)', (_name, args, message) => {
+    const folder = scratchFolder('stagecraft-hooks-bad-');
+    fs.writeFileSync(path.join(folder, 'short'), '12345678');
+    const run = bootstrap(args.map((arg) => (arg === 'short' ? path.join(folder, 'short') : arg)));
+    expect([run.status, run.stderr.split('\n')[0]]).toEqual([2, expect.stringMatching(message)]);
+    expect(kubectl(kubeconfig, ['get', 'namespace', control, '--ignore-not-found']).stdout).toBe('');
+  });
+
   it('installs once, then finds nothing to write', () => {
     // WHEN
     const first = bootstrap();
