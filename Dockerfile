@@ -11,7 +11,8 @@
 #   generated Deployment mounts as emptyDirs (git mirrors, the private copy of the deploy key, known_hosts);
 # - git and openssh-client for private env repos (deploy keys, pinned known_hosts), ca-certificates for https;
 # - the packed package installed with its runtime dependencies only (--omit=dev), no build tools, no sources.
-FROM node:20-bookworm-slim
+# Node.js 24, the active LTS line (Node 20 is past its end of life; CI runs the suite on 24 as well).
+FROM node:24-bookworm-slim
 
 RUN apt-get update \
   && apt-get install --yes --no-install-recommends git openssh-client ca-certificates \

@@ -39,7 +39,7 @@ describe('the reconciler image', () => {
 
   it('is built from the packed package with runtime dependencies only, runs as a named non-root user, and has git and ssh', () => {
     expect(instructions.filter((line) => /^(FROM|COPY|USER|ENTRYPOINT|WORKDIR) /.test(line))).toEqual([
-      'FROM node:20-bookworm-slim',
+      'FROM node:24-bookworm-slim',
       'COPY stagecraft-*.tgz /tmp/stagecraft.tgz',
       'USER 65532:65532',
       'WORKDIR /home/stagecraft',
