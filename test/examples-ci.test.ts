@@ -4,9 +4,6 @@ import * as yaml from 'js-yaml';
 import { REPO_ROOT, runStagecraft } from './support/cli';
 
 const CI = path.join(REPO_ROOT, 'examples', 'ci');
-/** Commands of the companion reconciler's CLI, built on another branch; not checked here. */
-const NOT_IN_THIS_CLI = new Set(['reconcile']);
-
 /** Every `stagecraft <command> …` invocation in a workflow's run steps, continuation lines joined. */
 function stagecraftCalls(file: string): Array<{ command: string; options: string[] }> {
   const workflow = yaml.load(fs.readFileSync(path.join(CI, file), 'utf8')) as any;
@@ -24,7 +21,7 @@ describe('the CI examples', () => {
     // GIVEN the workflow WHEN its stagecraft calls are read THEN each option is in the command's usage
     const calls = stagecraftCalls(file);
     expect(calls.length).toBeGreaterThan(0);
-    for (const call of calls.filter((entry) => !NOT_IN_THIS_CLI.has(entry.command))) {
+    for (const call of calls) {
       const usage = runStagecraft([call.command, '--help']).stdout;
       for (const option of call.options) {
         expect(`${call.command} ${option}: ${usage.includes(`${option} `) || usage.includes(`${option}\n`) ? 'known' : 'unknown'}`).toBe(`${call.command} ${option}: known`);
