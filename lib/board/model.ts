@@ -1,7 +1,7 @@
 import type { EnvironmentMetadata } from '../envrepo/environment-metadata';
 import { compareCodeUnits, sortedUnique } from '../envrepo/names';
 import { isRiskDependentGate } from '../envrepo/promotion-gates';
-import type { ReleasesFile } from '../envrepo/releases';
+import { changeAuthorsOf, ReleasesFile } from '../envrepo/releases';
 import type { VerificationObjectCounts, VerificationRecord } from '../envrepo/verification-record';
 import type { ApprovalEvidence } from '../promotion/gates';
 import { evaluateStages, GateVerdict, StageGates, Verdict } from '../promotion/gates';
@@ -372,7 +372,7 @@ function pendingPromotion(
     automatic: false,
     promotedApplications: [application],
     // Nobody promotes yet: gates that exclude the promoter exclude whoever released or promoted the image.
-    changeAuthors: changeAuthorsOf(input, application, image),
+    changeAuthors: changeAuthorsOf(input.environments.map((environment) => environment.releases), application, image),
   };
   const evaluateAt = (now: number) => evaluateStages(stages, { ...gateInput, now });
   const evaluation = evaluateAt(input.now);
@@ -407,13 +407,6 @@ function riskClassOf(input: BoardInput, promotion: Omit<PromotionRiskClass, 'ris
   return index.get(key(promotion));
 }
 
-/** Whoever put `image` of the application into any environment's releases file: released or promoted it (as promote finds them). */
-function changeAuthorsOf(input: BoardInput, application: string, image: string): string[] {
-  return sortedUnique(input.environments
-    .map((environment) => environment.releases.applications[application])
-    .filter((entry) => entry !== undefined && entry.image === image && typeof entry.by === 'string')
-    .map((entry) => entry!.by!));
-}
 
 /** A gate verdict in a few words for a chip; the full reason goes beside it. */
 export function gateSummary(verdict: GateVerdict): string {

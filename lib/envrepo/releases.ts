@@ -1,6 +1,6 @@
 import * as yaml from 'js-yaml';
 import { toCanonicalYaml } from './canonical-yaml';
-import { compareCodeUnits } from './names';
+import { compareCodeUnits, sortedUnique } from './names';
 import { anchorProblem, mergeKeyProblem, refuseAnchors } from './private/strict-yaml';
 
 /**
@@ -144,4 +144,16 @@ function describeType(value: unknown): string {
     return 'null';
   }
   return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+}
+
+/**
+ * Who made a version of an application what it is: whoever put `image` into any of these releases files
+ * (released it, or promoted it there). Gates that exclude the promoter do not count their approvals.
+ */
+export function changeAuthorsOf(releases: readonly ReleasesFile[], application: string, image: string): string[] {
+  return sortedUnique(releases
+    .map((file) => file.applications[application])
+    .filter((entry): entry is ReleaseEntry => entry !== undefined && entry.image === image)
+    .map((entry) => entry.by)
+    .filter((by): by is string => typeof by === 'string'));
 }

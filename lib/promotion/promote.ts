@@ -14,7 +14,7 @@ import { commitMessage } from './trailers';
 import { PromotionStageRecord } from '../envrepo/environment-metadata';
 import { compareCodeUnits, sortedUnique } from '../envrepo/names';
 import { EnvironmentTree } from '../envrepo/read-environment';
-import { ReleasesFile, serializeReleasesFile, withRelease } from '../envrepo/releases';
+import { changeAuthorsOf, ReleasesFile, serializeReleasesFile, withRelease } from '../envrepo/releases';
 
 export interface PromoteRequest {
   readonly repo: string;
@@ -203,10 +203,12 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   const releases = readReleasesOf(program.directory, request.to, releasesFile);
   const approvals = new Map<string, ApprovalEvidence[]>();
   const changeAuthors = new Map<string, string[]>();
+  // Read once for every candidate: who released or promoted each version.
+  const everyReleasesFile = environments.map((environment) => readReleasesOf(program.directory, environment, `releases/${environment}.yaml`));
   for (const candidate of candidates) {
     const signing = { required: signingRequired, trust };
     approvals.set(candidate.application, await readApprovalEvidence(copy, request.to, candidate.application, candidate.image, signing));
-    changeAuthors.set(candidate.application, authorsOf(program.directory, environments, candidate));
+    changeAuthors.set(candidate.application, changeAuthorsOf(everyReleasesFile, candidate.application, candidate.image));
   }
   const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program, approvals, changeAuthors };
 
@@ -297,15 +299,6 @@ interface PlanContext {
   readonly approvals: ReadonlyMap<string, readonly ApprovalEvidence[]>;
   /** Per application: who released the image or promoted it anywhere. */
   readonly changeAuthors: ReadonlyMap<string, readonly string[]>;
-}
-
-/** Whoever put `candidate.image` of the application into any environment's releases file (released or promoted it). */
-function authorsOf(fleetDirectory: string, environments: readonly string[], candidate: Candidate): string[] {
-  const authors = environments.map((environment) => readReleasesOf(fleetDirectory, environment, `releases/${environment}.yaml`).applications[candidate.application])
-    .filter((entry) => entry !== undefined && entry.image === candidate.image)
-    .map((entry) => entry!.by)
-    .filter((by): by is string => typeof by === 'string');
-  return sortedUnique(authors);
 }
 
 /** Writes the releases of `chosen` into the target, re-synthesizes and plans each application. */

@@ -75,7 +75,8 @@ export class ReconcileLoop {
   private server: http.Server | undefined;
   private ready = false;
   private stopping = false;
-  private fetchFailing = false;
+  /** Fetches of the env repo that failed in a row (0 once one succeeds). */
+  private fetchFailures = 0;
   private cycleStartedAt = 0;
   private watchTimer: NodeJS.Timeout | undefined;
 
@@ -104,16 +105,14 @@ export class ReconcileLoop {
   /** Runs cycles until `stop()`; then closes the endpoint and gives queued alerts a short grace. */
   public async run(): Promise<void> {
     const now = this.options.now ?? (() => Date.now());
-    let fetchFailures = 0;
     let trigger: CycleTrigger = 'start';
     try {
       while (!this.stopping) {
         this.cycleStartedAt = Date.now();
         const result = await this.options.cycle();
         this.ready = true;
-        fetchFailures = result.fetchFailed ? fetchFailures + 1 : 0;
-        this.fetchFailing = fetchFailures > 0;
-        const delay = nextReconcileDelay(this.options.intervalMs, fetchFailures);
+        this.fetchFailures = result.fetchFailed ? this.fetchFailures + 1 : 0;
+        const delay = nextReconcileDelay(this.options.intervalMs, this.fetchFailures);
         this.metrics.observe({
           environment: result.environment,
           verdict: result.verdict,
@@ -126,7 +125,7 @@ export class ReconcileLoop {
         if (change !== undefined) {
           this.alerts.send(change);
         }
-        this.options.onCycle(result, { trigger, nextReconcileInMs: delay, consecutiveFetchFailures: fetchFailures });
+        this.options.onCycle(result, { trigger, nextReconcileInMs: delay, consecutiveFetchFailures: this.fetchFailures });
         if (!this.stopping) {
           trigger = (await this.trigger.wait(delay)) ?? 'interval';
         }
@@ -153,7 +152,7 @@ export class ReconcileLoop {
 
   /** A watch saw a managed object change: a cycle soon (debounced, spaced from the last one's start). */
   private onWatchChange(reason: string): void {
-    if (this.stopping || this.fetchFailing || this.watchTimer !== undefined) {
+    if (this.stopping || this.fetchFailures > 0 || this.watchTimer !== undefined) {
       return;
     }
     const delay = Math.max(WATCH_DEBOUNCE_MS, this.cycleStartedAt + MIN_WATCH_CYCLE_GAP_MS - Date.now());
