@@ -1,32 +1,34 @@
-// Writes the benchmark env repo: APPS applications (Deployment + Service + ConfigMap each) in identical
-// environments bench-ours-1..COPIES and bench-kubectl-1..COPIES, so each cold apply of stagecraft and of
-// kubectl goes into a namespace of its own. `CHANGE` alters one ConfigMap (the one-object change).
-// Usage: node env-repo.js APPS COPIES OUTDIR [CHANGE]
+// Writes the benchmark env repo: APPS applications (Deployment + Service + ConfigMap each) in ENVS identical
+// environments per tool and cold apply: bench-ours-C and bench-kubectl-C for C = 1..COPIES when ENVS is 1,
+// bench-ours-C-E and bench-kubectl-C-E for E = 1..ENVS otherwise, so each cold apply of stagecraft and of
+// kubectl goes into namespaces of its own. `CHANGE` alters one ConfigMap (app0's) in the first environment of
+// each tool (the one-object change); every other environment stays as it was.
+// Usage: node env-repo.js APPS COPIES OUTDIR [CHANGE] [ENVS]
 'use strict';
-const fs = require('fs');
-const path = require('path');
-const { Application, Environment, Fleet } = require('../..');
 
-const [applications, copies, outdir, change] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4], process.argv[5]];
-const releasesDirectory = path.join(outdir, 'releases');
-fs.mkdirSync(releasesDirectory, { recursive: true });
-const environments = [];
-for (let copy = 1; copy <= copies; copy++) {
-  environments.push(`bench-ours-${copy}`, `bench-kubectl-${copy}`);
+/** The environment (and namespace) of TOOL (ours, kubectl, raw) for cold apply COPY: its INDEX-th of COUNT. */
+function environmentName(tool, copy, index, count) {
+  return count === 1 ? `bench-${tool}-${copy}` : `bench-${tool}-${copy}-${index}`;
 }
-for (const environment of environments) {
-  const lines = ['applications:'];
-  for (let index = 0; index < applications; index++) {
-    lines.push(`  app${index}:`, `    image: registry.example/app${index}@sha256:${'a'.repeat(64)}`);
+
+function main() {
+  const { addApplications, benchFleet } = require('../synth/bench-fleet');
+  const [applications, copies, outdir, change] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4], process.argv[5]];
+  const count = Number(process.argv[6] || 1);
+  const environments = [];
+  for (let copy = 1; copy <= copies; copy++) {
+    for (let index = 1; index <= count; index++) {
+      environments.push(environmentName('ours', copy, index, count), environmentName('kubectl', copy, index, count));
+    }
   }
-  fs.writeFileSync(path.join(releasesDirectory, `${environment}.yaml`), `${lines.join('\n')}\n`);
+  const fleet = benchFleet(applications, outdir, { outdir, environments, synthWorkers: 0 });
+  const changed = { config: { LOG_LEVEL: change } };
+  addApplications(fleet, applications, change ? { [environmentName('ours', 1, 1, count)]: changed, [environmentName('kubectl', 1, 1, count)]: changed } : undefined);
+  fleet.synth();
 }
-const fleet = new Fleet({ outdir, releasesDirectory, synthWorkers: 0 });
-for (const environment of environments) {
-  new Environment(fleet, environment);
+
+if (require.main === module) {
+  main();
 }
-for (let index = 0; index < applications; index++) {
-  const config = { INDEX: String(index), LOG_LEVEL: index === 0 && change ? change : 'info' };
-  new Application(fleet, `app${index}`, { image: `registry.example/app${index}`, port: 8080, config });
-}
-fleet.synth();
+
+module.exports = { environmentName };

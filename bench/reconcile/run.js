@@ -1,24 +1,23 @@
 // bench/reconcile: stagecraft reconcile against `kubectl apply --server-side` on the same files, on the
 // test control plane (real kube-apiserver + etcd on loopback), in the same run, with the floor: bare
-// server-side apply PATCHes of the same objects and nothing else (raw-apply.js).
-//   node bench/reconcile/run.js [--apps 300] [--repeat 3] [--etcd-on-tmpfs]
-// Every cold apply goes into a fresh namespace; the cold applies of the three run round-robin.
-// Prints a table and one JSON line (BENCH_RESULT …).
+// server-side apply PATCHes of the same objects and nothing else (raw-apply.js). Synth of the same layout
+// against plain cdk8s + cdk8s-plus-28 first, before the control plane starts.
+//   node bench/reconcile/run.js [--apps 300] [--envs 1] [--repeat 3] [--etcd-on-tmpfs] [--compare-with FILE]
+// --envs M: M environments of --apps N applications each; every figure then covers the whole fleet except the
+// one-object change, diff and status (one environment). Every cold apply goes into fresh namespaces; the cold
+// applies of the three run round-robin. --compare-with FILE: a BENCH_RESULT line of a smaller run (the 1×),
+// to print how each figure grew. Prints a table and one JSON line (BENCH_RESULT …).
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { benchCluster, startFresh, wipe } = require('./bench-cluster');
+const { environmentName } = require('./env-repo');
 
 const root = path.resolve(__dirname, '..', '..');
-const options = { apps: 300, repeat: 3, tmpfs: false };
-for (let index = 2; index < process.argv.length; index++) {
-  if (process.argv[index] === '--apps') options.apps = Number(process.argv[++index]);
-  else if (process.argv[index] === '--repeat') options.repeat = Number(process.argv[++index]);
-  else if (process.argv[index] === '--etcd-on-tmpfs') options.tmpfs = true;
-  else throw new Error(`unknown option ${process.argv[index]}; use --apps N, --repeat N, --etcd-on-tmpfs`);
-}
+const options = parseOptions(process.argv.slice(2));
+const previous = options.compareWith === undefined ? undefined : readBenchResult(options.compareWith);
 // etcd's data lives on disk, as in the test control plane and real clusters (every write fsynced);
 // --etcd-on-tmpfs puts it in memory instead, which shortens kubectl's one-request-at-a-time latency most.
 const clusterDir = options.tmpfs ? '/dev/shm/stagecraft-bench-cluster' : path.join(os.homedir(), '.cache', 'stagecraft', 'bench-cluster');
@@ -28,6 +27,38 @@ const repo = path.join(scratch, 'env-repo');
 const cache = path.join(scratch, 'cache');
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.test', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.test' };
 const git = (...args) => execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' });
+/** Environment INDEX (1..--envs) of TOOL (ours, kubectl, raw) in cold apply COPY; its namespace has the same name. */
+const envName = (tool, copy, index) => environmentName(tool, copy, index, options.envs);
+const indexes = Array.from({ length: options.envs }, (_, index) => index + 1);
+const progress = (message) => process.stderr.write(`  … ${message}\n`);
+
+function parseOptions(argv) {
+  const parsed = { apps: 300, envs: 1, repeat: 3, tmpfs: false, compareWith: undefined };
+  const count = (name, value) => {
+    if (!/^[1-9]\d*$/.test(value ?? '')) throw new Error(`${name} needs a whole number of 1 or more, not "${value ?? ''}"`);
+    return Number(value);
+  };
+  for (let index = 0; index < argv.length; index++) {
+    if (argv[index] === '--apps') parsed.apps = count('--apps', argv[++index]);
+    else if (argv[index] === '--envs') parsed.envs = count('--envs', argv[++index]);
+    else if (argv[index] === '--repeat') parsed.repeat = count('--repeat', argv[++index]);
+    else if (argv[index] === '--etcd-on-tmpfs') parsed.tmpfs = true;
+    else if (argv[index] === '--compare-with') parsed.compareWith = argv[++index];
+    else throw new Error(`unknown option ${argv[index]}; use --apps N, --envs M, --repeat N, --etcd-on-tmpfs, --compare-with FILE`);
+  }
+  return parsed;
+}
+
+/** The first BENCH_RESULT {…} line of FILE (a saved run's output, or the line alone). */
+function readBenchResult(file) {
+  const line = fs.readFileSync(file, 'utf8').split('\n').find((text) => text.startsWith('BENCH_RESULT '));
+  if (line === undefined) throw new Error(`--compare-with ${file}: no line starting with "BENCH_RESULT {" in it; save a run's output (or its BENCH_RESULT line) there`);
+  try {
+    return JSON.parse(line.slice('BENCH_RESULT '.length));
+  } catch (error) {
+    throw new Error(`--compare-with ${file}: its BENCH_RESULT line is not JSON (${error.message})`);
+  }
+}
 
 function timed(command, args, env) {
   // /usr/bin/time reports the peak RSS of the whole process.
@@ -38,43 +69,94 @@ function timed(command, args, env) {
   return { status: child.status, stdout: child.stdout, stderr: child.stderr, seconds, rssMb: rss };
 }
 
-/** Synthesizes the env repo and commits it; returns the kubectl copy of each bench-kubectl-N environment. */
-function synthesize(change) {
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'env-repo.js'), String(options.apps), String(options.repeat), repo, change ?? ''], { encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(`env-repo.js failed:\n${child.stderr}`);
-  const folders = [];
-  for (let copy = 1; copy <= options.repeat; copy++) {
-    // kubectl gets the same YAML files in one flat folder, without the .stagecraft metadata it cannot read.
-    const flat = path.join(scratch, `kubectl-${copy}-${change ?? 'base'}`);
-    fs.rmSync(flat, { recursive: true, force: true });
-    fs.mkdirSync(flat, { recursive: true });
-    for (const entry of fs.readdirSync(path.join(repo, `bench-kubectl-${copy}`), { withFileTypes: true, recursive: true })) {
-      if (entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml') {
-        const from = path.join(entry.parentPath, entry.name);
-        fs.copyFileSync(from, path.join(flat, `${path.basename(entry.parentPath)}-${entry.name}`));
-      }
-    }
-    folders.push(flat);
-  }
-  git('add', '--all');
-  git('commit', '--quiet', '--allow-empty', '-m', change ? `change ${change}` : 'base');
-  return folders;
+/** One synth program (bench/synth), whole process; `written` from stagecraft's summary line. */
+function synthProcess(script, args) {
+  const run = timed(process.execPath, [path.join(root, 'bench', 'synth', script), ...args.map(String)]);
+  if (run.status !== 0) throw new Error(`${script} ${args.join(' ')} failed (exit ${run.status}):\n${run.stderr}`);
+  const written = /(\d+) written, \d+ unchanged/.exec(run.stderr)?.[1];
+  return { seconds: run.seconds, rssMb: run.rssMb, written: written === undefined ? undefined : Number(written) };
 }
 
-function stagecraft(label, copy) {
-  const run = timed(process.execPath, [path.join(root, 'bin', 'stagecraft'), 'reconcile', '--repo', repo, '--env', `bench-ours-${copy}`, '--kubeconfig', kubeconfig,
+/**
+ * Synth of the layout measured (--envs environments of --apps applications, one copy), round-robin: stagecraft
+ * into an empty folder, plain cdk8s + cdk8s-plus-28 (one chart per environment) into an empty folder,
+ * stagecraft again with nothing changed, plain cdk8s again into its folder. Output under the scratch folder.
+ */
+function synthRows() {
+  const environments = indexes.map((index) => `env${index}`).join(',');
+  const folder = (name) => path.join(scratch, 'synth', name);
+  const stagecraftSynth = (workdir) => synthProcess('fleet.js', [options.apps, workdir, '', environments]);
+  const plainSynth = (outdir) => synthProcess('plain-cdk8s.js', [options.apps, 'per-environment', outdir, environments]);
+  stagecraftSynth(folder('stagecraft-warm'));
+  plainSynth(folder('plain-warm'));
+  const runs = { cold: [], plainCold: [], unchanged: [], plainAgain: [] };
+  for (let attempt = 1; attempt <= options.repeat; attempt++) {
+    progress(`synth ${attempt}/${options.repeat}`);
+    runs.cold.push(stagecraftSynth(folder(`stagecraft-${attempt}`)));
+    fs.rmSync(folder(`stagecraft-${attempt}`), { recursive: true, force: true });
+    runs.plainCold.push(plainSynth(folder(`plain-${attempt}`)));
+    fs.rmSync(folder(`plain-${attempt}`), { recursive: true, force: true });
+    runs.unchanged.push(stagecraftSynth(folder('stagecraft-warm')));
+    runs.plainAgain.push(plainSynth(folder('plain-warm')));
+  }
+  fs.rmSync(path.join(scratch, 'synth'), { recursive: true, force: true });
+  return { cold: medianOf(runs.cold), plainCold: medianOf(runs.plainCold), unchanged: medianOf(runs.unchanged), plainAgain: medianOf(runs.plainAgain) };
+}
+
+/** Copies ENVIRONMENT's YAML files into one flat folder for kubectl, without the .stagecraft metadata it cannot read. */
+function flatFolder(environment, tag) {
+  const flat = path.join(scratch, `${environment}-${tag}`);
+  fs.rmSync(flat, { recursive: true, force: true });
+  fs.mkdirSync(flat, { recursive: true });
+  for (const entry of fs.readdirSync(path.join(repo, environment), { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml') {
+      fs.copyFileSync(path.join(entry.parentPath, entry.name), path.join(flat, `${path.basename(entry.parentPath)}-${entry.name}`));
+    }
+  }
+  return flat;
+}
+
+/**
+ * Synthesizes the env repo and commits it. Without a change: returns the kubectl folders of every cold apply
+ * (folders[copy - 1][index - 1]); with one: the changed kubectl folder of the first environment.
+ */
+function synthesize(change) {
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'env-repo.js'), String(options.apps), String(options.repeat), repo, change ?? '', String(options.envs)], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`env-repo.js failed:\n${child.stderr}`);
+  git('add', '--all');
+  git('commit', '--quiet', '--allow-empty', '-m', change ? `change ${change}` : 'base');
+  if (change) return flatFolder(envName('kubectl', 1, 1), change);
+  return Array.from({ length: options.repeat }, (_, copy) => indexes.map((index) => flatFolder(envName('kubectl', copy + 1, index), 'base')));
+}
+
+function stagecraft(label, environment) {
+  const run = timed(process.execPath, [path.join(root, 'bin', 'stagecraft'), 'reconcile', '--repo', repo, '--env', environment, '--kubeconfig', kubeconfig,
     '--cache-dir', cache, '--once', '--no-wait', '--output', 'json']);
-  if (run.status !== 0) throw new Error(`stagecraft reconcile (${label}) failed:\n${run.stdout}\n${run.stderr}`);
+  if (run.status !== 0) throw new Error(`stagecraft reconcile (${label}, ${environment}) failed:\n${run.stdout}\n${run.stderr}`);
   const result = JSON.parse(run.stdout);
   return { seconds: run.seconds, rssMb: run.rssMb, writes: result.writeRequests, inside: result.timings.totalMs / 1000, timings: result.timings };
 }
 
-function kubectl(label, copy, folder) {
-  const run = timed('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager', 'bench-kubectl', '-n', `bench-kubectl-${copy}`, '-f', folder]);
-  if (run.status !== 0) throw new Error(`kubectl apply (${label}) failed:\n${run.stderr}`);
+function kubectl(label, namespace, folder) {
+  const run = timed('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager', 'bench-kubectl', '-n', namespace, '-f', folder]);
+  if (run.status !== 0) throw new Error(`kubectl apply (${label}, ${namespace}) failed:\n${run.stderr}`);
   // kubectl sends one server-side apply PATCH per object, changed or not.
   const writes = run.stdout.split('\n').filter((line) => line.includes('serverside-applied')).length;
   return { seconds: run.seconds, rssMb: run.rssMb, writes };
+}
+
+/**
+ * Runs `measure` for every environment one after the other: the processes' times, writes and inside
+ * timings summed, the wall time from the first start to the last end, the peak RSS of all.
+ */
+function everyEnvironment(measure) {
+  const started = process.hrtime.bigint();
+  const runs = indexes.map((index) => measure(index));
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const sum = (pick) => runs.reduce((total, run) => total + pick(run), 0);
+  const combined = { seconds: sum((run) => run.seconds), wallSeconds, rssMb: Math.max(...runs.map((run) => run.rssMb)), writes: sum((run) => run.writes) };
+  if (runs[0].timings === undefined) return combined;
+  return { ...combined, inside: sum((run) => run.inside), timings: { totalMs: sum((run) => run.timings.totalMs), planMs: sum((run) => run.timings.planMs), applyMs: sum((run) => run.timings.applyMs) } };
 }
 
 /** A read-only stagecraft command (diff, status), whole process. */
@@ -91,16 +173,20 @@ function kubectlRead(label, args) {
   return { seconds: run.seconds, rssMb: run.rssMb, writes: 0 };
 }
 
-/** The floor: bare server-side apply PATCHes of the same files into a fresh namespace (raw-apply.js). */
-function floor(copy, folder) {
-  const run = timed(process.execPath, [path.join(__dirname, 'raw-apply.js'), kubeconfig, folder, `bench-raw-${copy}`, '16']);
+/** The floor: bare server-side apply PATCHes of the same files into fresh namespaces, one process (raw-apply.js). */
+function floor(copy, folders) {
+  const pairs = indexes.flatMap((index) => [folders[index - 1], envName('raw', copy, index)]);
+  const run = timed(process.execPath, [path.join(__dirname, 'raw-apply.js'), kubeconfig, '16', ...pairs]);
   if (run.status !== 0) throw new Error(`raw-apply.js failed:\n${run.stderr}`);
   const result = JSON.parse(run.stdout);
   return { seconds: run.seconds, rssMb: run.rssMb, writes: result.writes, insideSeconds: result.insideSeconds };
 }
 
-function repeatMedian(measure) {
-  return medianOf(Array.from({ length: options.repeat }, () => measure()));
+function repeatMedian(label, measure) {
+  return medianOf(Array.from({ length: options.repeat }, (_, attempt) => {
+    progress(`${label} ${attempt + 1}/${options.repeat}`);
+    return measure();
+  }));
 }
 
 /** The run with the median time (its own inside timings), with the peak RSS of all runs. */
@@ -109,81 +195,154 @@ function medianOf(runs) {
   return { ...middle, rssMb: Math.max(...runs.map((r) => r.rssMb)) };
 }
 
-process.stdout.write(`bench/reconcile: ${options.apps} apps × (Deployment + Service + ConfigMap) = ${options.apps * 3} objects, ${os.cpus().length} cores, node ${process.version}, etcd data on ${options.tmpfs ? 'tmpfs' : 'disk'}\n`);
-process.stdout.write('starting a fresh control plane for the benchmark (etcd wiped)\n');
-const kubeconfig = startFresh(cluster);
+/** One printed row: stagecraft against its anchor in the same run. */
+function printRow(label, ours, theirs, anchor) {
+  const wall = (run) => (options.envs > 1 && run.wallSeconds !== undefined ? [`wall ${run.wallSeconds.toFixed(2)} s`] : []);
+  const notes = (run) => (run.length === 0 ? '' : ` (${run.join('; ')})`);
+  const inside = ours.timings ? [`inside ${(ours.timings.totalMs / 1000).toFixed(2)} s: plan ${(ours.timings.planMs / 1000).toFixed(2)}, apply ${(ours.timings.applyMs / 1000).toFixed(2)}`] : [];
+  const work = (run) => (run.written !== undefined ? `${String(run.written).padStart(4)} files` : run.writes !== undefined ? `${String(run.writes).padStart(4)} writes` : '');
+  process.stdout.write(`  ${label.padEnd(20)} stagecraft ${ours.seconds.toFixed(2).padStart(5)} s${notes([...wall(ours), ...inside])}, ${work(ours)}, ${ours.rssMb.toFixed(0).padStart(3)} MB`
+    + ` | ${anchor} ${theirs.seconds.toFixed(2).padStart(5)} s${notes(wall(theirs))}${work(theirs) ? `, ${work(theirs)}` : ''}, ${theirs.rssMb.toFixed(0).padStart(3)} MB`
+    + ` | ${(theirs.seconds / ours.seconds).toFixed(1)}× faster\n`);
+}
+
+/** For each figure, this run's time over the --compare-with run's, against ≤ 1.1 × the growth of the work (≤ 11× for 10×). */
+function printGrowth(results) {
+  const work = results.objects / previous.objects;
+  const limit = 1.1 * work;
+  const figures = [
+    ['synth, empty folder', 'synthSeconds', 'plainSynthSeconds', 'plain cdk8s'],
+    ['synth, nothing changed', 'synthUnchangedSeconds', 'plainResynthSeconds', 'plain cdk8s'],
+    ['cold apply', 'coldSeconds', 'floorColdSeconds', 'floor'],
+    ['no-op', 'noopSeconds', 'kubectlNoopSeconds', 'kubectl'],
+    ['one-object change', 'changeSeconds', 'kubectlChangeSeconds', 'kubectl'],
+    ['diff', 'diffSeconds', 'kubectlDiffSeconds', 'kubectl'],
+    ['status', 'statusSeconds', 'kubectlStatusSeconds', 'kubectl'],
+  ];
+  const ratio = (key) => (previous[key] > 0 && results[key] > 0 ? results[key] / previous[key] : undefined);
+  const growth = {};
+  const lines = ['', `growth against ${options.compareWith}: ${previous.objects} → ${results.objects} objects (${work.toFixed(1)}× the work), ${previous.environments ?? 1} → ${results.environments} environments; target: each time ≤ ${limit.toFixed(1)}×`];
+  if ((previous.environments ?? 1) !== results.environments) lines.push('  note: the two runs have different numbers of environments, so they are not the same layout');
+  for (const [label, key, anchorKey, anchor] of figures) {
+    const ours = ratio(key);
+    const theirs = ratio(anchorKey);
+    growth[key] = ours;
+    if (ours === undefined) {
+      lines.push(`  ${label.padEnd(24)} not in the earlier run`);
+      continue;
+    }
+    lines.push(`  ${label.padEnd(24)} ${previous[key].toFixed(2).padStart(6)} s → ${results[key].toFixed(2).padStart(6)} s  ${ours.toFixed(1).padStart(5)}×  ${ours <= limit ? 'met' : 'NOT met'}`
+      + (theirs === undefined ? '' : `   (${anchor} ${theirs.toFixed(1)}×)`));
+  }
+  for (const [label, key] of [['peak RSS, reconcile', 'maxRssMb'], ['peak RSS, synth', 'synthRssMb']]) {
+    growth[key] = ratio(key);
+    if (growth[key] !== undefined) lines.push(`  ${label.padEnd(24)} ${previous[key].toFixed(0).padStart(6)} MB → ${results[key].toFixed(0).padStart(5)} MB  ${growth[key].toFixed(1).padStart(5)}×`);
+  }
+  lines.push(`BENCH_GROWTH ${JSON.stringify({ work, limit, ...growth })}`, '');
+  process.stdout.write(lines.join('\n'));
+}
+
+const objects = options.apps * 3 * options.envs;
+const layout = options.envs === 1 ? `${options.apps} apps` : `${options.envs} environments × ${options.apps} apps`;
+process.stdout.write(`bench/reconcile: ${layout} × (Deployment + Service + ConfigMap) = ${objects} objects, ${os.cpus().length} cores, node ${process.version}, etcd data on ${options.tmpfs ? 'tmpfs' : 'disk'}\n`);
+let kubeconfig;
 try {
+  // Synth first, while no etcd is fsyncing on the same disk (see bench/README.md).
+  const synth = synthRows();
+  process.stdout.write('starting a fresh control plane for the benchmark (etcd wiped)\n');
+  kubeconfig = startFresh(cluster);
   fs.mkdirSync(repo, { recursive: true });
   execFileSync('git', ['init', '--quiet', '--initial-branch=main'], { cwd: repo, env: gitEnv });
+  progress('synthesizing the env repo');
   const baseFolders = synthesize();
-  for (let copy = 1; copy <= options.repeat; copy++) {
-    execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'create', 'namespace', `bench-kubectl-${copy}`], { stdio: 'ignore' });
-  }
+  const kubectlNamespaces = baseFolders.flatMap((_, copy) => indexes.map((index) => `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"${envName('kubectl', copy + 1, index)}"}}`));
+  execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'create', '-f', '-'], { input: kubectlNamespaces.join('\n'), stdio: ['pipe', 'ignore', 'inherit'] });
 
-  const rows = [];
-  const row = (label, ours, theirs) => {
-    rows.push({ label, ours, theirs });
-    const inside = ours.timings ? ` (inside ${(ours.timings.totalMs / 1000).toFixed(2)} s: plan ${(ours.timings.planMs / 1000).toFixed(2)}, apply ${(ours.timings.applyMs / 1000).toFixed(2)})` : '';
-    process.stdout.write(`  ${label.padEnd(20)} stagecraft ${ours.seconds.toFixed(2).padStart(5)} s${inside}, ${String(ours.writes).padStart(4)} writes, ${ours.rssMb.toFixed(0).padStart(3)} MB`
-      + ` | kubectl ${theirs.seconds.toFixed(2).padStart(5)} s, ${String(theirs.writes).padStart(4)} writes, ${theirs.rssMb.toFixed(0).padStart(3)} MB`
-      + ` | ${(theirs.seconds / ours.seconds).toFixed(1)}× faster\n`);
-  };
   process.stdout.write('\n');
-  // Cold applies round-robin, each into its own fresh namespace: stagecraft, kubectl, the floor.
+  printRow('synth, empty folder', synth.cold, synth.plainCold, 'plain cdk8s');
+  printRow('synth, unchanged', synth.unchanged, synth.plainAgain, 'plain cdk8s');
+  // Cold applies round-robin, each into fresh namespaces: stagecraft, kubectl, the floor.
   const cold = { ours: [], theirs: [], floor: [] };
   for (let copy = 1; copy <= options.repeat; copy++) {
-    cold.ours.push(stagecraft('cold', copy));
-    cold.theirs.push(kubectl('cold', copy, baseFolders[copy - 1]));
+    progress(`cold apply ${copy}/${options.repeat}`);
+    cold.ours.push(everyEnvironment((index) => stagecraft('cold', envName('ours', copy, index))));
+    cold.theirs.push(everyEnvironment((index) => kubectl('cold', envName('kubectl', copy, index), baseFolders[copy - 1][index - 1])));
     cold.floor.push(floor(copy, baseFolders[0]));
   }
+  const coldOurs = medianOf(cold.ours);
+  const coldTheirs = medianOf(cold.theirs);
   const coldFloor = medianOf(cold.floor);
-  row('cold apply', medianOf(cold.ours), medianOf(cold.theirs));
+  printRow('cold apply', coldOurs, coldTheirs, 'kubectl');
   process.stdout.write(`  ${'floor (bare SSA)'.padEnd(20)} ${coldFloor.seconds.toFixed(2).padStart(5)} s whole process (${coldFloor.insideSeconds.toFixed(2)} s for the requests alone), ${coldFloor.writes} writes, ${coldFloor.rssMb.toFixed(0)} MB\n`);
-  row('no-op', repeatMedian(() => stagecraft('no-op', 1)), repeatMedian(() => kubectl('no-op', 1, baseFolders[0])));
-  const changedFolders = synthesize('debug');
-  row('diff (1 change)', repeatMedian(() => readOnly('diff', ['diff', '--dir', repo, '--env', 'bench-ours-1'])),
-    repeatMedian(() => kubectlRead('diff', ['diff', '--server-side', '--field-manager', 'bench-kubectl', '-n', 'bench-kubectl-1', '-f', changedFolders[0]])));
-  row('one-object change', stagecraft('change', 1), kubectl('change', 1, changedFolders[0]));
-  row('status', repeatMedian(() => readOnly('status', ['status', '--env', 'bench-ours-1', '--namespace', 'bench-ours-1'])),
-    repeatMedian(() => kubectlRead('status', ['get', 'configmap', 'stagecraft-status-bench-ours-1', '-n', 'bench-ours-1', '-o', 'json'])));
-  const noop = rows[1].ours;
-  const diffRow = rows[2];
-  const statusRow = rows[4];
-  rows.splice(2, 1);
+  const noop = repeatMedian('no-op', () => everyEnvironment((index) => stagecraft('no-op', envName('ours', 1, index))));
+  const kubectlNoop = repeatMedian('kubectl no-op', () => everyEnvironment((index) => kubectl('no-op', envName('kubectl', 1, index), baseFolders[0][index - 1])));
+  printRow('no-op', noop, kubectlNoop, 'kubectl');
+  progress('synthesizing the one-object change');
+  const changedFolder = synthesize('debug');
+  const [ours1, kubectl1] = [envName('ours', 1, 1), envName('kubectl', 1, 1)];
+  const diff = repeatMedian('diff', () => readOnly('diff', ['diff', '--dir', repo, '--env', ours1]));
+  const kubectlDiff = repeatMedian('kubectl diff', () => kubectlRead('diff', ['diff', '--server-side', '--field-manager', 'bench-kubectl', '-n', kubectl1, '-f', changedFolder]));
+  printRow('diff (1 change)', diff, kubectlDiff, 'kubectl');
+  const change = stagecraft('change', ours1);
+  const kubectlChange = kubectl('change', kubectl1, changedFolder);
+  printRow('one-object change', change, kubectlChange, 'kubectl');
+  const status = repeatMedian('status', () => readOnly('status', ['status', '--env', ours1, '--namespace', ours1]));
+  const kubectlStatus = repeatMedian('kubectl get', () => kubectlRead('status', ['get', 'configmap', `stagecraft-status-${ours1}`, '-n', ours1, '-o', 'json']));
+  printRow('status', status, kubectlStatus, 'kubectl');
   const results = {
-    objects: options.apps * 3,
-    coldSeconds: rows[0].ours.seconds,
-    kubectlColdSeconds: rows[0].theirs.seconds,
-    coldSpeedup: rows[0].theirs.seconds / rows[0].ours.seconds,
+    objects,
+    apps: options.apps,
+    environments: options.envs,
+    synthSeconds: synth.cold.seconds,
+    plainSynthSeconds: synth.plainCold.seconds,
+    synthSpeedup: synth.plainCold.seconds / synth.cold.seconds,
+    synthFilesWritten: synth.cold.written,
+    synthUnchangedSeconds: synth.unchanged.seconds,
+    synthUnchangedFilesWritten: synth.unchanged.written,
+    plainResynthSeconds: synth.plainAgain.seconds,
+    synthRssMb: Math.max(synth.cold.rssMb, synth.unchanged.rssMb),
+    plainSynthRssMb: Math.max(synth.plainCold.rssMb, synth.plainAgain.rssMb),
+    coldSeconds: coldOurs.seconds,
+    coldWallSeconds: coldOurs.wallSeconds,
+    coldInsideSeconds: coldOurs.inside,
+    kubectlColdSeconds: coldTheirs.seconds,
+    coldSpeedup: coldTheirs.seconds / coldOurs.seconds,
     floorColdSeconds: coldFloor.seconds,
     floorColdRequestSeconds: coldFloor.insideSeconds,
-    floorSpeedupLimit: rows[0].theirs.seconds / coldFloor.seconds,
+    floorSpeedupLimit: coldTheirs.seconds / coldFloor.seconds,
+    coldOverFloor: coldOurs.seconds / coldFloor.seconds,
     etcd: options.tmpfs ? 'tmpfs' : 'disk',
     noopSeconds: noop.seconds,
+    noopWallSeconds: noop.wallSeconds,
     noopInsideSeconds: noop.inside,
     noopWrites: noop.writes,
-    kubectlNoopSeconds: rows[1].theirs.seconds,
-    changeSeconds: rows[2].ours.seconds,
-    changeWrites: rows[2].ours.writes,
-    kubectlChangeSeconds: rows[2].theirs.seconds,
-    diffSeconds: diffRow.ours.seconds,
-    kubectlDiffSeconds: diffRow.theirs.seconds,
-    statusSeconds: statusRow.ours.seconds,
-    kubectlStatusSeconds: statusRow.theirs.seconds,
-    maxRssMb: Math.max(...rows.map((r) => r.ours.rssMb)),
+    kubectlNoopSeconds: kubectlNoop.seconds,
+    changeSeconds: change.seconds,
+    changeWrites: change.writes,
+    kubectlChangeSeconds: kubectlChange.seconds,
+    diffSeconds: diff.seconds,
+    kubectlDiffSeconds: kubectlDiff.seconds,
+    statusSeconds: status.seconds,
+    kubectlStatusSeconds: kubectlStatus.seconds,
+    maxRssMb: Math.max(coldOurs.rssMb, noop.rssMb, diff.rssMb, change.rssMb, status.rssMb),
   };
+  const fleet = options.envs === 1 ? '' : ` of all ${options.envs} environments (one reconcile --once per environment, one after the other; processes summed, wall ${results.coldWallSeconds.toFixed(2)} s)`;
+  const one = options.envs === 1 ? '' : ` (one environment, ${ours1})`;
   process.stdout.write([
     '',
-    `cold apply: ${results.coldSpeedup.toFixed(1)}× faster than kubectl apply --server-side (target ≥ 3×), median of ${options.repeat} fresh namespaces each, etcd on ${results.etcd}`,
-    `floor: bare server-side apply PATCHes of the same objects take ${results.floorColdSeconds.toFixed(2)} s whole process, so no tool that applies each object can be more than ${results.floorSpeedupLimit.toFixed(1)}× faster than kubectl on this server`,
-    `no-op reconcile: ${results.noopSeconds.toFixed(2)} s whole process (${results.noopInsideSeconds.toFixed(2)} s inside), ${results.noopWrites} write requests (target ≤ 1.5 s at 9,000 objects, 0 writes); kubectl ${results.kubectlNoopSeconds.toFixed(2)} s`,
-    `one-object change: ${results.changeSeconds.toFixed(2)} s with ${results.changeWrites} write requests (the ConfigMap and the status); kubectl ${results.kubectlChangeSeconds.toFixed(2)} s`,
-    `diff: ${results.diffSeconds.toFixed(2)} s whole process; kubectl diff --server-side ${results.kubectlDiffSeconds.toFixed(2)} s`,
-    `status: ${results.statusSeconds.toFixed(2)} s whole process; kubectl get of the status ConfigMap ${results.kubectlStatusSeconds.toFixed(2)} s`,
-    `peak RSS: ${results.maxRssMb.toFixed(0)} MB (target ≤ 300 MB)`,
+    `synth of ${objects} objects (${layout}): ${results.synthSeconds.toFixed(2)} s whole process into an empty folder, ${results.synthFilesWritten} files; plain cdk8s + cdk8s-plus-28, one chart per environment, ${results.plainSynthSeconds.toFixed(2)} s: ${results.synthSpeedup.toFixed(1)}× faster`,
+    `re-synth with nothing changed: ${results.synthUnchangedSeconds.toFixed(2)} s, ${results.synthUnchangedFilesWritten} files written (target 0); plain cdk8s again into its folder ${results.plainResynthSeconds.toFixed(2)} s; peak RSS ${results.synthRssMb.toFixed(0)} MB (target ≤ 300 MB), plain cdk8s ${results.plainSynthRssMb.toFixed(0)} MB`,
+    `cold apply${fleet}: ${results.coldSpeedup.toFixed(1)}× faster than kubectl apply --server-side (target ≥ 3×), ${results.coldOverFloor.toFixed(2)}× the floor (target ≤ 1.2×), median of ${options.repeat} fresh namespace sets, etcd on ${results.etcd}`,
+    `floor: bare server-side apply PATCHes of the same objects take ${results.floorColdSeconds.toFixed(2)} s whole process${options.envs === 1 ? '' : ` (one process for all ${options.envs} namespaces)`}, so no tool that applies each object can be more than ${results.floorSpeedupLimit.toFixed(1)}× faster than kubectl on this server`,
+    `no-op reconcile${fleet ? ` of all ${options.envs} environments (summed; wall ${results.noopWallSeconds.toFixed(2)} s)` : ''}: ${results.noopSeconds.toFixed(2)} s whole process (${results.noopInsideSeconds.toFixed(2)} s inside), ${results.noopWrites} write requests (target ≤ 1.5 s at 9,000 objects in one environment, 0 writes); kubectl ${results.kubectlNoopSeconds.toFixed(2)} s`,
+    `one-object change${one}: ${results.changeSeconds.toFixed(2)} s with ${results.changeWrites} write requests (the ConfigMap and the status); kubectl ${results.kubectlChangeSeconds.toFixed(2)} s`,
+    `diff${one}: ${results.diffSeconds.toFixed(2)} s whole process; kubectl diff --server-side ${results.kubectlDiffSeconds.toFixed(2)} s`,
+    `status${one}: ${results.statusSeconds.toFixed(2)} s whole process; kubectl get of the status ConfigMap ${results.kubectlStatusSeconds.toFixed(2)} s`,
+    `peak RSS: ${results.maxRssMb.toFixed(0)} MB reconcile, diff and status (target ≤ 300 MB); synth ${results.synthRssMb.toFixed(0)} MB`,
     `BENCH_RESULT ${JSON.stringify(results)}`,
     '',
   ].join('\n'));
+  if (previous !== undefined) printGrowth(results);
 } finally {
   wipe(cluster);
   fs.rmSync(scratch, { recursive: true, force: true });

@@ -57,7 +57,7 @@ const plainObjects = {
 };
 
 const applications = Number(process.argv[2]);
-const fleet = benchFleet(applications, process.argv[3], 0);
+const fleet = benchFleet(applications, process.argv[3], { synthWorkers: 0 });
 for (let index = 0; index < applications; index++) {
   // No `image`: the high-level form stays off; the release still supplies the image to the factory.
   new Application(fleet, `app${index}`, { config: { LOG_LEVEL: 'info', INDEX: String(index) }, manifests: plainObjects });

@@ -1,15 +1,15 @@
-// Benchmark fleet: N applications × 3 environments, each a Deployment + Service + ConfigMap.
-// Usage: node fleet.js N WORKDIR [SYNTH_WORKERS]   (WORKDIR gets releases/ and out/)
+// Benchmark fleet: N applications × 3 environments (or the comma-separated ENVIRONMENTS), each a Deployment +
+// Service + ConfigMap.
+// Usage: node fleet.js N WORKDIR [SYNTH_WORKERS] [ENVIRONMENTS]   (WORKDIR gets releases/ and out/; an empty
+// SYNTH_WORKERS keeps the Fleet's default)
 'use strict';
 const started = process.hrtime.bigint();
-const { Application } = require('../..');
-const { benchFleet, reportBench } = require('./bench-fleet');
+const { addApplications, benchFleet, reportBench } = require('./bench-fleet');
+const { environmentsArgument } = require('./environments-argument');
 
 const applications = Number(process.argv[2]);
-const synthWorkers = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
-const fleet = benchFleet(applications, process.argv[3], synthWorkers);
-for (let index = 0; index < applications; index++) {
-  new Application(fleet, `app${index}`, { image: `registry.example/app${index}`, port: 8080, config: { LOG_LEVEL: 'info', INDEX: String(index) } });
-}
+const synthWorkers = process.argv[4] === undefined || process.argv[4] === '' ? undefined : Number(process.argv[4]);
+const fleet = benchFleet(applications, process.argv[3], { synthWorkers, environments: environmentsArgument(process.argv[5]) });
+addApplications(fleet, applications);
 fleet.synth();
 reportBench(started);

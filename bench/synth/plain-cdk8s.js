@@ -1,17 +1,18 @@
-// The anchor: the same fleet as fleet.js (N applications × 3 environments, Deployment + Service + ConfigMap
-// each) written with plain cdk8s + cdk8s-plus-28 and App.synth().
-// Usage: node plain-cdk8s.js N per-environment|per-application|render-only OUTDIR
+// The anchor: the same fleet as fleet.js (N applications × 3 environments or the comma-separated ENVIRONMENTS,
+// Deployment + Service + ConfigMap each) written with plain cdk8s + cdk8s-plus-28 and App.synth().
+// Usage: node plain-cdk8s.js N per-environment|per-application|render-only OUTDIR [ENVIRONMENTS]
 // render-only builds the per-environment charts and calls toJson() on every object, writing nothing: the
 // least work any tool that renders these objects through cdk8s-plus-28 has to do (the floor).
 'use strict';
 const started = process.hrtime.bigint();
 const { ApiObject, App, Chart } = require('cdk8s');
 const kplus = require('cdk8s-plus-28');
+const { environmentsArgument } = require('./environments-argument');
 
 const applications = Number(process.argv[2]);
 const layout = process.argv[3];
 const outdir = process.argv[4];
-const environments = ['dev', 'staging', 'prod'];
+const environments = environmentsArgument(process.argv[5]);
 const digest = 'a'.repeat(64);
 
 const app = new App({ outdir });
