@@ -134,7 +134,23 @@ function stagecraft(label, environment) {
     '--cache-dir', cache, '--once', '--no-wait', '--output', 'json']);
   if (run.status !== 0) throw new Error(`stagecraft reconcile (${label}, ${environment}) failed:\n${run.stdout}\n${run.stderr}`);
   const result = JSON.parse(run.stdout);
-  return { seconds: run.seconds, rssMb: run.rssMb, writes: result.writeRequests, inside: result.timings.totalMs / 1000, timings: result.timings };
+  return { seconds: run.seconds, rssMb: run.rssMb, writes: result.writeRequests, inside: result.timings.totalMs / 1000, timings: result.timings, applyset: result.applyset };
+}
+
+/**
+ * The floor of a no-op (noop-floor.js): the environment's files read from the same git mirror and its live
+ * objects LISTed with the same label selector, in flight together, nothing else; with `yaml`, each file also
+ * parsed by js-yaml.
+ */
+function noopFloor(environment, applyset, yaml) {
+  const mirror = fs.readdirSync(cache).find((entry) => entry.endsWith('.git'));
+  const commit = git('rev-parse', 'HEAD').trim();
+  const run = timed(process.execPath, [path.join(__dirname, 'noop-floor.js'), kubeconfig, path.join(cache, mirror), commit, environment, environment,
+    `applyset.kubernetes.io/part-of=${applyset}`, 'apps/v1:deployments', 'v1:services', 'v1:configmaps', ...(yaml ? ['--yaml'] : [])]);
+  if (run.status !== 0) throw new Error(`noop-floor.js failed:\n${run.stderr}`);
+  const result = JSON.parse(run.stdout);
+  if (result.live !== options.apps * 3) throw new Error(`noop-floor.js listed ${result.live} live objects in ${environment}, expected ${options.apps * 3}`);
+  return { seconds: run.seconds, rssMb: run.rssMb, writes: 0, insideSeconds: result.insideSeconds };
 }
 
 function kubectl(label, namespace, folder) {
@@ -224,7 +240,7 @@ function printGrowth(results) {
     ['synth, empty folder', 'synthSeconds', [['plain cdk8s', 'plainSynthSeconds']]],
     ['synth, nothing changed', 'synthUnchangedSeconds', [['plain cdk8s', 'plainResynthSeconds']]],
     ['cold apply', 'coldSeconds', [['floor', 'floorColdSeconds'], ['floor per environment', 'floorPerEnvironmentColdSeconds'], ['kubectl', 'kubectlColdSeconds']]],
-    ['no-op', 'noopSeconds', [['kubectl', 'kubectlNoopSeconds']]],
+    ['no-op', 'noopSeconds', [['kubectl', 'kubectlNoopSeconds'], ['floor', 'noopFloorSeconds'], ['floor + js-yaml', 'noopFloorYamlSeconds']]],
     ['one-object change', 'changeSeconds', [['kubectl', 'kubectlChangeSeconds']]],
     ['diff', 'diffSeconds', [['kubectl', 'kubectlDiffSeconds']]],
     ['status', 'statusSeconds', [['kubectl', 'kubectlStatusSeconds']]],
@@ -288,11 +304,29 @@ try {
   printRow('cold apply', coldOurs, coldTheirs, 'kubectl');
   const printFloor = (label, run) => process.stdout.write(`  ${label.padEnd(20)} ${run.seconds.toFixed(2).padStart(5)} s whole process${run.wallSeconds === undefined ? '' : `es summed (wall ${run.wallSeconds.toFixed(2)} s;`} ${run.wallSeconds === undefined ? '(' : ''}${run.insideSeconds.toFixed(2)} s for the requests alone), ${run.writes} writes, ${run.rssMb.toFixed(0)} MB\n`);
   printFloor('floor (bare SSA)', coldFloor);
+  const printNoopFloor = (label, run) => process.stdout.write(`  ${label.padEnd(20)} ${run.seconds.toFixed(2).padStart(5)} s whole process${run.wallSeconds === undefined ? '' : 'es summed'} (${run.insideSeconds.toFixed(2)} s for the reads alone), 0 writes, ${run.rssMb.toFixed(0)} MB\n`);
   const coldFloorPerEnvironment = options.envs > 1 ? medianOf(cold.floorPerEnvironment) : undefined;
   if (coldFloorPerEnvironment) printFloor('  per environment', coldFloorPerEnvironment);
-  const noop = repeatMedian('no-op', () => everyEnvironment((index) => stagecraft('no-op', envName('ours', 1, index))));
+  // No-ops round-robin with their floors: the bare git read + LIST, and the same with every file parsed as YAML.
+  const applysets = new Map();
+  const noops = { ours: [], floor: [], floorYaml: [] };
+  for (let attempt = 1; attempt <= options.repeat; attempt++) {
+    progress(`no-op ${attempt}/${options.repeat}`);
+    noops.ours.push(everyEnvironment((index) => {
+      const run = stagecraft('no-op', envName('ours', 1, index));
+      applysets.set(index, run.applyset);
+      return run;
+    }));
+    noops.floor.push(everyEnvironment((index) => noopFloor(envName('ours', 1, index), applysets.get(index), false)));
+    noops.floorYaml.push(everyEnvironment((index) => noopFloor(envName('ours', 1, index), applysets.get(index), true)));
+  }
+  const noop = medianOf(noops.ours);
+  const noopFloorRun = { ...medianOf(noops.floor), insideSeconds: medianOf(noops.floor).inside };
+  const noopFloorYaml = { ...medianOf(noops.floorYaml), insideSeconds: medianOf(noops.floorYaml).inside };
   const kubectlNoop = repeatMedian('kubectl no-op', () => everyEnvironment((index) => kubectl('no-op', envName('kubectl', 1, index), baseFolders[0][index - 1])));
   printRow('no-op', noop, kubectlNoop, 'kubectl');
+  printNoopFloor('floor (git + LIST)', noopFloorRun);
+  printNoopFloor('floor + js-yaml', noopFloorYaml);
   progress('synthesizing the one-object change');
   const changedFolder = synthesize('debug');
   const [ours1, kubectl1] = [envName('ours', 1, 1), envName('kubectl', 1, 1)];
@@ -334,6 +368,8 @@ try {
     noopWallSeconds: noop.wallSeconds,
     noopInsideSeconds: noop.inside,
     noopWrites: noop.writes,
+    noopFloorSeconds: noopFloorRun.seconds,
+    noopFloorYamlSeconds: noopFloorYaml.seconds,
     kubectlNoopSeconds: kubectlNoop.seconds,
     changeSeconds: change.seconds,
     changeWrites: change.writes,
@@ -354,6 +390,7 @@ try {
     `floor: bare server-side apply PATCHes of the same objects take ${results.floorColdSeconds.toFixed(2)} s whole process${options.envs === 1 ? '' : ` (one process for all ${options.envs} namespaces)`}, so no tool that applies each object can be more than ${results.floorSpeedupLimit.toFixed(1)}× faster than kubectl on this server`,
     ...(coldFloorPerEnvironment ? [`floor with one process per environment (a process start each, as stagecraft's per-environment reconciles pay): ${results.floorPerEnvironmentColdSeconds.toFixed(2)} s summed; stagecraft is ${results.coldOverFloorPerEnvironment.toFixed(2)}× that`] : []),
     `no-op reconcile${fleet ? ` of all ${options.envs} environments (summed; wall ${results.noopWallSeconds.toFixed(2)} s)` : ''}: ${results.noopSeconds.toFixed(2)} s whole process (${results.noopInsideSeconds.toFixed(2)} s inside), ${results.noopWrites} write requests (target ≤ 1.5 s at 9,000 objects in one environment, 0 writes); kubectl ${results.kubectlNoopSeconds.toFixed(2)} s`,
+    `no-op floor: reading the files from git and LISTing the live objects, nothing else, ${results.noopFloorSeconds.toFixed(2)} s; with each file parsed by js-yaml ${results.noopFloorYamlSeconds.toFixed(2)} s (stagecraft ${(results.noopSeconds / results.noopFloorYamlSeconds).toFixed(2)}× of it)`,
     `one-object change${one}: ${results.changeSeconds.toFixed(2)} s with ${results.changeWrites} write requests (the ConfigMap and the status); kubectl ${results.kubectlChangeSeconds.toFixed(2)} s`,
     `diff${one}: ${results.diffSeconds.toFixed(2)} s whole process; kubectl diff --server-side ${results.kubectlDiffSeconds.toFixed(2)} s`,
     `status${one}: ${results.statusSeconds.toFixed(2)} s whole process; kubectl get of the status ConfigMap ${results.kubectlStatusSeconds.toFixed(2)} s`,

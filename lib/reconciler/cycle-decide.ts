@@ -29,9 +29,10 @@ export type CycleDecision =
 
 /**
  * Fetches the tip, reads and verifies its tree and history, reads the environment's status and decides
- * whether the tip is applied. Nothing is written to the cluster here.
+ * whether the tip is applied. Nothing is written to the cluster here. `fetched` hears the tip as soon as it
+ * is known, before its tree is read.
  */
-export async function decideCycle(options: CycleOptions): Promise<CycleDecision> {
+export async function decideCycle(options: CycleOptions, fetched?: (revision: string) => void): Promise<CycleDecision> {
   const { client, source, environment } = options;
   const stop = (fields: CycleStop): CycleDecision => ({ action: 'stop', stop: fields });
   let revision: string;
@@ -40,6 +41,7 @@ export async function decideCycle(options: CycleOptions): Promise<CycleDecision>
   } catch (error) {
     return stop({ revision: '', verdict: 'failed', fetchFailed: true, message: `could not fetch ${source.description}: ${messageOf(error)}; the cluster keeps running what it runs` });
   }
+  fetched?.(revision);
   let tree: EnvironmentTree;
   try {
     tree = await source.read(revision);
@@ -88,7 +90,13 @@ async function checkHistory(options: CycleOptions, status: EnvironmentStatus, re
   }
   let requiredBefore = false;
   if (from !== undefined && source.readFileAt !== undefined) {
-    const before = await source.readFileAt(from, environmentMetadataPath(options.environment)).catch(() => undefined);
+    let before: Uint8Array | undefined;
+    try {
+      before = await source.readFileAt(from, environmentMetadataPath(options.environment));
+    } catch {
+      // Unreadable (over a limit, a broken mirror): it cannot be shown to have been lax either.
+      requiredBefore = true;
+    }
     if (before !== undefined) {
       try {
         requiredBefore = parseEnvironmentMetadata(environmentMetadataPath(options.environment), Buffer.from(before).toString('utf8')).policy.requireSignedCommits;

@@ -3,6 +3,7 @@ import { decideCycle } from './cycle-decide';
 import { CycleLock, lockOnFirstWrite } from './cycle-lock';
 import { CycleMeter, persistOutcome } from './cycle-persist';
 import { CycleOptions, CycleResult } from './cycle-types';
+import { ReadAheadClient, readAheadRevision } from './read-ahead';
 
 export { countChanges } from './cycle-persist';
 export type { CycleOptions, CycleResult } from './cycle-types';
@@ -16,6 +17,16 @@ type CycleFields = Omit<CycleResult, 'environment' | 'writeRequests' | 'duration
  * branch (cycle-persist.ts).
  */
 export async function reconcileCycle(options: CycleOptions): Promise<CycleResult> {
+  // The live state travels while git is read and verified; reconcile's own reads pick it up.
+  const readAhead = new ReadAheadClient(options.client);
+  try {
+    return await cycleWith({ ...options, client: readAhead }, readAhead);
+  } finally {
+    readAhead.stop();
+  }
+}
+
+async function cycleWith(options: CycleOptions, readAhead: ReadAheadClient): Promise<CycleResult> {
   const { client, clock } = options;
   const started = clock.now();
   const writesBefore = client.writeRequests;
@@ -36,7 +47,7 @@ export async function reconcileCycle(options: CycleOptions): Promise<CycleResult
     ...fields,
   });
 
-  const decision = await decideCycle(options);
+  const decision = await decideCycle(options, (revision) => void readAheadRevision(readAhead, options.source, revision, options.environment));
   if (decision.action === 'stop') {
     return finish(decision.stop);
   }

@@ -1,16 +1,7 @@
 import { ClusterClient } from './cluster-client';
 import { DesiredObject, DesiredState } from './desired-state';
-import {
-  ApplySetParent,
-  applySetParentOf,
-  formatGroupKind,
-  groupKindOf,
-  parentContentsOf,
-  ParentContents,
-  parentOwnershipProblem,
-  parseGroupKinds,
-} from './inventory';
-import { KindToList, readForeignMembers, readMembers } from './live-state';
+import { ApplySetParent, applySetParentOf, parentContentsOf, parentOwnershipProblem } from './inventory';
+import { kindsToList, readForeignMembers, readMembers } from './live-state';
 import { duplicateDeclarations, Plan, planChanges } from './plan';
 import { unservedKindProblems } from './served-kinds';
 import { KubeObject } from '../envrepo/kube-object';
@@ -104,25 +95,6 @@ function withDefaultNamespace(objects: readonly DesiredObject[], defaultNamespac
     }
     return { path: entry.path, object: { ...entry.object, metadata: { ...entry.object.metadata, namespace: defaultNamespace } } };
   });
-}
-
-/** Desired kinds in their desired apiVersion, plus kinds the parent still names (listed in the server's preferred version). */
-function kindsToList(objects: readonly DesiredObject[], parentContents: ParentContents): KindToList[] {
-  const kinds = new Map<string, KindToList>();
-  for (const entry of objects) {
-    const groupKind = groupKindOf(entry.object);
-    const key = formatGroupKind(groupKind);
-    if (!kinds.has(key)) {
-      kinds.set(key, { ...groupKind, apiVersion: entry.object.apiVersion });
-    }
-  }
-  for (const groupKind of parseGroupKinds(parentContents.groupKinds.join(','))) {
-    const key = formatGroupKind(groupKind);
-    if (!kinds.has(key)) {
-      kinds.set(key, groupKind);
-    }
-  }
-  return [...kinds.values()];
 }
 
 

@@ -1,4 +1,6 @@
 import { ClusterClient, ClusterError } from './cluster-client';
+import { DesiredObject } from './desired-state';
+import { formatGroupKind, groupKindOf, ParentContents, parseGroupKinds } from './inventory';
 import { APPLYSET_PART_OF_LABEL } from './metadata-keys';
 import { KubeObject } from '../envrepo/kube-object';
 import { mapWithConcurrency } from './private/stages';
@@ -46,6 +48,24 @@ async function listEverywhere(
   labelSelector: string,
   concurrency: number,
 ): Promise<KubeObject[]> {
+  const requests = await listRequests(client, kinds, namespaces);
+  const lists = await mapWithConcurrency(requests, concurrency, (request) =>
+    client.list(request.apiVersion, request.kind, { namespace: request.namespace, labelSelector }));
+  return lists.flat();
+}
+
+/** One LIST to send: a kind in the version to list it in, and the namespace (undefined: cluster-wide). */
+export interface ListRequest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+}
+
+/**
+ * The LISTs that cover `kinds` in `namespaces`: namespaced kinds once per namespace, cluster-scoped kinds
+ * once; kinds (or groups) the server does not serve need none.
+ */
+export async function listRequests(client: Pick<ClusterClient, 'resourceFor' | 'preferredVersion'>, kinds: readonly KindToList[], namespaces: readonly string[]): Promise<ListRequest[]> {
   // Discovery of different groups is independent: ask for all of it at once.
   const perKind = await Promise.all(kinds.map(async (kind) => {
     const apiVersion = kind.apiVersion ?? await versionOf(client, kind.group);
@@ -64,13 +84,29 @@ async function listEverywhere(
     const everywhere: Array<string | undefined> = namespaced ? [...namespaces] : [undefined];
     return everywhere.map((namespace) => ({ apiVersion, kind: kind.kind, namespace }));
   }));
-  const requests = perKind.flat();
-  const lists = await mapWithConcurrency(requests, concurrency, (request) =>
-    client.list(request.apiVersion, request.kind, { namespace: request.namespace, labelSelector }));
-  return lists.flat();
+  return perKind.flat();
 }
 
-async function versionOf(client: ClusterClient, group: string): Promise<string | undefined> {
+/** Desired kinds in their desired apiVersion, plus kinds the parent still names (listed in the server's preferred version). */
+export function kindsToList(objects: readonly DesiredObject[], parentContents: ParentContents): KindToList[] {
+  const kinds = new Map<string, KindToList>();
+  for (const entry of objects) {
+    const groupKind = groupKindOf(entry.object);
+    const key = formatGroupKind(groupKind);
+    if (!kinds.has(key)) {
+      kinds.set(key, { ...groupKind, apiVersion: entry.object.apiVersion });
+    }
+  }
+  for (const groupKind of parseGroupKinds(parentContents.groupKinds.join(','))) {
+    const key = formatGroupKind(groupKind);
+    if (!kinds.has(key)) {
+      kinds.set(key, groupKind);
+    }
+  }
+  return [...kinds.values()];
+}
+
+async function versionOf(client: Pick<ClusterClient, 'preferredVersion'>, group: string): Promise<string | undefined> {
   const version = await client.preferredVersion(group);
   return version === undefined ? undefined : group === '' ? version : `${group}/${version}`;
 }

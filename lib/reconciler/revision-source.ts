@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DesiredState } from './desired-state';
-import { environmentLimitProblems } from '../envrepo/limits';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_METADATA_FILE_BYTES, environmentLimitProblems, isMetadataFile } from '../envrepo/limits';
 import { compareCodeUnits, dnsLabelProblem } from '../envrepo/names';
 import { EnvironmentTree, readEnvironment, TreeVerificationError } from '../envrepo/read-environment';
 import { displayPath } from '../envrepo/repo-path';
@@ -82,7 +82,12 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
       return verifyHistory({ gitDirectory: await mirror(), from, to, trust, allowHistoryRewrite });
     },
     async readFileAt(commit, file) {
-      return readFileAtCommit(await mirror(), commit, file);
+      // The environment's own metadata files grow with it and have their limit (environment.json of an earlier
+      // commit: which policy applied before).
+      const maxBytes = isMetadataFile(options.environment, file)
+        ? options.limits?.maxMetadataFileBytes ?? DEFAULT_MAX_METADATA_FILE_BYTES
+        : options.limits?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+      return readFileAtCommit(await mirror(), commit, file, maxBytes);
     },
   };
 }

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TreeVerificationError } from '../../lib/envrepo/read-environment';
-import { folderSource } from '../../lib/reconciler/revision-source';
+import { folderSource, gitSource } from '../../lib/reconciler/revision-source';
 import { GOLDEN_ENV_REPO } from '../support/env-repo';
 import { scratchFolder } from '../support/fleets';
+import { commitAll } from '../support/git-commit';
 
 /** A copy of the golden env repo's dev environment in a scratch folder. */
 function goldenCopy(): string {
@@ -55,5 +56,26 @@ describe('a folder written by synth as the source (--dir)', () => {
     const source = folderSource({ directory: goldenCopy(), environment: '../dev' });
     // WHEN / THEN
     await expect(source.latest()).rejects.toThrow('environment name "../dev" must consist of lowercase letters a-z, digits 0-9 and "-", and start and end with a letter or digit; pass the name of a folder stagecraft synth wrote');
+  });
+});
+
+describe('one file of an earlier commit of a git env repo (readFileAt)', () => {
+  it('reads an environment.json over the per-object-file limit, under the metadata limit, and refuses an object file of that size', async () => {
+    // GIVEN a commit whose environment.json and one object file are 1.5 MiB each (a large environment's metadata)
+    const repo = scratchFolder('stagecraft-read-file-at-');
+    const big = 'x'.repeat(1536 * 1024);
+    fs.mkdirSync(path.join(repo, 'dev', '.stagecraft'), { recursive: true });
+    fs.mkdirSync(path.join(repo, 'dev', 'web'), { recursive: true });
+    fs.writeFileSync(path.join(repo, 'dev', '.stagecraft', 'environment.json'), big);
+    fs.writeFileSync(path.join(repo, 'dev', 'web', 'configmap.big.yaml'), big);
+    const commit = commitAll(repo, 'large', true);
+    const source = gitSource({ repo, branch: 'main', cacheDirectory: scratchFolder('stagecraft-read-file-at-cache-'), environment: 'dev' });
+    await source.latest();
+    // WHEN
+    const metadata = await source.readFileAt!(commit, 'dev/.stagecraft/environment.json');
+    const object = source.readFileAt!(commit, 'dev/web/configmap.big.yaml');
+    // THEN which policy applied before can be read back at any size synth writes
+    expect(metadata?.byteLength).toBe(big.length);
+    await expect(object).rejects.toThrow(`dev/web/configmap.big.yaml at commit ${commit}: ${big.length} bytes, over the limit of 1048576 bytes per file`);
   });
 });

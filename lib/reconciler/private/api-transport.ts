@@ -43,6 +43,7 @@ export interface ApiTransport {
 
 const REQUEST_TIMEOUT_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 10_000;
+const CLOSED_MESSAGE = 'the connection to the API server was closed';
 const USER_AGENT = 'stagecraft';
 
 /**
@@ -72,7 +73,7 @@ class NegotiatingTransport implements ApiTransport {
 
   private async transport(): Promise<ApiTransport> {
     if (this.closed) {
-      throw new Error('the connection to the API server was closed');
+      throw new Error(CLOSED_MESSAGE);
     }
     this.chosen ??= this.negotiate();
     return this.chosen.catch((error) => {
@@ -132,6 +133,7 @@ class Http2Transport implements ApiTransport {
   private session: http2.ClientHttp2Session | undefined;
   private connecting: Promise<http2.ClientHttp2Session> | undefined;
   private readonly prefix: string;
+  private closed = false;
 
   constructor(private readonly settings: ConnectionSettings, firstSocket: tls.TLSSocket) {
     this.prefix = new URL(settings.server).pathname.replace(/\/+$/, '');
@@ -210,15 +212,27 @@ class Http2Transport implements ApiTransport {
   }
 
   public close(): void {
+    this.closed = true;
     this.session?.close();
   }
 
-  /** The open session, or a new one: requests that find none at the same moment share one connection. */
+  /**
+   * The open session, or a new one: requests that find none at the same moment share one connection. None
+   * once closed: a request that was waiting for the connection when the client was closed must not open a
+   * new one (nobody would close it, and the process would never exit).
+   */
   private async currentSession(): Promise<http2.ClientHttp2Session> {
+    if (this.closed) {
+      throw new Error(CLOSED_MESSAGE);
+    }
     if (this.session !== undefined && !this.session.closed && !this.session.destroyed) {
       return this.session;
     }
     this.connecting ??= connectTls(this.settings, ['h2']).then((socket) => {
+      if (this.closed) {
+        socket.destroy();
+        throw new Error(CLOSED_MESSAGE);
+      }
       this.session = this.open(socket);
       return this.session;
     }).finally(() => {
@@ -265,6 +279,7 @@ class Http2Transport implements ApiTransport {
 class Http1Transport implements ApiTransport {
   private readonly agent: https.Agent;
   private readonly url: URL;
+  private closed = false;
 
   constructor(private readonly settings: ConnectionSettings, maxSockets: number) {
     const options = tlsOptions(settings);
@@ -281,6 +296,9 @@ class Http1Transport implements ApiTransport {
   }
 
   public send(request: ApiRequest): Promise<ApiResponse> {
+    if (this.closed) {
+      return Promise.reject(new Error(CLOSED_MESSAGE));
+    }
     return new Promise((resolve, reject) => {
       const outgoing = https.request({ ...this.optionsOf(request), timeout: REQUEST_TIMEOUT_MS }, (response) => {
         const chunks: Buffer[] = [];
@@ -300,6 +318,9 @@ class Http1Transport implements ApiTransport {
   }
 
   public stream(request: ApiRequest, onData: (chunk: Buffer) => void): Promise<ApiStream> {
+    if (this.closed) {
+      return Promise.reject(new Error(CLOSED_MESSAGE));
+    }
     return new Promise((resolveHeaders, rejectHeaders) => {
       const outgoing = https.request(this.optionsOf(request), (response) => {
         let cancelled = false;
@@ -325,6 +346,7 @@ class Http1Transport implements ApiTransport {
   }
 
   public close(): void {
+    this.closed = true;
     this.agent.destroy();
   }
 
