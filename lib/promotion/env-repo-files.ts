@@ -41,16 +41,21 @@ export function readEnvironmentTree(root: string, environment: string, source: s
  * `<env>/_cluster/` whose construct path (`<env>/<app>/…`) names the application.
  */
 export function applicationObjects(tree: EnvironmentTree, application: string): DeclaredObject[] {
-  return tree.objects
-    .filter(({ path: file, object }) => {
-      const folder = file.split('/')[1];
-      if (folder === application) {
-        return true;
-      }
-      const constructPath = object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION];
-      return folder === CLUSTER_FOLDER && typeof constructPath === 'string' && constructPath.split('/')[1] === application;
-    })
-    .map(({ object }) => object as unknown as DeclaredObject);
+  return tree.objects.filter((entry) => belongsTo(entry, application)).map(({ object }) => object as unknown as DeclaredObject);
+}
+
+/** Repo-relative paths of the files of `applicationObjects`. */
+export function applicationFiles(tree: EnvironmentTree, application: string): string[] {
+  return tree.objects.filter((entry) => belongsTo(entry, application)).map((entry) => entry.path);
+}
+
+function belongsTo({ path: file, object }: EnvironmentTree['objects'][number], application: string): boolean {
+  const folder = file.split('/')[1];
+  if (folder === application) {
+    return true;
+  }
+  const constructPath = object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION];
+  return folder === CLUSTER_FOLDER && typeof constructPath === 'string' && constructPath.split('/')[1] === application;
 }
 
 /** The application's record in `environment.json`, or undefined when the fleet has no such application. */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readApprovalEvidence } from './approval-evidence';
 import { DeclaredObject } from './declared-object';
-import { applicationObjects, applicationRecord, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { applicationFiles, applicationObjects, applicationRecord, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
 import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { ApprovalEvidence, StageGates } from './gates';
@@ -12,6 +12,7 @@ import { assertCanSign, assertSignedBy, signingEnvironments } from './signing';
 import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { PromotionStageRecord } from '../envrepo/environment-metadata';
+import { kustomizationPath, METADATA_FOLDER } from '../envrepo/paths';
 import { compareCodeUnits, sortedUnique } from '../envrepo/names';
 import { EnvironmentTree } from '../envrepo/read-environment';
 import { changeAuthorsOf, ReleasesFile, serializeReleasesFile, withRelease } from '../envrepo/releases';
@@ -213,12 +214,12 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program, approvals, changeAuthors };
 
   let chosen = candidates;
-  let plans: ApplicationPlan[];
+  let planned: Planned;
   if (!request.automatic) {
-    plans = applyAndPlan(context, chosen, () => candidates.map((candidate) => candidate.application));
+    planned = applyAndPlan(context, chosen, () => candidates.map((candidate) => candidate.application));
   } else {
     // Judged one by one first, so one blocked application cannot hold back the others.
-    const alone = applyAndPlan(context, candidates, (candidate) => [candidate.application]);
+    const alone = applyAndPlan(context, candidates, (candidate) => [candidate.application]).plans;
     chosen = [];
     const perPolicy = new Map<string, number>();
     for (const plan of alone) {
@@ -246,9 +247,10 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     }
     await copy.git(['reset', '--hard', '--quiet']);
     await copy.git(['clean', '-d', '--force', '--quiet']);
-    plans = applyAndPlan(context, chosen, () => chosen.map((candidate) => candidate.application));
+    planned = applyAndPlan(context, chosen, () => chosen.map((candidate) => candidate.application));
   }
-  warnings.push(...await changesOutside(copy, request.to, releasesFile));
+  const plans = planned.plans;
+  warnings.push(...await changesOutside(copy, planned.after, releasesFile, plans.map((plan) => plan.application)));
 
   if (plans.some((plan) => plan.outcome !== 'pass')) {
     return { ...base, status: 'blocked', plans, skipped, warnings, eligibleAt: overallEligibleAt(plans) };
@@ -302,7 +304,7 @@ interface PlanContext {
 }
 
 /** Writes the releases of `chosen` into the target, re-synthesizes and plans each application. */
-function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promotedWith: (candidate: Candidate) => string[]): ApplicationPlan[] {
+function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promotedWith: (candidate: Candidate) => string[]): Planned {
   const { copy, request, actor, toTree } = context;
   let releases = context.releases;
   for (const candidate of chosen) {
@@ -316,9 +318,10 @@ function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promot
   const file = path.join(copy.directory, context.releasesFile);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, serializeReleasesFile(releases));
-  synthesizeInto(context.program, copy.directory);
+  // Only the target's releases changed, so only the target is re-synthesized; other environments keep their files.
+  synthesizeInto(context.program, copy.directory, [request.to]);
   const after = readEnvironmentTree(copy.directory, request.to, `the re-synthesized ${request.to}`);
-  return chosen.map((candidate) => {
+  const plans = chosen.map((candidate) => {
     const before = applicationRecord(toTree, candidate.application);
     const afterRecord = applicationRecord(after, candidate.application);
     return planApplication({
@@ -342,6 +345,13 @@ function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promot
       overrides: afterRecord?.overrides ?? {},
     });
   });
+  return { plans, after };
+}
+
+/** Plans, and the target as re-synthesized for them. */
+interface Planned {
+  readonly plans: ApplicationPlan[];
+  readonly after: EnvironmentTree;
 }
 
 function stageGates(stage: PromotionStageRecord): StageGates {
@@ -369,14 +379,33 @@ function overallEligibleAt(plans: readonly ApplicationPlan[]): string | undefine
   return latest || undefined;
 }
 
-/** Files the re-synthesis changed outside the target and the releases files: the fleet program had unsynthesized changes. */
-async function changesOutside(copy: EnvRepoWorkCopy, environment: string, releasesFile: string): Promise<string[]> {
+/**
+ * What the re-synthesis changed besides the promoted applications and the releases file: the fleet program
+ * had changes nobody synthesized. Inside the target these are other applications' files (or the
+ * environment's own); outside it, files a program that synthesizes more than the target wrote.
+ */
+async function changesOutside(copy: EnvRepoWorkCopy, after: EnvironmentTree, releasesFile: string, moved: readonly string[]): Promise<string[]> {
+  const environment = after.environment;
   const status = await copy.git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
   const paths = status.split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
+  const inside = paths.filter((file) => file.startsWith(`${environment}/`));
   const outside = paths.filter((file) => !file.startsWith(`${environment}/`) && file !== releasesFile && file !== `releases/${environment}.yaml`).sort(compareCodeUnits);
-  if (outside.length === 0) {
-    return [];
+  const movedFiles = new Set(moved.flatMap((application) => applicationFiles(after, application)));
+  const others = inside.filter((file) => {
+    const folder = file.split('/')[1];
+    return folder !== METADATA_FOLDER && file !== kustomizationPath(environment) && !moved.includes(folder) && !movedFiles.has(file);
+  }).sort(compareCodeUnits);
+  const warnings: string[] = [];
+  if (others.length > 0) {
+    warnings.push(`re-synthesis also changed files of ${environment} that this promotion does not move (${listed(others)}): `
+      + `the fleet program had changes that were not synthesized; they are part of this commit (other environments keep their files until the next stagecraft synth)`);
   }
-  const shown = outside.slice(0, 5).join(', ') + (outside.length > 5 ? ` and ${outside.length - 5} more` : '');
-  return [`re-synthesis also changed files outside ${environment}/ (${shown}): the fleet program had changes that were not synthesized; they are part of this commit`];
+  if (outside.length > 0) {
+    warnings.push(`re-synthesis also changed files outside ${environment}/ (${listed(outside)}): the fleet program had changes that were not synthesized; they are part of this commit`);
+  }
+  return warnings;
+}
+
+function listed(files: readonly string[]): string {
+  return files.slice(0, 5).join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
 }
