@@ -91,7 +91,10 @@ function promote(selection) {
   return { ...run, plans: plans.length, warnings: (outcome.warnings ?? outcome.outcomes?.[0]?.warnings ?? []).length };
 }
 
-/** Anchor: the fleet program run alone in the env repo, as `promote` runs it (nothing changes, nothing written). */
+/**
+ * Anchor: the fleet program run alone in the env repo (nothing changes, nothing written): the whole fleet,
+ * and only the target (`STAGECRAFT_SYNTH_ENVIRONMENTS`), as `promote` runs it.
+ */
 function synthAlone(extraEnv = {}) {
   const run = timed(process.execPath, ['fleet.js'], { cwd: repo, env: { ...gitEnv, CDK8S_OUTDIR: repo, ...extraEnv } });
   if (run.status !== 0) throw new Error(`fleet.js failed:\n${run.stderr}`);
@@ -134,22 +137,25 @@ try {
     process.exit(0);
   }
 
-  const rows = { one: [], all: [], synth: [], clone: [] };
+  const rows = { one: [], all: [], synth: [], target: [], clone: [] };
   for (let attempt = 0; attempt < options.repeat; attempt++) {
     rows.one.push(promote([application]));
     rows.all.push(promote(['--all']));
     rows.synth.push(synthAlone());
+    rows.target.push(synthAlone({ STAGECRAFT_SYNTH_ENVIRONMENTS: to }));
     rows.clone.push(cloneFloor(attempt));
     if (git('status', '--porcelain').trim() !== '') throw new Error('the anchor changed the env repo');
   }
   const one = median(rows.one);
   const all = median(rows.all);
   const synth = median(rows.synth);
+  const target = median(rows.target);
   const clone = median(rows.clone);
   const line = (label, run, extra = '') => process.stdout.write(`  ${label.padEnd(44)} ${run.seconds.toFixed(2).padStart(6)} s  ${run.rssMb.toFixed(0).padStart(4)} MB  [${run.all.map((s) => s.toFixed(2)).join(', ')}]${extra}\n`);
   line(`promote --dry-run ${application}`, one, `  ${one.plans} plan, ${one.warnings} warnings`);
   line('promote --dry-run --all', all, `  ${all.plans} plans, ${all.warnings} warnings`);
   line('anchor: fleet program alone (unchanged)', synth);
+  line(`anchor: fleet program alone, ${to} only`, target);
   line('floor: git clone of the env repo', clone);
   const results = {
     apps: options.apps,
@@ -166,6 +172,7 @@ try {
     promoteAllPlans: all.plans,
     fleetSynthSeconds: synth.seconds,
     fleetSynthRssMb: synth.rssMb,
+    targetSynthSeconds: target.seconds,
     cloneSeconds: clone.seconds,
     oneOverFloor: one.seconds / clone.seconds,
     oneOverSynth: one.seconds / synth.seconds,

@@ -1,8 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readApprovalEvidence } from './approval-evidence';
-import { DeclaredObject } from './declared-object';
-import { applicationFiles, applicationObjects, applicationRecord, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { ApplicationIndex, indexApplications, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
 import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { ApprovalEvidence, StageGates } from './gates';
@@ -14,8 +13,7 @@ import { commitMessage } from './trailers';
 import { PromotionStageRecord } from '../envrepo/environment-metadata';
 import { kustomizationPath, METADATA_FOLDER } from '../envrepo/paths';
 import { compareCodeUnits, sortedUnique } from '../envrepo/names';
-import { EnvironmentTree } from '../envrepo/read-environment';
-import { changeAuthorsOf, ReleasesFile, serializeReleasesFile, withRelease } from '../envrepo/releases';
+import { changeAuthorsOf, ReleasesFile, serializeReleasesFile, withReleases } from '../envrepo/releases';
 
 export interface PromoteRequest {
   readonly repo: string;
@@ -159,6 +157,15 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     throw new Error(`no promotion policy moves applications from ${request.from} to ${request.to} (${into}); check --from and --to`);
   }
   const governed = sortedUnique(stages.flatMap((stage) => stage.applications));
+  const governedSet = new Set(governed);
+  const stagesOf = new Map<string, PromotionStageRecord[]>();
+  for (const stage of stages) {
+    for (const application of stage.applications) {
+      stagesOf.set(application, [...stagesOf.get(application) ?? [], stage]);
+    }
+  }
+  const fromIndex = indexApplications(fromTree);
+  const toIndex = indexApplications(toTree);
   if (request.forAnyPromoter === true && !request.dryRun) {
     throw new Error('a promotion judged for any promoter can only be a dry run: someone has to promote');
   }
@@ -172,21 +179,21 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   let blockedBeforePlanning = false;
   const candidates: Candidate[] = [];
   for (const application of request.all ? governed : request.applications) {
-    if (applicationRecord(toTree, application) === undefined) {
+    if (toIndex.record(application) === undefined) {
       throw new Error(`application "${application}" is not in the fleet (applications: ${toTree.metadata.applications.map((record) => record.name).join(', ')}); check the name`);
     }
-    if (!governed.includes(application)) {
+    if (!governedSet.has(application)) {
       throw new Error(`application "${application}" is not moved from ${request.from} to ${request.to} by any policy (policies ${stages.map((stage) => stage.policy).join(', ')} govern ${governed.join(', ')}); check the name or the policy`);
     }
-    const image = applicationRecord(fromTree, application)?.image;
-    const previousImage = applicationRecord(toTree, application)?.image;
+    const image = fromIndex.record(application)?.image;
+    const previousImage = toIndex.record(application)?.image;
     if (image === undefined) {
       skipped.push({ application, reason: `not released in ${request.from}; release it there first` });
       blockedBeforePlanning ||= !request.all;
     } else if (image === previousImage) {
       skipped.push({ application, reason: `${request.to} already runs ${image}` });
     } else {
-      const governing = stages.filter((stage) => stage.applications.includes(application)).map(stageGates);
+      const governing = (stagesOf.get(application) ?? []).map(stageGates);
       candidates.push({ application, image, previousImage, stages: governing });
     }
   }
@@ -211,7 +218,7 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     approvals.set(candidate.application, await readApprovalEvidence(copy, request.to, candidate.application, candidate.image, signing));
     changeAuthors.set(candidate.application, changeAuthorsOf(everyReleasesFile, candidate.application, candidate.image));
   }
-  const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program, approvals, changeAuthors };
+  const context: PlanContext = { copy, request, actor, toIndex, records, releases, releasesFile, program, approvals, changeAuthors };
 
   let chosen = candidates;
   let planned: Planned;
@@ -220,10 +227,11 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   } else {
     // Judged one by one first, so one blocked application cannot hold back the others.
     const alone = applyAndPlan(context, candidates, (candidate) => [candidate.application]).plans;
+    const candidateOf = new Map(candidates.map((candidate) => [candidate.application, candidate]));
     chosen = [];
     const perPolicy = new Map<string, number>();
     for (const plan of alone) {
-      const candidate = candidates.find((entry) => entry.application === plan.application)!;
+      const candidate = candidateOf.get(plan.application)!;
       if (plan.outcome !== 'pass') {
         const blockers = [...plan.gates.filter((gate) => gate.verdict === 'fail'), ...plan.gates.filter((gate) => gate.verdict === 'wait')];
         const [first, ...others] = blockers;
@@ -250,7 +258,7 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     planned = applyAndPlan(context, chosen, () => chosen.map((candidate) => candidate.application));
   }
   const plans = planned.plans;
-  warnings.push(...await changesOutside(copy, planned.after, releasesFile, plans.map((plan) => plan.application)));
+  warnings.push(...await changesOutside(copy, request.to, planned.after, releasesFile, plans.map((plan) => plan.application)));
 
   if (plans.some((plan) => plan.outcome !== 'pass')) {
     return { ...base, status: 'blocked', plans, skipped, warnings, eligibleAt: overallEligibleAt(plans) };
@@ -292,7 +300,8 @@ interface PlanContext {
   readonly copy: EnvRepoWorkCopy;
   readonly request: PromoteRequest;
   readonly actor: Actor;
-  readonly toTree: EnvironmentTree;
+  /** The target as the branch tip has it. */
+  readonly toIndex: ApplicationIndex;
   readonly records: ReturnType<typeof parseRecords>['records'];
   readonly releases: ReleasesFile;
   readonly releasesFile: string;
@@ -305,25 +314,22 @@ interface PlanContext {
 
 /** Writes the releases of `chosen` into the target, re-synthesizes and plans each application. */
 function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promotedWith: (candidate: Candidate) => string[]): Planned {
-  const { copy, request, actor, toTree } = context;
-  let releases = context.releases;
-  for (const candidate of chosen) {
-    releases = withRelease(releases, candidate.application, {
-      image: candidate.image,
-      by: actor.identity,
-      at: formatInstant(request.now),
-      message: request.message ?? `promoted from ${request.from}`,
-    });
-  }
+  const { copy, request, actor, toIndex } = context;
+  const releases = withReleases(context.releases, chosen.map((candidate) => [candidate.application, {
+    image: candidate.image,
+    by: actor.identity,
+    at: formatInstant(request.now),
+    message: request.message ?? `promoted from ${request.from}`,
+  }]));
   const file = path.join(copy.directory, context.releasesFile);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, serializeReleasesFile(releases));
   // Only the target's releases changed, so only the target is re-synthesized; other environments keep their files.
   synthesizeInto(context.program, copy.directory, [request.to]);
-  const after = readEnvironmentTree(copy.directory, request.to, `the re-synthesized ${request.to}`);
+  const after = indexApplications(readEnvironmentTree(copy.directory, request.to, `the re-synthesized ${request.to}`));
   const plans = chosen.map((candidate) => {
-    const before = applicationRecord(toTree, candidate.application);
-    const afterRecord = applicationRecord(after, candidate.application);
+    const before = toIndex.record(candidate.application);
+    const afterRecord = after.record(candidate.application);
     return planApplication({
       application: candidate.application,
       image: candidate.image,
@@ -338,8 +344,8 @@ function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promot
       promotedApplications: promotedWith(candidate),
       by: request.forAnyPromoter === true ? undefined : actor.identity,
       stages: candidate.stages,
-      objectsBefore: applicationObjects(toTree, candidate.application) as DeclaredObject[],
-      objectsAfter: applicationObjects(after, candidate.application),
+      objectsBefore: toIndex.objects(candidate.application),
+      objectsAfter: after.objects(candidate.application),
       settingsBefore: candidate.previousImage === undefined ? undefined : before?.settings,
       settingsAfter: afterRecord?.settings ?? {},
       overrides: afterRecord?.overrides ?? {},
@@ -351,7 +357,7 @@ function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promot
 /** Plans, and the target as re-synthesized for them. */
 interface Planned {
   readonly plans: ApplicationPlan[];
-  readonly after: EnvironmentTree;
+  readonly after: ApplicationIndex;
 }
 
 function stageGates(stage: PromotionStageRecord): StageGates {
@@ -384,16 +390,16 @@ function overallEligibleAt(plans: readonly ApplicationPlan[]): string | undefine
  * had changes nobody synthesized. Inside the target these are other applications' files (or the
  * environment's own); outside it, files a program that synthesizes more than the target wrote.
  */
-async function changesOutside(copy: EnvRepoWorkCopy, after: EnvironmentTree, releasesFile: string, moved: readonly string[]): Promise<string[]> {
-  const environment = after.environment;
+async function changesOutside(copy: EnvRepoWorkCopy, environment: string, after: ApplicationIndex, releasesFile: string, moved: readonly string[]): Promise<string[]> {
   const status = await copy.git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
   const paths = status.split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
   const inside = paths.filter((file) => file.startsWith(`${environment}/`));
   const outside = paths.filter((file) => !file.startsWith(`${environment}/`) && file !== releasesFile && file !== `releases/${environment}.yaml`).sort(compareCodeUnits);
-  const movedFiles = new Set(moved.flatMap((application) => applicationFiles(after, application)));
+  const movedFiles = new Set(moved.flatMap((application) => after.files(application)));
+  const movedSet = new Set(moved);
   const others = inside.filter((file) => {
     const folder = file.split('/')[1];
-    return folder !== METADATA_FOLDER && file !== kustomizationPath(environment) && !moved.includes(folder) && !movedFiles.has(file);
+    return folder !== METADATA_FOLDER && file !== kustomizationPath(environment) && !movedSet.has(folder) && !movedFiles.has(file);
   }).sort(compareCodeUnits);
   const warnings: string[] = [];
   if (others.length > 0) {
