@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { repoPathProblem } from '../envrepo/repo-path';
-import { SYNTH_ENVIRONMENTS_VARIABLE } from '../synth/synth-environments';
+import { SYNTH_ENVIRONMENTS_VARIABLE } from '../envrepo/synth-environments';
 
 /**
  * The fleet program inside the env repo: `<fleet>/cdk8s.yaml` names the command, `<fleet>/releases/` holds

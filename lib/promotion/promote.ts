@@ -11,8 +11,8 @@ import { assertCanSign, assertSignedBy, signingEnvironments } from './signing';
 import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { PromotionStageRecord } from '../envrepo/environment-metadata';
-import { kustomizationPath, METADATA_FOLDER } from '../envrepo/paths';
 import { compareCodeUnits, sortedUnique } from '../envrepo/names';
+import { kustomizationPath, METADATA_FOLDER } from '../envrepo/paths';
 import { changeAuthorsOf, ReleasesFile, serializeReleasesFile, withReleases } from '../envrepo/releases';
 
 export interface PromoteRequest {
@@ -390,7 +390,13 @@ function overallEligibleAt(plans: readonly ApplicationPlan[]): string | undefine
  * had changes nobody synthesized. Inside the target these are other applications' files (or the
  * environment's own); outside it, files a program that synthesizes more than the target wrote.
  */
-async function changesOutside(copy: EnvRepoWorkCopy, environment: string, after: ApplicationIndex, releasesFile: string, moved: readonly string[]): Promise<string[]> {
+async function changesOutside(
+  copy: EnvRepoWorkCopy,
+  environment: string,
+  after: ApplicationIndex,
+  releasesFile: string,
+  moved: readonly string[],
+): Promise<string[]> {
   const status = await copy.git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
   const paths = status.split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
   const inside = paths.filter((file) => file.startsWith(`${environment}/`));
@@ -404,7 +410,7 @@ async function changesOutside(copy: EnvRepoWorkCopy, environment: string, after:
   const warnings: string[] = [];
   if (others.length > 0) {
     warnings.push(`re-synthesis also changed files of ${environment} that this promotion does not move (${listed(others)}): `
-      + `the fleet program had changes that were not synthesized; they are part of this commit (other environments keep their files until the next stagecraft synth)`);
+      + 'the fleet program had changes that were not synthesized; they are part of this commit (other environments keep their files until the next stagecraft synth)');
   }
   if (outside.length > 0) {
     warnings.push(`re-synthesis also changed files outside ${environment}/ (${listed(outside)}): the fleet program had changes that were not synthesized; they are part of this commit`);

@@ -9,14 +9,14 @@ import { fleetProblems } from './private/fleet-rules';
 import { collectWorkerResults, nextSynthCall, partitionsFor, reportToMainThread, startWorkers, workerAssignment } from './private/parallel';
 import { readReleases, ReleasesInput } from './private/read-releases';
 import { renderUnit, UnitResult } from './private/render-unit';
-import { SYNTH_ENVIRONMENTS_VARIABLE, synthEnvironmentsFromVariable } from './synth-environments';
 import { SynthesizedTree } from './synthesized-tree';
 import { writeTree, WriteReport } from './write-tree';
+import { SYNTH_ENVIRONMENTS_VARIABLE, synthEnvironmentsFromVariable } from '../envrepo/synth-environments';
 
 export { CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
 export type { SynthesizedEnvironment } from './private/assemble-environment';
 export type { SynthesizedTree } from './synthesized-tree';
-export { SYNTH_ENVIRONMENTS_VARIABLE, synthEnvironmentsFromVariable } from './synth-environments';
+export { SYNTH_ENVIRONMENTS_VARIABLE, synthEnvironmentsFromVariable } from '../envrepo/synth-environments';
 
 /** How long the main thread waits for a worker's share before rendering it itself. */
 const WORKER_TIMEOUT_MILLISECONDS = 120_000;

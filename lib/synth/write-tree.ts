@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { SynthesizedTree } from './synthesized-tree';
-import { SYNTH_ENVIRONMENTS_VARIABLE } from './synth-environments';
 import { FolderListing, listEntriesBelow } from '../envrepo/list-files';
 import { lockPath, METADATA_FOLDER } from '../envrepo/paths';
 import { repoPathProblem } from '../envrepo/repo-path';
+import { SYNTH_ENVIRONMENTS_VARIABLE } from '../envrepo/synth-environments';
 
 /** What a write changed on disk. */
 export interface WriteReport {
