@@ -158,10 +158,16 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   }
   const governed = sortedUnique(stages.flatMap((stage) => stage.applications));
   const governedSet = new Set(governed);
+  // The stages that govern each application, in the policies' order, each once.
   const stagesOf = new Map<string, PromotionStageRecord[]>();
   for (const stage of stages) {
-    for (const application of stage.applications) {
-      stagesOf.set(application, [...stagesOf.get(application) ?? [], stage]);
+    for (const application of new Set(stage.applications)) {
+      const known = stagesOf.get(application);
+      if (known === undefined) {
+        stagesOf.set(application, [stage]);
+      } else {
+        known.push(stage);
+      }
     }
   }
   const fromIndex = indexApplications(fromTree);
