@@ -123,6 +123,12 @@ project.addTask('bench:reconcile', {
   receiveArgs: true,
 });
 
+project.addTask('bench:promote', {
+  description: 'Benchmark: stagecraft promote --dry-run of one application and of --all (300 apps x 2 environments), against the fleet program alone and a git clone',
+  exec: 'node bench/promote/run.js',
+  receiveArgs: true,
+});
+
 project.addTask('bench:board', {
   description: 'Benchmark: the promotion board of 1000 applications rendered in headless Chromium, against an empty board and a plain table',
   exec: 'node bench/board/run.js',

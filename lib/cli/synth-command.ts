@@ -5,6 +5,7 @@ import * as path from 'path';
 import { parseArguments, refusePositionals, stringOption } from './args';
 import { readCdk8sConfig } from './cdk8s-config';
 import { Output } from './output';
+import { SYNTH_ENVIRONMENTS_VARIABLE } from '../envrepo/synth-environments';
 import { compareTrees } from '../synth/compare-tree';
 
 export const SYNTH_USAGE = `usage: stagecraft synth [--out DIR] [--check] [--output json]
@@ -58,6 +59,11 @@ export function synthCommand(argv: readonly string[], output: Output): number {
   }
 }
 
+/** A check compares the whole tree, so it synthesizes the whole fleet even with STAGECRAFT_SYNTH_ENVIRONMENTS set. */
+function checkWholeFleet(check: boolean): Record<string, string> {
+  return check ? { [SYNTH_ENVIRONMENTS_VARIABLE]: '' } : {};
+}
+
 /**
  * Runs the fleet program exactly as `cdk8s synth` does: through the shell, with CDK8S_OUTDIR pointing at the
  * output folder. Its stderr (validation errors, the summary line) reaches the user unchanged.
@@ -68,7 +74,7 @@ function runFleetProgram(app: string, outdir: string, output: Output, quiet = fa
   const child = spawnSync(app, {
     shell: true,
     stdio: ['ignore', output.isJson || quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],
-    env: { ...process.env, CDK8S_OUTDIR: outdir },
+    env: { ...process.env, ...checkWholeFleet(quiet), CDK8S_OUTDIR: outdir },
   });
   if (quiet && child.status !== 0 && child.stderr) {
     process.stderr.write(child.stderr);

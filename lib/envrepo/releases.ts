@@ -97,7 +97,16 @@ export function serializeReleasesFile(file: ReleasesFile): string {
 
 /** A copy of `file` in which `application` runs `entry`. */
 export function withRelease(file: ReleasesFile, application: string, entry: ReleaseEntry): ReleasesFile {
-  return { environment: file.environment, applications: { ...file.applications, [application]: entry } };
+  return withReleases(file, [[application, entry]]);
+}
+
+/** `withRelease` of many applications at once (one copy of the file, not one per application). */
+export function withReleases(file: ReleasesFile, entries: ReadonlyArray<readonly [string, ReleaseEntry]>): ReleasesFile {
+  const applications = { ...file.applications };
+  for (const [application, entry] of entries) {
+    applications[application] = entry;
+  }
+  return { environment: file.environment, applications };
 }
 
 /** One scalar on one line: the canonical emitter's quoting, JSON quoting where it would use a block. */

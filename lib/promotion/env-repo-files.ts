@@ -41,16 +41,52 @@ export function readEnvironmentTree(root: string, environment: string, source: s
  * `<env>/_cluster/` whose construct path (`<env>/<app>/…`) names the application.
  */
 export function applicationObjects(tree: EnvironmentTree, application: string): DeclaredObject[] {
-  return tree.objects
-    .filter(({ path: file, object }) => {
-      const folder = file.split('/')[1];
-      if (folder === application) {
-        return true;
+  return tree.objects.filter((entry) => belongsTo(entry, application)).map(({ object }) => object as unknown as DeclaredObject);
+}
+
+function belongsTo(entry: EnvironmentTree['objects'][number], application: string): boolean {
+  return ownerOf(entry) === application;
+}
+
+/** The application an object belongs to: its folder, or for `_cluster/` the one its construct path names. */
+function ownerOf({ path: file, object }: EnvironmentTree['objects'][number]): string | undefined {
+  const folder = file.split('/')[1];
+  if (folder !== CLUSTER_FOLDER) {
+    return folder;
+  }
+  const constructPath = object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION];
+  return typeof constructPath === 'string' ? constructPath.split('/')[1] : undefined;
+}
+
+/**
+ * `applicationObjects`, their files and `applicationRecord` of one tree, indexed once: a promotion of
+ * thousands of applications looks each one up without scanning the tree each time.
+ */
+export interface ApplicationIndex {
+  objects(application: string): DeclaredObject[];
+  files(application: string): string[];
+  record(application: string): ApplicationRecord | undefined;
+}
+
+export function indexApplications(tree: EnvironmentTree): ApplicationIndex {
+  const entries = new Map<string, Array<EnvironmentTree['objects'][number]>>();
+  for (const entry of tree.objects) {
+    const owner = ownerOf(entry);
+    if (owner !== undefined) {
+      const known = entries.get(owner);
+      if (known === undefined) {
+        entries.set(owner, [entry]);
+      } else {
+        known.push(entry);
       }
-      const constructPath = object.metadata.annotations?.[CONSTRUCT_PATH_ANNOTATION];
-      return folder === CLUSTER_FOLDER && typeof constructPath === 'string' && constructPath.split('/')[1] === application;
-    })
-    .map(({ object }) => object as unknown as DeclaredObject);
+    }
+  }
+  const records = new Map(tree.metadata.applications.map((record) => [record.name, record]));
+  return {
+    objects: (application) => (entries.get(application) ?? []).map(({ object }) => object as unknown as DeclaredObject),
+    files: (application) => (entries.get(application) ?? []).map((entry) => entry.path),
+    record: (application) => records.get(application),
+  };
 }
 
 /** The application's record in `environment.json`, or undefined when the fleet has no such application. */

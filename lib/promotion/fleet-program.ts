@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { repoPathProblem } from '../envrepo/repo-path';
+import { SYNTH_ENVIRONMENTS_VARIABLE } from '../envrepo/synth-environments';
 
 /**
  * The fleet program inside the env repo: `<fleet>/cdk8s.yaml` names the command, `<fleet>/releases/` holds
@@ -47,19 +48,23 @@ export function releasesFileOf(program: FleetProgram, environment: string): stri
 
 /**
  * Runs the fleet program as `stagecraft synth --out <root>` would, writing the environment folders at the
- * repository root. Throws with the program's own message when it fails; nothing is committed then.
+ * repository root. With `environments`, the program's `Fleet.synth()` renders and writes only those
+ * (`STAGECRAFT_SYNTH_ENVIRONMENTS`; a program built with a stagecraft that predates it synthesizes the whole
+ * fleet, which gives the same files for those environments). Throws with the program's own message when it
+ * fails; nothing is committed then.
  */
-export function synthesizeInto(program: FleetProgram, root: string): void {
+export function synthesizeInto(program: FleetProgram, root: string, environments?: readonly string[]): void {
   const environment: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('CDK8S_')) {
+    if (value !== undefined && !key.startsWith('CDK8S_') && key !== SYNTH_ENVIRONMENTS_VARIABLE) {
       environment[key] = value;
     }
   }
+  const scope = environments === undefined ? {} : { [SYNTH_ENVIRONMENTS_VARIABLE]: environments.join(',') };
   const child = spawnSync(program.app, {
     shell: true,
     cwd: program.directory,
-    env: { ...environment, CDK8S_OUTDIR: root },
+    env: { ...environment, ...scope, CDK8S_OUTDIR: root },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

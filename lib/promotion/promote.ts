@@ -1,8 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readApprovalEvidence } from './approval-evidence';
-import { DeclaredObject } from './declared-object';
-import { applicationObjects, applicationRecord, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { ApplicationIndex, indexApplications, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
 import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { ApprovalEvidence, StageGates } from './gates';
@@ -13,8 +12,8 @@ import { formatInstant } from './time';
 import { commitMessage } from './trailers';
 import { PromotionStageRecord } from '../envrepo/environment-metadata';
 import { compareCodeUnits, sortedUnique } from '../envrepo/names';
-import { EnvironmentTree } from '../envrepo/read-environment';
-import { changeAuthorsOf, ReleasesFile, serializeReleasesFile, withRelease } from '../envrepo/releases';
+import { kustomizationPath, METADATA_FOLDER } from '../envrepo/paths';
+import { changeAuthorsOf, ReleasesFile, serializeReleasesFile, withReleases } from '../envrepo/releases';
 
 export interface PromoteRequest {
   readonly repo: string;
@@ -158,6 +157,21 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     throw new Error(`no promotion policy moves applications from ${request.from} to ${request.to} (${into}); check --from and --to`);
   }
   const governed = sortedUnique(stages.flatMap((stage) => stage.applications));
+  const governedSet = new Set(governed);
+  // The stages that govern each application, in the policies' order, each once.
+  const stagesOf = new Map<string, PromotionStageRecord[]>();
+  for (const stage of stages) {
+    for (const application of new Set(stage.applications)) {
+      const known = stagesOf.get(application);
+      if (known === undefined) {
+        stagesOf.set(application, [stage]);
+      } else {
+        known.push(stage);
+      }
+    }
+  }
+  const fromIndex = indexApplications(fromTree);
+  const toIndex = indexApplications(toTree);
   if (request.forAnyPromoter === true && !request.dryRun) {
     throw new Error('a promotion judged for any promoter can only be a dry run: someone has to promote');
   }
@@ -171,21 +185,21 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   let blockedBeforePlanning = false;
   const candidates: Candidate[] = [];
   for (const application of request.all ? governed : request.applications) {
-    if (applicationRecord(toTree, application) === undefined) {
+    if (toIndex.record(application) === undefined) {
       throw new Error(`application "${application}" is not in the fleet (applications: ${toTree.metadata.applications.map((record) => record.name).join(', ')}); check the name`);
     }
-    if (!governed.includes(application)) {
+    if (!governedSet.has(application)) {
       throw new Error(`application "${application}" is not moved from ${request.from} to ${request.to} by any policy (policies ${stages.map((stage) => stage.policy).join(', ')} govern ${governed.join(', ')}); check the name or the policy`);
     }
-    const image = applicationRecord(fromTree, application)?.image;
-    const previousImage = applicationRecord(toTree, application)?.image;
+    const image = fromIndex.record(application)?.image;
+    const previousImage = toIndex.record(application)?.image;
     if (image === undefined) {
       skipped.push({ application, reason: `not released in ${request.from}; release it there first` });
       blockedBeforePlanning ||= !request.all;
     } else if (image === previousImage) {
       skipped.push({ application, reason: `${request.to} already runs ${image}` });
     } else {
-      const governing = stages.filter((stage) => stage.applications.includes(application)).map(stageGates);
+      const governing = (stagesOf.get(application) ?? []).map(stageGates);
       candidates.push({ application, image, previousImage, stages: governing });
     }
   }
@@ -210,19 +224,20 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     approvals.set(candidate.application, await readApprovalEvidence(copy, request.to, candidate.application, candidate.image, signing));
     changeAuthors.set(candidate.application, changeAuthorsOf(everyReleasesFile, candidate.application, candidate.image));
   }
-  const context: PlanContext = { copy, request, actor, toTree, records, releases, releasesFile, program, approvals, changeAuthors };
+  const context: PlanContext = { copy, request, actor, toIndex, records, releases, releasesFile, program, approvals, changeAuthors };
 
   let chosen = candidates;
-  let plans: ApplicationPlan[];
+  let planned: Planned;
   if (!request.automatic) {
-    plans = applyAndPlan(context, chosen, () => candidates.map((candidate) => candidate.application));
+    planned = applyAndPlan(context, chosen, () => candidates.map((candidate) => candidate.application));
   } else {
     // Judged one by one first, so one blocked application cannot hold back the others.
-    const alone = applyAndPlan(context, candidates, (candidate) => [candidate.application]);
+    const alone = applyAndPlan(context, candidates, (candidate) => [candidate.application]).plans;
+    const candidateOf = new Map(candidates.map((candidate) => [candidate.application, candidate]));
     chosen = [];
     const perPolicy = new Map<string, number>();
     for (const plan of alone) {
-      const candidate = candidates.find((entry) => entry.application === plan.application)!;
+      const candidate = candidateOf.get(plan.application)!;
       if (plan.outcome !== 'pass') {
         const blockers = [...plan.gates.filter((gate) => gate.verdict === 'fail'), ...plan.gates.filter((gate) => gate.verdict === 'wait')];
         const [first, ...others] = blockers;
@@ -246,9 +261,10 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     }
     await copy.git(['reset', '--hard', '--quiet']);
     await copy.git(['clean', '-d', '--force', '--quiet']);
-    plans = applyAndPlan(context, chosen, () => chosen.map((candidate) => candidate.application));
+    planned = applyAndPlan(context, chosen, () => chosen.map((candidate) => candidate.application));
   }
-  warnings.push(...await changesOutside(copy, request.to, releasesFile));
+  const plans = planned.plans;
+  warnings.push(...await changesOutside(copy, request.to, planned.after, releasesFile, plans.map((plan) => plan.application)));
 
   if (plans.some((plan) => plan.outcome !== 'pass')) {
     return { ...base, status: 'blocked', plans, skipped, warnings, eligibleAt: overallEligibleAt(plans) };
@@ -290,7 +306,8 @@ interface PlanContext {
   readonly copy: EnvRepoWorkCopy;
   readonly request: PromoteRequest;
   readonly actor: Actor;
-  readonly toTree: EnvironmentTree;
+  /** The target as the branch tip has it. */
+  readonly toIndex: ApplicationIndex;
   readonly records: ReturnType<typeof parseRecords>['records'];
   readonly releases: ReleasesFile;
   readonly releasesFile: string;
@@ -302,25 +319,23 @@ interface PlanContext {
 }
 
 /** Writes the releases of `chosen` into the target, re-synthesizes and plans each application. */
-function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promotedWith: (candidate: Candidate) => string[]): ApplicationPlan[] {
-  const { copy, request, actor, toTree } = context;
-  let releases = context.releases;
-  for (const candidate of chosen) {
-    releases = withRelease(releases, candidate.application, {
-      image: candidate.image,
-      by: actor.identity,
-      at: formatInstant(request.now),
-      message: request.message ?? `promoted from ${request.from}`,
-    });
-  }
+function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promotedWith: (candidate: Candidate) => string[]): Planned {
+  const { copy, request, actor, toIndex } = context;
+  const releases = withReleases(context.releases, chosen.map((candidate) => [candidate.application, {
+    image: candidate.image,
+    by: actor.identity,
+    at: formatInstant(request.now),
+    message: request.message ?? `promoted from ${request.from}`,
+  }]));
   const file = path.join(copy.directory, context.releasesFile);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, serializeReleasesFile(releases));
-  synthesizeInto(context.program, copy.directory);
-  const after = readEnvironmentTree(copy.directory, request.to, `the re-synthesized ${request.to}`);
-  return chosen.map((candidate) => {
-    const before = applicationRecord(toTree, candidate.application);
-    const afterRecord = applicationRecord(after, candidate.application);
+  // Only the target's releases changed, so only the target is re-synthesized; other environments keep their files.
+  synthesizeInto(context.program, copy.directory, [request.to]);
+  const after = indexApplications(readEnvironmentTree(copy.directory, request.to, `the re-synthesized ${request.to}`));
+  const plans = chosen.map((candidate) => {
+    const before = toIndex.record(candidate.application);
+    const afterRecord = after.record(candidate.application);
     return planApplication({
       application: candidate.application,
       image: candidate.image,
@@ -335,13 +350,20 @@ function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promot
       promotedApplications: promotedWith(candidate),
       by: request.forAnyPromoter === true ? undefined : actor.identity,
       stages: candidate.stages,
-      objectsBefore: applicationObjects(toTree, candidate.application) as DeclaredObject[],
-      objectsAfter: applicationObjects(after, candidate.application),
+      objectsBefore: toIndex.objects(candidate.application),
+      objectsAfter: after.objects(candidate.application),
       settingsBefore: candidate.previousImage === undefined ? undefined : before?.settings,
       settingsAfter: afterRecord?.settings ?? {},
       overrides: afterRecord?.overrides ?? {},
     });
   });
+  return { plans, after };
+}
+
+/** Plans, and the target as re-synthesized for them. */
+interface Planned {
+  readonly plans: ApplicationPlan[];
+  readonly after: ApplicationIndex;
 }
 
 function stageGates(stage: PromotionStageRecord): StageGates {
@@ -369,14 +391,39 @@ function overallEligibleAt(plans: readonly ApplicationPlan[]): string | undefine
   return latest || undefined;
 }
 
-/** Files the re-synthesis changed outside the target and the releases files: the fleet program had unsynthesized changes. */
-async function changesOutside(copy: EnvRepoWorkCopy, environment: string, releasesFile: string): Promise<string[]> {
+/**
+ * What the re-synthesis changed besides the promoted applications and the releases file: the fleet program
+ * had changes nobody synthesized. Inside the target these are other applications' files (or the
+ * environment's own); outside it, files a program that synthesizes more than the target wrote.
+ */
+async function changesOutside(
+  copy: EnvRepoWorkCopy,
+  environment: string,
+  after: ApplicationIndex,
+  releasesFile: string,
+  moved: readonly string[],
+): Promise<string[]> {
   const status = await copy.git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
   const paths = status.split('\0').filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
+  const inside = paths.filter((file) => file.startsWith(`${environment}/`));
   const outside = paths.filter((file) => !file.startsWith(`${environment}/`) && file !== releasesFile && file !== `releases/${environment}.yaml`).sort(compareCodeUnits);
-  if (outside.length === 0) {
-    return [];
+  const movedFiles = new Set(moved.flatMap((application) => after.files(application)));
+  const movedSet = new Set(moved);
+  const others = inside.filter((file) => {
+    const folder = file.split('/')[1];
+    return folder !== METADATA_FOLDER && file !== kustomizationPath(environment) && !movedSet.has(folder) && !movedFiles.has(file);
+  }).sort(compareCodeUnits);
+  const warnings: string[] = [];
+  if (others.length > 0) {
+    warnings.push(`re-synthesis also changed files of ${environment} that this promotion does not move (${listed(others)}): `
+      + 'the fleet program had changes that were not synthesized; they are part of this commit (other environments keep their files until the next stagecraft synth)');
   }
-  const shown = outside.slice(0, 5).join(', ') + (outside.length > 5 ? ` and ${outside.length - 5} more` : '');
-  return [`re-synthesis also changed files outside ${environment}/ (${shown}): the fleet program had changes that were not synthesized; they are part of this commit`];
+  if (outside.length > 0) {
+    warnings.push(`re-synthesis also changed files outside ${environment}/ (${listed(outside)}): the fleet program had changes that were not synthesized; they are part of this commit`);
+  }
+  return warnings;
+}
+
+function listed(files: readonly string[]): string {
+  return files.slice(0, 5).join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
 }

@@ -137,7 +137,8 @@ async function releaseIn(copy: EnvRepoWorkCopy, request: ReleaseRequest): Promis
   const entry = { image: request.image, by: actor.identity, at, message: request.message };
   fs.mkdirSync(path.dirname(path.join(root, releasesFile)), { recursive: true });
   fs.writeFileSync(path.join(root, releasesFile), serializeReleasesFile(withRelease(releases, request.application, entry)));
-  synthesizeInto(program, root);
+  // Only this environment's releases changed, so only it is re-synthesized; other environments keep their files.
+  synthesizeInto(program, root, [request.environment]);
   const message = commitMessage(`release ${request.application} ${request.image} to ${request.environment}`, request.message, {
     action: 'release',
     environment: request.environment,

@@ -91,7 +91,10 @@ export class Fleet extends App {
   /**
    * Validates the whole fleet, then writes the env-repo tree (format v1) to `outdir`: only files whose bytes
    * change are rewritten and stale files are deleted only inside environment folders this fleet owns.
-   * Throws, before writing anything, when any validation fails.
+   * Throws, before writing anything, when any validation fails. With `$STAGECRAFT_SYNTH_ENVIRONMENTS` set
+   * (names separated by commas) it still validates the whole fleet and every releases file, but renders and
+   * writes only those environments and leaves every other file as it is; a name the fleet does not have is
+   * an error, before anything is written.
    */
   public synth(): void {
     const report = synthesizeFleetToDirectory(this, this.outdir);

@@ -11,20 +11,40 @@ import { readReleases, ReleasesInput } from './private/read-releases';
 import { renderUnit, UnitResult } from './private/render-unit';
 import { SynthesizedTree } from './synthesized-tree';
 import { writeTree, WriteReport } from './write-tree';
+import { SYNTH_ENVIRONMENTS_VARIABLE, synthEnvironmentsFromVariable } from '../envrepo/synth-environments';
 
 export { CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
 export type { SynthesizedEnvironment } from './private/assemble-environment';
 export type { SynthesizedTree } from './synthesized-tree';
+export { SYNTH_ENVIRONMENTS_VARIABLE, synthEnvironmentsFromVariable } from '../envrepo/synth-environments';
 
 /** How long the main thread waits for a worker's share before rendering it itself. */
 const WORKER_TIMEOUT_MILLISECONDS = 120_000;
 
 /**
- * Renders and validates the whole fleet in memory. Reads only the releases folder; throws a SynthError
- * listing every problem when anything is wrong.
+ * Renders and validates the whole fleet in memory (or, with `environments`, validates the whole fleet and
+ * renders only those environments). Reads only the releases folder; throws a SynthError listing every
+ * problem when anything is wrong.
  */
-export function synthesizeFleet(fleet: FleetDefinition): SynthesizedTree {
-  return shieldedRendering(() => synthesizeShielded(fleet));
+export function synthesizeFleet(fleet: FleetDefinition, environments?: readonly string[]): SynthesizedTree {
+  const scope = environmentScope(fleet, environments);
+  return shieldedRendering(() => synthesizeShielded(fleet, scope));
+}
+
+/** The names to render, checked against the fleet; undefined for the whole fleet. */
+function environmentScope(fleet: FleetDefinition, environments: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  if (environments === undefined) {
+    return undefined;
+  }
+  const known = fleet.environments.map((environment) => environment.environmentName);
+  for (const name of environments) {
+    if (!known.includes(name)) {
+      const what = name === '' ? 'an empty environment name' : `environment "${name}", which the fleet does not have`;
+      throw new Error(`${SYNTH_ENVIRONMENTS_VARIABLE}=${process.env[SYNTH_ENVIRONMENTS_VARIABLE] ?? environments.join(',')} names ${what} (environments: ${known.join(', ') || 'none'}); `
+        + 'list environments of the fleet separated by commas, or unset it to synthesize the whole fleet; nothing was written');
+    }
+  }
+  return new Set(environments);
 }
 
 /**
@@ -36,7 +56,7 @@ export function synthesizeFleetToDirectory(fleet: FleetDefinition, outdir: strin
     shieldedRendering(() => renderWorkerShare(fleet));
     return undefined;
   }
-  const tree = synthesizeFleet(fleet);
+  const tree = synthesizeFleet(fleet, synthEnvironmentsFromVariable());
   return writeTree(outdir, tree);
 }
 
@@ -53,12 +73,12 @@ interface Prelude {
   readonly problems: string[];
 }
 
-function prelude(fleet: FleetDefinition): Prelude {
-  const environments = fleet.environments;
+function prelude(fleet: FleetDefinition, scope: ReadonlySet<string> | undefined): Prelude {
   const applications = fleet.applications;
   const problems = fleetProblems(fleet);
   const releasesDirectory = path.resolve(fleet.releasesDirectory);
-  const environmentNames = environments.map((environment) => environment.environmentName);
+  // Every releases file is read and checked, also those of environments this synth does not render.
+  const environmentNames = fleet.environments.map((environment) => environment.environmentName);
   const { inputs: releaseInputs, problems: releaseProblems } = readReleases(releasesDirectory, environmentNames);
   problems.push(...releaseProblems);
   const applicationNames = new Set(applications.map((application) => application.applicationName));
@@ -75,17 +95,22 @@ function prelude(fleet: FleetDefinition): Prelude {
       problems.push(`${construct.node.path}: ${message}`);
     }
   }
-  const units = environments.flatMap((environment) => applications.map((application) => ({ environment, application })));
+  const units = scopedEnvironments(fleet, scope).flatMap((environment) => applications.map((application) => ({ environment, application })));
   return { units, releaseInputs, releasesDirectory, problems };
+}
+
+/** The fleet's environments that this synth renders. */
+function scopedEnvironments(fleet: FleetDefinition, scope: ReadonlySet<string> | undefined): Environment[] {
+  return fleet.environments.filter((environment) => scope === undefined || scope.has(environment.environmentName));
 }
 
 function render(unit: Unit, releaseInputs: Map<string, ReleasesInput>): UnitResult {
   return renderUnit(unit.environment, unit.application, releaseInputs.get(unit.environment.environmentName));
 }
 
-function synthesizeShielded(fleet: FleetDefinition): SynthesizedTree {
+function synthesizeShielded(fleet: FleetDefinition, scope: ReadonlySet<string> | undefined): SynthesizedTree {
   const synthCall = nextSynthCall();
-  const { units, releaseInputs, releasesDirectory, problems } = prelude(fleet);
+  const { units, releaseInputs, releasesDirectory, problems } = prelude(fleet, scope);
   const partitions = problems.length > 0 ? 1 : partitionsFor(units.length, fleet.synthWorkers);
   const workers = partitions > 1 ? startWorkers(partitions, synthCall) : [];
   const results: Array<UnitResult | undefined> = units.map((unit, index) => (index % partitions === 0 ? render(unit, releaseInputs) : undefined));
@@ -103,7 +128,7 @@ function synthesizeShielded(fleet: FleetDefinition): SynthesizedTree {
     });
   });
 
-  const synthesized = fleet.environments.map((environment) => {
+  const synthesized = scopedEnvironments(fleet, scope).map((environment) => {
     const environmentResults = results.filter((result): result is UnitResult =>
       result !== undefined && result.environment === environment.environmentName);
     return assembleEnvironment(fleet, environment, environmentResults, releaseInputs.get(environment.environmentName), problems);
@@ -112,10 +137,13 @@ function synthesizeShielded(fleet: FleetDefinition): SynthesizedTree {
     throw new SynthError(problems);
   }
   const releases = new Map<string, Buffer>();
-  for (const input of releaseInputs.values()) {
-    releases.set(input.path, input.bytes);
+  for (const [environment, input] of releaseInputs) {
+    if (scope === undefined || scope.has(environment)) {
+      releases.set(input.path, input.bytes);
+    }
   }
-  return { environments: synthesized as SynthesizedEnvironment[], releases, releasesDirectory, threads: 1 + workerSharesUsed };
+  const leftAlone = fleet.environments.map((environment) => environment.environmentName).filter((name) => scope !== undefined && !scope.has(name));
+  return { environments: synthesized as SynthesizedEnvironment[], releases, releasesDirectory, threads: 1 + workerSharesUsed, leftAlone };
 }
 
 /** On a worker thread: render this thread's share of the units of the synth call the main thread waits for. */
@@ -126,7 +154,7 @@ function renderWorkerShare(fleet: FleetDefinition): void {
     return;
   }
   try {
-    const { units, releaseInputs } = prelude(fleet);
+    const { units, releaseInputs } = prelude(fleet, environmentScope(fleet, synthEnvironmentsFromVariable()));
     const share = units.filter((_unit, index) => index % assignment.partitions === assignment.partition).map((unit) => render(unit, releaseInputs));
     reportToMainThread({ units: share });
   } catch (error) {

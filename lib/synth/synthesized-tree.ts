@@ -9,4 +9,10 @@ export interface SynthesizedTree {
   readonly releasesDirectory: string;
   /** Threads whose renderings made it into the tree (1 = the main thread alone). */
   readonly threads: number;
+  /**
+   * Environments of the fleet this synth did not render (`STAGECRAFT_SYNTH_ENVIRONMENTS`): their folders are
+   * left as they are, and are not orphans.
+   * @default - none: the whole fleet
+   */
+  readonly leftAlone?: readonly string[];
 }

@@ -4,6 +4,7 @@ import type { SynthesizedTree } from './synthesized-tree';
 import { FolderListing, listEntriesBelow } from '../envrepo/list-files';
 import { lockPath, METADATA_FOLDER } from '../envrepo/paths';
 import { repoPathProblem } from '../envrepo/repo-path';
+import { SYNTH_ENVIRONMENTS_VARIABLE } from '../envrepo/synth-environments';
 
 /** What a write changed on disk. */
 export interface WriteReport {
@@ -97,11 +98,12 @@ export function writeTree(outdir: string, tree: SynthesizedTree): WriteReport {
     }
   }
 
-  const known = new Set(tree.environments.map((environment) => environment.name));
+  const known = new Set([...tree.environments.map((environment) => environment.name), ...tree.leftAlone ?? []]);
   const orphanedEnvironments = listEnvironmentFolders(root).filter((name) => !known.has(name));
   const objects = tree.environments.reduce((sum, environment) => sum + environment.objectCount, 0);
   const summaryParts = [
-    `stagecraft: synthesized ${tree.environments.length} environment${tree.environments.length === 1 ? '' : 's'} (${objects} objects) into ${outdir}:`,
+    `stagecraft: synthesized ${tree.environments.length} environment${tree.environments.length === 1 ? '' : 's'} (${objects} objects) into ${outdir}`
+      + `${(tree.leftAlone ?? []).length > 0 ? ` (only ${tree.environments.map((environment) => environment.name).join(', ')}: ${SYNTH_ENVIRONMENTS_VARIABLE} is set)` : ''}:`,
     `${written.length} written, ${unchanged} unchanged, ${deleted.length} deleted${tree.threads > 1 ? ` (${tree.threads} threads)` : ''}`,
   ];
   const notes = tree.environments

@@ -12,6 +12,7 @@ import { APPROVERS, createEnvRepo, image, pushProgramChange, recordVerification,
 
 const WEB_1 = image('web', 'b');
 const WEB_2 = image('web', 'e');
+const WEB_3 = image('web', 'f');
 const API_1 = image('api', 'a');
 
 describe('release → promote → approve → history through the CLI', () => {
@@ -250,8 +251,8 @@ describe('release → promote → approve → history through the CLI', () => {
     for (const approver of ['alice@example.com', 'carol@example.com']) {
       expect(stagecraft(scratch, 'approve', 'web', '--env', 'prod', '--repo', repo, '--as', approver, '--now', '2026-11-24T09:20:00Z').status).toBe(0);
     }
-    // AND a fleet program change pushed without synth: prod replicas 3 → 5, a new label on web
-    pushProgramChange(scratch, repo, { prodReplicas: 5, webLabels: { team: 'shop' } });
+    // AND a fleet program change pushed without synth: prod replicas 3 → 5, a new label on web and on api
+    pushProgramChange(scratch, repo, { prodReplicas: 5, webLabels: { team: 'shop' }, apiLabels: { team: 'shop' } });
     // WHEN
     const result = stagecraft(scratch, 'promote', 'web', '--from', 'staging', '--to', 'prod', '--repo', repo, '--as', 'alice@example.com', '--now', '2026-11-24T12:00:00Z', '--dry-run', '--output', 'json');
     // THEN
@@ -264,9 +265,33 @@ describe('release → promote → approve → history through the CLI', () => {
       ['spec.template.spec.containers[name=web].image', 'declared override', 'promoted image'],
     ]);
     expect(outcome.status).toBe('dry-run');
-    expect(outcome.warnings).toEqual([
-      expect.stringMatching(/^re-synthesis also changed files outside prod\/ \(dev\/\.stagecraft\/lock\.json, dev\/web\/configmap\.web\.yaml, .* more\): the fleet program had changes that were not synthesized; they are part of this commit$/),
+    // only prod was re-synthesized (dev and staging keep their files), and web is all prod runs
+    expect(outcome.warnings).toEqual([]);
+  });
+
+  it('commits only the target and its releases file, and warns about the target\'s other applications a program change touched', async () => {
+    // GIVEN the program change above, still not synthesized in staging; web 3 released to dev and verified there
+    const released = stagecraft(scratch, 'release', 'web', '--image', WEB_3, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--now', '2026-11-25T08:00:00Z');
+    expect(released.status).toBe(0);
+    expect(git(repo, 'diff', '--name-only', 'main~1', 'main').split('\n').filter((file) => !file.startsWith('dev/'))).toEqual(['releases/dev.yaml']);
+    await recordVerification(repo, 'dev', '2026-11-25T08:05:00Z', { api: API_1, web: WEB_3 });
+    const before = main();
+    // WHEN
+    const result = stagecraft(scratch, 'promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', '2026-11-25T09:10:00Z');
+    // THEN only staging was re-synthesized; prod waits for the next stagecraft synth
+    expect(result.status).toBe(0);
+    expect(git(repo, 'diff', '--name-only', before, 'main').split('\n')).toEqual([
+      'releases/staging.yaml',
+      'staging/.stagecraft/environment.json',
+      'staging/.stagecraft/lock.json',
+      'staging/api/deployment.api.yaml',
+      'staging/api/service.api.yaml',
+      'staging/web/configmap.web.yaml',
+      'staging/web/deployment.web.yaml',
+      'staging/web/service.web.yaml',
     ]);
+    expect(result.stdout).toContain('re-synthesis also changed files of staging that this promotion does not move (staging/api/deployment.api.yaml, staging/api/service.api.yaml): '
+      + 'the fleet program had changes that were not synthesized; they are part of this commit (other environments keep their files until the next stagecraft synth)');
   });
 
   it('fails to promote between environments no policy connects', () => {

@@ -54,6 +54,23 @@ describe('stagecraft synth on the acme-shop example', () => {
     expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: `${out} is up to date\n` });
   });
 
+  it('synthesizes only the environments STAGECRAFT_SYNTH_ENVIRONMENTS names, and --check still checks the whole tree', () => {
+    // GIVEN a tree with prod removed
+    const out = path.join(scratchFolder(), 'env-repo');
+    runStagecraft(['synth', '--out', out]);
+    fs.rmSync(path.join(out, 'prod'), { recursive: true });
+    // WHEN synthesizing only dev, then checking with the variable still set
+    const dev = runStagecraft(['synth', '--out', out], { env: { STAGECRAFT_SYNTH_ENVIRONMENTS: 'dev' } });
+    const check = runStagecraft(['synth', '--check', '--out', out, '--output', 'json'], { env: { STAGECRAFT_SYNTH_ENVIRONMENTS: 'dev' } });
+    // THEN prod was not written, and the check finds it missing
+    expect(dev.status).toBe(0);
+    expect(fs.existsSync(path.join(out, 'prod'))).toBe(false);
+    expect(check.status).toBe(1);
+    const differences = JSON.parse(check.stdout).differences as Array<{ path: string; difference: string }>;
+    expect(differences.length).toBeGreaterThan(0);
+    expect(differences.filter((difference) => !(difference.path.startsWith('prod/') && difference.difference === 'missing'))).toEqual([]);
+  });
+
   it('--check exits 1 and lists changed, missing and extra files when the folder is stale, writing nothing', () => {
     // GIVEN
     const out = path.join(scratchFolder(), 'env-repo');

@@ -12,6 +12,8 @@ export interface FleetOptions {
   readonly prodReplicas?: number;
   /** Labels of web. */
   readonly webLabels?: Record<string, string>;
+  /** Labels of api. */
+  readonly apiLabels?: Record<string, string>;
   /** A package the program requires from its node_modules (as real programs require cdk8s). */
   readonly requires?: string;
   /** Folder of the fleet program inside the env repo (`--fleet`). */
@@ -49,7 +51,7 @@ new Application(fleet, 'web', {
   labels: ${JSON.stringify(options.webLabels ?? {})},
   environments: { prod: { replicas: ${options.prodReplicas ?? 3} } },
 });
-new Application(fleet, 'api', { image: 'registry.example/shop/api', port: 9000 });
+new Application(fleet, 'api', { image: 'registry.example/shop/api', port: 9000${options.apiLabels === undefined ? '' : `, labels: ${JSON.stringify(options.apiLabels)}`} });
 new PromotionPolicy(fleet, 'shop', {
   stages: [
     { environment: dev },
