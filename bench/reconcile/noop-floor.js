@@ -18,12 +18,16 @@ const [kubeconfig, gitDirectory, commit, environment, namespace, selector, ...ki
 
 function run(command, commandArgs, input) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(command, commandArgs, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'] });
     const chunks = [];
     child.stdout.on('data', (chunk) => chunks.push(chunk));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${command} ${commandArgs.join(' ')}: exit ${code}`))));
-    child.stdin.end(input ?? '');
+    if (input !== undefined) {
+      // A git that exits early makes the write fail with EPIPE; its exit code says why.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+    }
   });
 }
 

@@ -304,7 +304,7 @@ try {
   printRow('cold apply', coldOurs, coldTheirs, 'kubectl');
   const printFloor = (label, run) => process.stdout.write(`  ${label.padEnd(20)} ${run.seconds.toFixed(2).padStart(5)} s whole process${run.wallSeconds === undefined ? '' : `es summed (wall ${run.wallSeconds.toFixed(2)} s;`} ${run.wallSeconds === undefined ? '(' : ''}${run.insideSeconds.toFixed(2)} s for the requests alone), ${run.writes} writes, ${run.rssMb.toFixed(0)} MB\n`);
   printFloor('floor (bare SSA)', coldFloor);
-  const printNoopFloor = (label, run) => process.stdout.write(`  ${label.padEnd(20)} ${run.seconds.toFixed(2).padStart(5)} s whole process${run.wallSeconds === undefined ? '' : 'es summed'} (${run.insideSeconds.toFixed(2)} s for the reads alone), 0 writes, ${run.rssMb.toFixed(0)} MB\n`);
+  const printNoopFloor = (label, run) => process.stdout.write(`  ${label.padEnd(20)} ${run.seconds.toFixed(2).padStart(5)} s whole process${options.envs > 1 ? 'es summed' : ''} (${run.insideSeconds.toFixed(2)} s for the reads alone), 0 writes, ${run.rssMb.toFixed(0)} MB\n`);
   const coldFloorPerEnvironment = options.envs > 1 ? medianOf(cold.floorPerEnvironment) : undefined;
   if (coldFloorPerEnvironment) printFloor('  per environment', coldFloorPerEnvironment);
   // No-ops round-robin with their floors: the bare git read + LIST, and the same with every file parsed as YAML.
