@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CommitSigner, commitSigners, SignerTrust } from './commit-signers';
 import { commitIdentityVariables } from './identity';
 import { locateRepository } from './location';
 import { assertBranchName, resolveCommit } from './mirror';
 import { listTree, readBlobs } from './private/tree-objects';
 import { GitCommandError, runGit } from './run-git';
+import { CommitSigner, commitSigners, SignerTrust } from './signed-by';
 import { repoPathProblem } from '../envrepo/repo-path';
 import { STATUS_BRANCH } from '../envrepo/verification-record';
 
