@@ -47,7 +47,7 @@ async function cycleWith(options: CycleOptions, readAhead: ReadAheadClient): Pro
     ...fields,
   });
 
-  const decision = await decideCycle(options, (revision) => void readAheadRevision(readAhead, options.source, revision, options.environment));
+  const decision = await decideCycle(options, (revision) => void readAheadRevision(readAhead, options.source, revision));
   if (decision.action === 'stop') {
     return finish(decision.stop);
   }

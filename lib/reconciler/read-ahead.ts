@@ -1,13 +1,13 @@
-import { ApplyOptions, ClusterClient, DeleteOptions, ListOptions, ResourceType } from './cluster-client';
+import { ApplyOptions, ClusterClient, DeleteOptions, ListOptions } from './cluster-client';
 import { applySetParentOf, parentContentsOf } from './inventory';
 import { kindsToList, listRequests } from './live-state';
 import { APPLYSET_PART_OF_LABEL } from './metadata-keys';
+import { PassThroughClusterClient } from './pass-through-client';
 import { RevisionSource } from './revision-source';
 import { statusObjectName } from './status-store';
-import { EnvironmentMetadata, parseEnvironmentMetadata } from '../envrepo/environment-metadata';
+import { EnvironmentMetadata } from '../envrepo/environment-metadata';
 import { KubeObject, ObjectReference } from '../envrepo/kube-object';
 import { sortedUnique } from '../envrepo/names';
-import { environmentMetadataPath } from '../envrepo/paths';
 
 /** How long an answer read ahead may wait to be asked for; older ones are read again. */
 export const READ_AHEAD_MAX_AGE_MS = 10_000;
@@ -19,20 +19,18 @@ export const READ_AHEAD_MAX_AGE_MS = 10_000;
  * discovery refresh, drops the answers not handed out yet (they may be stale by then), and so does age. A read
  * ahead that failed is simply read again when asked for: it never surfaces an error of its own.
  */
-export class ReadAheadClient implements ClusterClient {
+export class ReadAheadClient extends PassThroughClusterClient {
   private readonly ahead = new Map<string, { readonly at: number; readonly answer: Promise<unknown> }>();
   /** Reads already asked for: reading one ahead after that is too late, its answer would never be used. */
   private readonly asked = new Set<string>();
   private stopped = false;
 
   constructor(
-    private readonly inner: ClusterClient,
+    inner: ClusterClient,
     private readonly now: () => number = Date.now,
     private readonly maxAgeMs: number = READ_AHEAD_MAX_AGE_MS,
-  ) {}
-
-  public get writeRequests(): number {
-    return this.inner.writeRequests;
+  ) {
+    super(inner);
   }
 
   /**
@@ -67,14 +65,6 @@ export class ReadAheadClient implements ClusterClient {
     return this.send(listKey(apiVersion, kind, options), () => this.inner.list(apiVersion, kind, options));
   }
 
-  public resourceFor(apiVersion: string, kind: string): Promise<ResourceType> {
-    return this.inner.resourceFor(apiVersion, kind);
-  }
-
-  public preferredVersion(group: string): Promise<string | undefined> {
-    return this.inner.preferredVersion(group);
-  }
-
   public async refreshDiscovery(): Promise<void> {
     this.ahead.clear();
     return this.inner.refreshDiscovery();
@@ -102,7 +92,7 @@ export class ReadAheadClient implements ClusterClient {
 
   public close(): void {
     this.ahead.clear();
-    this.inner.close();
+    super.close();
   }
 
   private send<T>(key: string, read: () => Promise<T>): Promise<T> | undefined {
@@ -171,18 +161,15 @@ export async function readAheadLiveState(client: ReadAheadClient, environment: E
 }
 
 /**
- * Reads ahead for `revision` of a git source: its environment.json (one small git read, not verified yet)
- * names the namespaces and the applyset parent. Sources without history (folders) read nothing ahead.
+ * Reads ahead for `revision` of a git source: its environment metadata names the namespaces and the applyset
+ * parent (on an idle --interval tick the source has it verified already, so nothing is read from git).
+ * Sources without history (folders) read nothing ahead.
  */
-export async function readAheadRevision(client: ReadAheadClient, source: RevisionSource, revision: string, environment: string): Promise<void> {
-  if (source.readFileAt === undefined) {
-    return;
-  }
+export async function readAheadRevision(client: ReadAheadClient, source: RevisionSource, revision: string): Promise<void> {
   try {
-    const file = environmentMetadataPath(environment);
-    const bytes = await source.readFileAt(revision, file);
-    if (bytes !== undefined && !client.isStopped) {
-      await readAheadLiveState(client, parseEnvironmentMetadata(file, Buffer.from(bytes).toString('utf8')));
+    const environment = await source.peekEnvironment?.(revision);
+    if (environment !== undefined && !client.isStopped) {
+      await readAheadLiveState(client, environment);
     }
   } catch {
     // Unreadable here is unreadable when the tree is read: reconcile says why.

@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DesiredState } from './desired-state';
+import { EnvironmentMetadata, parseEnvironmentMetadata } from '../envrepo/environment-metadata';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_METADATA_FILE_BYTES, environmentLimitProblems, isMetadataFile } from '../envrepo/limits';
 import { compareCodeUnits, dnsLabelProblem } from '../envrepo/names';
+import { environmentMetadataPath } from '../envrepo/paths';
 import { EnvironmentTree, readEnvironment, TreeVerificationError } from '../envrepo/read-environment';
 import { displayPath } from '../envrepo/repo-path';
 import { GitTransport, HistoryVerdict, TrustPolicy, verifyHistory, fetchRevision, readEnvironmentFiles, readFileAtCommit, ReadLimits } from '../git';
@@ -27,6 +29,11 @@ export interface RevisionSource {
   verifyHistory?(from: string | undefined, to: string, trust: TrustPolicy, allowHistoryRewrite: boolean): Promise<HistoryVerdict>;
   /** One file at a revision (git sources), or undefined when it does not exist there. */
   readFileAt?(revision: string, file: string): Promise<Uint8Array | undefined>;
+  /**
+   * The environment's metadata at a revision before its tree is read (git sources): verified when that
+   * revision was read already, else parsed from its environment.json unverified. For reads sent ahead only.
+   */
+  peekEnvironment?(revision: string): Promise<EnvironmentMetadata | undefined>;
 }
 
 export interface SourceReadOptions {
@@ -80,6 +87,14 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
     },
     async verifyHistory(from, to, trust, allowHistoryRewrite) {
       return verifyHistory({ gitDirectory: await mirror(), from, to, trust, allowHistoryRewrite });
+    },
+    async peekEnvironment(commit) {
+      if (lastRead?.commit === commit) {
+        return lastRead.tree.metadata;
+      }
+      const file = environmentMetadataPath(options.environment);
+      const bytes = await this.readFileAt!(commit, file);
+      return bytes === undefined ? undefined : parseEnvironmentMetadata(file, Buffer.from(bytes).toString('utf8'));
     },
     async readFileAt(commit, file) {
       // The environment's own metadata files grow with it and have their limit (environment.json of an earlier

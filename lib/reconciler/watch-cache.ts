@@ -1,6 +1,7 @@
 import {
-  ApplyOptions, ClusterClient, DeleteOptions, ListOptions, ResourceType, Watch, WatchableClusterClient, WatchEvent,
+  ApplyOptions, DeleteOptions, ListOptions, Watch, WatchableClusterClient, WatchEvent,
 } from './cluster-client';
+import { PassThroughClusterClient } from './pass-through-client';
 import { KubeObject, ObjectReference } from '../envrepo/kube-object';
 
 /**
@@ -46,15 +47,13 @@ function defaultRetryDelay(failures: number): number {
 }
 
 /** A ClusterClient whose member LISTs come from watches; everything else passes through to `inner`. */
-export class WatchingClusterClient implements ClusterClient {
+export class WatchingClusterClient extends PassThroughClusterClient<WatchableClusterClient> {
   private readonly collections = new Map<string, WatchedCollection>();
   private readonly counters = { listRequests: 0, watchesOpened: 0, relists: 0 };
   private closed = false;
 
-  constructor(private readonly inner: WatchableClusterClient, private readonly options: WatchCacheOptions) {}
-
-  public get writeRequests(): number {
-    return this.inner.writeRequests;
+  constructor(inner: WatchableClusterClient, private readonly options: WatchCacheOptions) {
+    super(inner);
   }
 
   /** Counters since the client was made. */
@@ -65,22 +64,6 @@ export class WatchingClusterClient implements ClusterClient {
   /** Whether every collection listed so far has an open, caught-up watch. */
   public get healthy(): boolean {
     return [...this.collections.values()].every((collection) => collection.synced);
-  }
-
-  public resourceFor(apiVersion: string, kind: string): Promise<ResourceType> {
-    return this.inner.resourceFor(apiVersion, kind);
-  }
-
-  public preferredVersion(group: string): Promise<string | undefined> {
-    return this.inner.preferredVersion(group);
-  }
-
-  public refreshDiscovery(): Promise<void> {
-    return this.inner.refreshDiscovery();
-  }
-
-  public get(reference: ObjectReference): Promise<KubeObject | undefined> {
-    return this.inner.get(reference);
   }
 
   public async list(apiVersion: string, kind: string, options: ListOptions = {}): Promise<KubeObject[]> {

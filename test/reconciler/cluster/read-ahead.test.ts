@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { KubeObject, ObjectReference } from '../../../lib/envrepo/kube-object';
 import { systemClock } from '../../../lib/reconciler/clock';
-import { ApplyOptions, ClusterClient, DeleteOptions, ListOptions, ResourceType } from '../../../lib/reconciler/cluster-client';
+import { ListOptions } from '../../../lib/reconciler/cluster-client';
 import { CycleResult, reconcileCycle } from '../../../lib/reconciler/cycle';
 import { readKubeconfig } from '../../../lib/reconciler/kubeconfig';
+import { PassThroughClusterClient } from '../../../lib/reconciler/pass-through-client';
 import { openTransport } from '../../../lib/reconciler/private/api-transport';
 import { KubernetesClusterClient } from '../../../lib/reconciler/private/kubernetes-cluster-client';
 import { gitSource } from '../../../lib/reconciler/revision-source';
@@ -26,47 +27,17 @@ beforeAll(() => {
 }, 20 * 60_000);
 
 /** The real client, with every read that reaches the API server written down. */
-class RecordingClient implements ClusterClient {
+class RecordingClient extends PassThroughClusterClient {
   public readonly reads: string[] = [];
-
-  constructor(private readonly inner: KubernetesClusterClient) {}
-
-  public get writeRequests(): number {
-    return this.inner.writeRequests;
-  }
-
-  public resourceFor(apiVersion: string, kind: string): Promise<ResourceType> {
-    return this.inner.resourceFor(apiVersion, kind);
-  }
-
-  public preferredVersion(group: string): Promise<string | undefined> {
-    return this.inner.preferredVersion(group);
-  }
-
-  public refreshDiscovery(): Promise<void> {
-    return this.inner.refreshDiscovery();
-  }
 
   public get(reference: ObjectReference): Promise<KubeObject | undefined> {
     this.reads.push(`GET ${reference.kind}/${reference.name}`);
-    return this.inner.get(reference);
+    return super.get(reference);
   }
 
   public list(apiVersion: string, kind: string, options?: ListOptions): Promise<KubeObject[]> {
     this.reads.push(`LIST ${kind} in ${options?.namespace ?? '(cluster)'}${options?.labelSelector?.includes('!=') ? ' of other applysets' : ''}`);
-    return this.inner.list(apiVersion, kind, options);
-  }
-
-  public apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject> {
-    return this.inner.apply(object, options);
-  }
-
-  public delete(reference: ObjectReference, options?: DeleteOptions): Promise<'deleted' | 'not-found'> {
-    return this.inner.delete(reference, options);
-  }
-
-  public close(): void {
-    this.inner.close();
+    return super.list(apiVersion, kind, options);
   }
 }
 
