@@ -26,6 +26,14 @@ export interface ReadEnvironmentOptions extends EnvRepoLimits {
    * @default 'the given files'
    */
   readonly source?: string;
+  /**
+   * The files given are some of the environment's, not all of them (promote reads the metadata and only the
+   * applications it moves). Each given file must still match the lock, parse and sit where synth puts it,
+   * but a file the lock lists that was not given is not missing, and the checks that need the whole tree
+   * (its kustomization) are left out. Objects and rules cover the given files only.
+   * @default false
+   */
+  readonly partial?: boolean;
 }
 
 /** One desired object of an environment. */
@@ -118,13 +126,16 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   if (!options.allowLockMismatch) {
     const comparable = new Map([...files].filter(([path]) => path !== lockFile && isInsideEnvironment(environment, path)));
     for (const mismatch of verifyAgainstLock(lock, comparable)) {
+      if (options.partial && mismatch.problem === 'missing') {
+        continue;
+      }
       problems.push(`${mismatch.path}: ${MISMATCH_MESSAGES[mismatch.problem]}`);
       lockMismatches++;
     }
   }
   // A tree that differs from its lock is refused for that already; past the lock (a relocked tree, or lock
   // mismatches allowed) kustomize must still see exactly the objects checked here, nothing more or less.
-  const kustomizationMismatch = lockMismatches === 0 ? kustomizationProblem(environment, files) : undefined;
+  const kustomizationMismatch = lockMismatches === 0 && !options.partial ? kustomizationProblem(environment, files) : undefined;
   if (kustomizationMismatch !== undefined && !problems.some((problem) => problem.startsWith(`${kustomizationPath(environment)}: `))) {
     problems.push(kustomizationMismatch);
   }

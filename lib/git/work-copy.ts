@@ -7,6 +7,7 @@ import { assertBranchName, resolveCommit } from './mirror';
 import { listTree, readBlobs } from './private/tree-objects';
 import { GitCommandError, runGit } from './run-git';
 import { CommitSigner, commitSigners, SignerTrust } from './signed-by';
+import { METADATA_FOLDER } from '../envrepo/paths';
 import { repoPathProblem } from '../envrepo/repo-path';
 import { STATUS_BRANCH } from '../envrepo/verification-record';
 
@@ -16,6 +17,14 @@ export interface OpenWorkCopyOptions {
   readonly branch: string;
   /** @default 120000 */
   readonly timeoutMs?: number;
+  /**
+   * The environments whose files are checked out. Of every other environment (a folder holding
+   * `.stagecraft/lock.json` in the branch tip) only `.stagecraft/` is: its metadata, not its objects. The
+   * left-out files stay in every commit made here as they were; one written anyway counts as changed.
+   * A promotion into one environment of thousands of objects then checks out that environment only.
+   * @default - every file
+   */
+  readonly environments?: readonly string[];
 }
 
 /** Who a commit is by and when (from the injected clock). */
@@ -41,6 +50,12 @@ export type PublishOutcome = 'updated' | 'moved';
  */
 export type CheckoutOutcome = 'fast-forwarded' | 'dirty';
 
+/**
+ * `<env>/.stagecraft/lock.json` of an environment whose name can stand in a sparse pattern as it is (a DNS
+ * label, as synth writes them); a folder named otherwise is always checked out in full.
+ */
+const LOCK_FILE = new RegExp(`^([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)/${METADATA_FOLDER.replace('.', '\\.')}/lock\\.json$`);
+
 /** Largest file read from the status branch; records are a few hundred bytes. */
 const MAX_STATUS_FILE_BYTES = 1024 * 1024;
 
@@ -58,8 +73,9 @@ export class EnvRepoWorkCopy {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stagecraft-work-'));
     const directory = path.join(scratch, 'tree');
     try {
+      const checkout = options.environments === undefined ? [] : ['--no-checkout'];
       if (location.isUrl) {
-        await runGit(['clone', '--quiet', '--no-tags', '--single-branch', '--branch', options.branch, '--', location.remote, directory], { timeoutMs: options.timeoutMs })
+        await runGit(['clone', '--quiet', ...checkout, '--no-tags', '--single-branch', '--branch', options.branch, '--', location.remote, directory], { timeoutMs: options.timeoutMs })
           .catch((error: unknown) => {
             throw new Error(`cannot clone branch "${options.branch}" of ${options.repo}: ${gitLine(error)}; check the URL, the branch and the credentials`);
           });
@@ -70,7 +86,7 @@ export class EnvRepoWorkCopy {
             }
           });
         const base = (await git(directory, ['rev-parse', 'HEAD'], options.timeoutMs)).trim();
-        return new EnvRepoWorkCopy(options, scratch, directory, base, undefined, `refs/remotes/origin/${STATUS_BRANCH}`);
+        return await new EnvRepoWorkCopy(options, scratch, directory, base, undefined, `refs/remotes/origin/${STATUS_BRANCH}`).checkOutSparsely();
       }
       const folder = location.remote;
       if (!fs.existsSync(folder)) {
@@ -87,8 +103,8 @@ export class EnvRepoWorkCopy {
         const branches = (await runGit(['for-each-ref', '--format=%(refname:short)', 'refs/heads'], { gitDirectory: commonDirectory })).stdout.toString('utf8').trim().split('\n').filter(Boolean);
         throw new Error(`branch "${options.branch}" does not exist in ${options.repo} (branches: ${branches.join(', ') || 'none'}); pass --branch`);
       }
-      await runGit(['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--quiet', '--detach', directory, base], { gitDirectory: commonDirectory, timeoutMs: options.timeoutMs });
-      return new EnvRepoWorkCopy(options, scratch, directory, base, commonDirectory, `refs/heads/${STATUS_BRANCH}`);
+      await runGit(['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--quiet', ...checkout, '--detach', directory, base], { gitDirectory: commonDirectory, timeoutMs: options.timeoutMs });
+      return await new EnvRepoWorkCopy(options, scratch, directory, base, commonDirectory, `refs/heads/${STATUS_BRANCH}`).checkOutSparsely();
     } catch (error) {
       fs.rmSync(scratch, { recursive: true, force: true });
       throw error;
@@ -97,6 +113,8 @@ export class EnvRepoWorkCopy {
 
   /** Paths ignored in the work copy only (linked dependencies), without touching the repository's own ignore files. */
   private readonly excludeFile: string;
+  /** `-c` settings of every git command in the checkout: the exclude file, and sparseness when not every file is checked out. */
+  private readonly settings: string[];
   private readonly links: string[] = [];
 
   private constructor(
@@ -112,6 +130,41 @@ export class EnvRepoWorkCopy {
   ) {
     this.excludeFile = path.join(scratch, 'exclude');
     fs.writeFileSync(this.excludeFile, '');
+    // Given on the command line, never written to the repository's config (a linked worktree shares it).
+    this.settings = ['-c', `core.excludesFile=${this.excludeFile}`,
+      ...(options.environments === undefined ? [] : ['-c', 'core.sparseCheckout=true', '-c', 'core.sparseCheckoutCone=false'])];
+  }
+
+  /**
+   * With `environments`, writes this checkout's sparse patterns (everything but the other environments'
+   * objects) and checks the files out; the checkout was made without files.
+   */
+  private async checkOutSparsely(): Promise<EnvRepoWorkCopy> {
+    const wanted = this.options.environments;
+    if (wanted === undefined) {
+      return this;
+    }
+    try {
+      await this.writeSparsePatterns(wanted);
+      await this.git(['reset', '--quiet', '--hard', this.baseCommit]);
+      return this;
+    } catch (error) {
+      await this.dispose();
+      throw new Error(`cannot check out branch "${this.branch}" of ${this.repo}: ${gitLine(error)}`);
+    }
+  }
+
+  private async writeSparsePatterns(wanted: readonly string[]): Promise<void> {
+    const listing = await runGit(['ls-tree', '-r', '-z', '--name-only', this.baseCommit], { cwd: this.directory, timeoutMs: this.options.timeoutMs, maxOutputBytes: 256 * 1024 * 1024 });
+    const leftOut = listing.stdout.toString('utf8').split('\0')
+      .map((file) => LOCK_FILE.exec(file)?.[1])
+      .filter((environment): environment is string => environment !== undefined && !wanted.includes(environment))
+      .sort();
+    const patterns = ['/*', ...leftOut.flatMap((environment) => [`!/${environment}/*`, `/${environment}/${METADATA_FOLDER}/`])];
+    const file = (await this.git(['rev-parse', '--git-path', 'info/sparse-checkout'])).trim();
+    const absolute = path.resolve(this.directory, file);
+    fs.mkdirSync(path.dirname(absolute), { recursive: true });
+    fs.writeFileSync(absolute, `${patterns.join('\n')}\n`);
   }
 
   public get repo(): string {
@@ -144,7 +197,7 @@ export class EnvRepoWorkCopy {
 
   /** Runs git in the checkout. */
   public async git(args: readonly string[], extra: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
-    const fullArguments = ['-c', `core.excludesFile=${this.excludeFile}`, ...args];
+    const fullArguments = [...this.settings, ...args];
     return (await runGit(fullArguments, { cwd: this.directory, timeoutMs: this.options.timeoutMs, ...extra })).stdout.toString('utf8');
   }
 
@@ -226,7 +279,8 @@ export class EnvRepoWorkCopy {
     signKey: string | undefined,
     requireSignature = false,
   ): Promise<MadeCommit | undefined> {
-    await this.git(['add', '--all']);
+    // --sparse: a file written where nothing was checked out is committed too (git would leave it out).
+    await this.git(['add', '--all', ...(this.options.environments === undefined ? [] : ['--sparse'])]);
     try {
       await this.git(['diff', '--cached', '--quiet']);
       return undefined;

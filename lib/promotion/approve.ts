@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readApprovalEvidence } from './approval-evidence';
-import { applicationRecord, listEnvironments, readEnvironmentTree } from './env-repo-files';
+import { applicationRecord, listEnvironments, readEnvironmentMetadata } from './env-repo-files';
 import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { resolveActor } from './identity';
 import { assertCanSign, assertSignedBy } from './signing';
@@ -49,7 +49,8 @@ export interface ApproveResult {
 
 /** `stagecraft approve`: records one approval in git on the main branch. */
 export async function approve(request: ApproveRequest): Promise<ApproveResult> {
-  return withWorkCopy({ repo: request.repo, branch: request.branch }, (copy) => approveIn(copy, request));
+  // An approval reads environments' metadata and writes under approvals/: no environment's objects are checked out.
+  return withWorkCopy({ repo: request.repo, branch: request.branch, environments: [] }, (copy) => approveIn(copy, request));
 }
 
 async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promise<ApproveResult> {
@@ -59,16 +60,16 @@ async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promis
   if (!environments.includes(request.environment)) {
     throw new Error(`environment "${request.environment}" is not in the env repo (environments: ${environments.join(', ') || 'none'}); check --env`);
   }
-  const target = readEnvironmentTree(root, request.environment, source);
+  const target = readEnvironmentMetadata(root, request.environment, source);
   if (applicationRecord(target, request.application) === undefined) {
-    throw new Error(`application "${request.application}" is not in the fleet (applications: ${target.metadata.applications.map((record) => record.name).join(', ')}); check the name`);
+    throw new Error(`application "${request.application}" is not in the fleet (applications: ${target.applications.map((record) => record.name).join(', ')}); check the name`);
   }
-  const stages = target.metadata.promotion.filter((stage) => stage.from !== undefined && stage.applications.includes(request.application));
+  const stages = target.promotion.filter((stage) => stage.from !== undefined && stage.applications.includes(request.application));
   if (stages.length === 0) {
     throw new Error(`no policy promotes ${request.application} into ${request.environment} (it takes releases, or no policy governs the application there), so nothing there counts approvals`);
   }
   const image = request.image ?? defaultImage(root, source, request.application, request.environment, stages.map((stage) => stage.from!));
-  if (target.metadata.policy.requireImageDigest && !IMAGE_DIGEST_PATTERN.test(image)) {
+  if (target.policy.requireImageDigest && !IMAGE_DIGEST_PATTERN.test(image)) {
     throw new Error(`image "${image}" is not pinned by digest but environment "${request.environment}" requires it; approve the digest reference that will be promoted`);
   }
   const actor = await resolveActor(copy, request.identity);
@@ -121,7 +122,7 @@ async function approveIn(copy: EnvRepoWorkCopy, request: ApproveRequest): Promis
 function defaultImage(root: string, source: string, application: string, environment: string, upstreams: readonly string[]): string {
   const images = [...new Set(upstreams)].map((upstream) => ({
     upstream,
-    image: applicationRecord(readEnvironmentTree(root, upstream, source), application)?.image,
+    image: applicationRecord(readEnvironmentMetadata(root, upstream, source), application)?.image,
   }));
   const known = images.filter((entry) => entry.image !== undefined);
   if (known.length === 0) {

@@ -3,9 +3,10 @@ import * as path from 'path';
 import { DeclaredObject } from './declared-object';
 import { CONSTRUCT_PATH_ANNOTATION } from '../envrepo/annotations';
 import { approvalFolder, ApprovalRecord, parseApproval } from '../envrepo/approval';
-import { ApplicationRecord } from '../envrepo/environment-metadata';
+import { ApplicationRecord, EnvironmentMetadata } from '../envrepo/environment-metadata';
 import { listFilesBelow } from '../envrepo/list-files';
-import { CLUSTER_FOLDER, lockPath } from '../envrepo/paths';
+import { dnsLabelProblem, sortedUnique } from '../envrepo/names';
+import { CLUSTER_FOLDER, lockPath, METADATA_FOLDER } from '../envrepo/paths';
 import { EnvironmentTree, readEnvironment } from '../envrepo/read-environment';
 import { parseReleasesFile, ReleasesFile } from '../envrepo/releases';
 import { parseVerificationRecord, VerificationRecord } from '../envrepo/verification-record';
@@ -23,17 +24,37 @@ export function listEnvironments(root: string): string[] {
     .sort();
 }
 
-/** One environment of the checkout, verified against its lock. */
-export function readEnvironmentTree(root: string, environment: string, source: string): EnvironmentTree {
+/**
+ * One environment of the checkout, verified against its lock. With `applications`, only its metadata and
+ * the objects of those applications (their folders and `_cluster/`), each verified as in the whole tree:
+ * a promotion of one application in an environment of thousands reads what it moves, not every file.
+ */
+export function readEnvironmentTree(root: string, environment: string, source: string, applications?: readonly string[]): EnvironmentTree {
+  const folders = applications === undefined
+    ? [environment]
+    : [METADATA_FOLDER, CLUSTER_FOLDER, ...sortedUnique(applications).map((application) => {
+      const problem = dnsLabelProblem(application);
+      if (problem !== undefined) {
+        throw new Error(`application "${application}" ${problem}; pass the name as the fleet declares it`);
+      }
+      return application;
+    })].map((folder) => `${environment}/${folder}`);
   const files = new Map<string, Uint8Array>();
-  for (const file of listFilesBelow(root, path.join(root, environment))) {
-    const absolute = path.join(root, file);
-    if (!fs.lstatSync(absolute).isFile()) {
-      throw new Error(`${file} in ${source} is not a plain file; the env repo holds plain files only, replace it and re-run stagecraft synth`);
+  for (const folder of folders) {
+    for (const file of listFilesBelow(root, path.join(root, folder))) {
+      const absolute = path.join(root, file);
+      if (!fs.lstatSync(absolute).isFile()) {
+        throw new Error(`${file} in ${source} is not a plain file; the env repo holds plain files only, replace it and re-run stagecraft synth`);
+      }
+      files.set(file, new Uint8Array(fs.readFileSync(absolute)));
     }
-    files.set(file, new Uint8Array(fs.readFileSync(absolute)));
   }
-  return readEnvironment(environment, files, { source });
+  return readEnvironment(environment, files, { source, partial: applications !== undefined });
+}
+
+/** An environment's `environment.json`, verified against its lock, without reading its objects. */
+export function readEnvironmentMetadata(root: string, environment: string, source: string): EnvironmentMetadata {
+  return readEnvironmentTree(root, environment, source, []).metadata;
 }
 
 /**
@@ -90,8 +111,8 @@ export function indexApplications(tree: EnvironmentTree): ApplicationIndex {
 }
 
 /** The application's record in `environment.json`, or undefined when the fleet has no such application. */
-export function applicationRecord(tree: EnvironmentTree, application: string): ApplicationRecord | undefined {
-  return tree.metadata.applications.find((record) => record.name === application);
+export function applicationRecord(metadata: EnvironmentMetadata, application: string): ApplicationRecord | undefined {
+  return metadata.applications.find((record) => record.name === application);
 }
 
 /** Every approval of `image` for the application in the environment, checked against where it sits. */

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readApprovalEvidence } from './approval-evidence';
-import { ApplicationIndex, indexApplications, listEnvironments, parseRecords, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { ApplicationIndex, indexApplications, listEnvironments, parseRecords, readEnvironmentMetadata, readEnvironmentTree, readReleasesOf } from './env-repo-files';
 import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { ApprovalEvidence, StageGates } from './gates';
@@ -97,7 +97,8 @@ interface Candidate {
 
 /** `stagecraft promote FROM → TO`: plans, judges and (unless blocked or a dry run) commits one promotion. */
 export async function promote(request: PromoteRequest): Promise<PromotionOutcome> {
-  return withWorkCopy({ repo: request.repo, branch: request.branch }, (copy) => promoteIn(copy, request));
+  // Of the other environments only their metadata is checked out: nothing reads or writes their objects.
+  return withWorkCopy({ repo: request.repo, branch: request.branch, environments: [request.to] }, (copy) => promoteIn(copy, request));
 }
 
 /** One step of the policies' graph, e.g. staging → prod. */
@@ -113,10 +114,10 @@ export interface PromotionEdge {
  * version moves at most one step per run.
  */
 export async function promoteEverything(request: Omit<PromoteRequest, 'applications' | 'all' | 'from' | 'to' | 'automatic'>): Promise<PromotionOutcome[]> {
-  const edges = await withWorkCopy({ repo: request.repo, branch: request.branch }, async (copy) => {
+  const edges = await withWorkCopy({ repo: request.repo, branch: request.branch, environments: [] }, async (copy) => {
     const source = `branch ${request.branch} of ${request.repo}`;
     const found = listEnvironments(copy.directory)
-      .flatMap((name) => readEnvironmentTree(copy.directory, name, source).metadata.promotion
+      .flatMap((name) => readEnvironmentMetadata(copy.directory, name, source).promotion
         .filter((stage) => stage.from !== undefined)
         .map((stage) => ({ from: stage.from!, to: name, position: stage.position })));
     return { edges: uniqueEdges(found), commit: undefined };
@@ -148,11 +149,12 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
       throw new Error(`environment "${environment}" is not in the env repo (environments: ${environments.join(', ') || 'none'}); check --from and --to`);
     }
   }
-  const fromTree = readEnvironmentTree(root, request.from, source);
-  const toTree = readEnvironmentTree(root, request.to, source);
-  const stages = toTree.metadata.promotion.filter((stage) => stage.from === request.from);
+  // Metadata first: which applications move is decided from environment.json; only their objects are read.
+  const fromMetadata = readEnvironmentMetadata(root, request.from, source);
+  const toMetadata = readEnvironmentMetadata(root, request.to, source);
+  const stages = toMetadata.promotion.filter((stage) => stage.from === request.from);
   if (stages.length === 0) {
-    const sources = [...new Set(toTree.metadata.promotion.map((stage) => stage.from).filter((from) => from !== undefined))];
+    const sources = [...new Set(toMetadata.promotion.map((stage) => stage.from).filter((from) => from !== undefined))];
     const into = sources.length === 0 ? `${request.to} is a first stage or on no promotion path` : `promotions into ${request.to} come from ${sources.join(', ')}`;
     throw new Error(`no promotion policy moves applications from ${request.from} to ${request.to} (${into}); check --from and --to`);
   }
@@ -170,8 +172,8 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
       }
     }
   }
-  const fromIndex = indexApplications(fromTree);
-  const toIndex = indexApplications(toTree);
+  const fromRecords = new Map(fromMetadata.applications.map((record) => [record.name, record]));
+  const toRecords = new Map(toMetadata.applications.map((record) => [record.name, record]));
   if (request.forAnyPromoter === true && !request.dryRun) {
     throw new Error('a promotion judged for any promoter can only be a dry run: someone has to promote');
   }
@@ -185,14 +187,14 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
   let blockedBeforePlanning = false;
   const candidates: Candidate[] = [];
   for (const application of request.all ? governed : request.applications) {
-    if (toIndex.record(application) === undefined) {
-      throw new Error(`application "${application}" is not in the fleet (applications: ${toTree.metadata.applications.map((record) => record.name).join(', ')}); check the name`);
+    if (!toRecords.has(application)) {
+      throw new Error(`application "${application}" is not in the fleet (applications: ${toMetadata.applications.map((record) => record.name).join(', ')}); check the name`);
     }
     if (!governedSet.has(application)) {
       throw new Error(`application "${application}" is not moved from ${request.from} to ${request.to} by any policy (policies ${stages.map((stage) => stage.policy).join(', ')} govern ${governed.join(', ')}); check the name or the policy`);
     }
-    const image = fromIndex.record(application)?.image;
-    const previousImage = toIndex.record(application)?.image;
+    const image = fromRecords.get(application)?.image;
+    const previousImage = toRecords.get(application)?.image;
     if (image === undefined) {
       skipped.push({ application, reason: `not released in ${request.from}; release it there first` });
       blockedBeforePlanning ||= !request.all;
@@ -224,6 +226,8 @@ async function promoteIn(copy: EnvRepoWorkCopy, request: PromoteRequest): Promis
     approvals.set(candidate.application, await readApprovalEvidence(copy, request.to, candidate.application, candidate.image, signing));
     changeAuthors.set(candidate.application, changeAuthorsOf(everyReleasesFile, candidate.application, candidate.image));
   }
+  // The target as the branch tip has it, for the applications that may move.
+  const toIndex = indexApplications(readEnvironmentTree(root, request.to, source, candidates.map((candidate) => candidate.application)));
   const context: PlanContext = { copy, request, actor, toIndex, records, releases, releasesFile, program, approvals, changeAuthors };
 
   let chosen = candidates;
@@ -306,7 +310,7 @@ interface PlanContext {
   readonly copy: EnvRepoWorkCopy;
   readonly request: PromoteRequest;
   readonly actor: Actor;
-  /** The target as the branch tip has it. */
+  /** The target as the branch tip has it: its metadata and the objects of the candidates. */
   readonly toIndex: ApplicationIndex;
   readonly records: ReturnType<typeof parseRecords>['records'];
   readonly releases: ReleasesFile;
@@ -332,7 +336,7 @@ function applyAndPlan(context: PlanContext, chosen: readonly Candidate[], promot
   fs.writeFileSync(file, serializeReleasesFile(releases));
   // Only the target's releases changed, so only the target is re-synthesized; other environments keep their files.
   synthesizeInto(context.program, copy.directory, [request.to]);
-  const after = indexApplications(readEnvironmentTree(copy.directory, request.to, `the re-synthesized ${request.to}`));
+  const after = indexApplications(readEnvironmentTree(copy.directory, request.to, `the re-synthesized ${request.to}`, chosen.map((candidate) => candidate.application)));
   const plans = chosen.map((candidate) => {
     const before = toIndex.record(candidate.application);
     const afterRecord = after.record(candidate.application);
@@ -393,8 +397,10 @@ function overallEligibleAt(plans: readonly ApplicationPlan[]): string | undefine
 
 /**
  * What the re-synthesis changed besides the promoted applications and the releases file: the fleet program
- * had changes nobody synthesized. Inside the target these are other applications' files (or the
- * environment's own); outside it, files a program that synthesizes more than the target wrote.
+ * had changes nobody synthesized, or a file was edited by hand (promote does not read the target's other
+ * applications, so their edits are not refused but undone here). Inside the target these are other
+ * applications' files (or the environment's own); outside it, files a program that synthesizes more than
+ * the target wrote.
  */
 async function changesOutside(
   copy: EnvRepoWorkCopy,
@@ -416,7 +422,7 @@ async function changesOutside(
   const warnings: string[] = [];
   if (others.length > 0) {
     warnings.push(`re-synthesis also changed files of ${environment} that this promotion does not move (${listed(others)}): `
-      + 'the fleet program had changes that were not synthesized; they are part of this commit (other environments keep their files until the next stagecraft synth)');
+      + 'they differ from what the fleet program writes (a program change not yet synthesized, or a hand edit); they are part of this commit (other environments keep their files until the next stagecraft synth)');
   }
   if (outside.length > 0) {
     warnings.push(`re-synthesis also changed files outside ${environment}/ (${listed(outside)}): the fleet program had changes that were not synthesized; they are part of this commit`);

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { applicationRecord, listEnvironments, readEnvironmentTree, readReleasesOf } from './env-repo-files';
+import { applicationRecord, listEnvironments, readEnvironmentMetadata, readReleasesOf } from './env-repo-files';
 import { CheckoutOutcome, EnvRepoWorkCopy, SignerTrust, withWorkCopy } from '../git';
 import { locateFleetProgram, releasesFileOf, synthesizeInto } from './fleet-program';
 import { resolveActor } from './identity';
@@ -100,13 +100,14 @@ export function releaseProblem(
 
 /** `stagecraft release`: records the image in the releases file, re-synthesizes and commits. */
 export async function release(request: ReleaseRequest): Promise<ReleaseResult> {
-  return withWorkCopy({ repo: request.repo, branch: request.branch }, (copy) => releaseIn(copy, request));
+  // Of the other environments only their metadata is checked out: nothing reads or writes their objects.
+  return withWorkCopy({ repo: request.repo, branch: request.branch, environments: [request.environment] }, (copy) => releaseIn(copy, request));
 }
 
 async function releaseIn(copy: EnvRepoWorkCopy, request: ReleaseRequest): Promise<ReleaseResult> {
   const root = copy.directory;
   const source = `branch ${request.branch} of ${request.repo}`;
-  const environments = new Map(listEnvironments(root).map((name) => [name, readEnvironmentTree(root, name, source).metadata]));
+  const environments = new Map(listEnvironments(root).map((name) => [name, readEnvironmentMetadata(root, name, source)]));
   const problem = releaseProblem(environments, request.application, request.environment, request.image, request.forceEnvironment);
   if (problem !== undefined) {
     throw new Error(problem);
@@ -130,8 +131,7 @@ async function releaseIn(copy: EnvRepoWorkCopy, request: ReleaseRequest): Promis
     by: actor.identity,
     at,
   };
-  const tree = readEnvironmentTree(root, request.environment, source);
-  if (previous?.image === request.image && applicationRecord(tree, request.application)?.image === request.image) {
+  if (previous?.image === request.image && applicationRecord(environments.get(request.environment)!, request.application)?.image === request.image) {
     return { ...base, signed: false, changedFiles: [] };
   }
   const entry = { image: request.image, by: actor.identity, at, message: request.message };

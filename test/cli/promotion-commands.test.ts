@@ -291,7 +291,7 @@ describe('release → promote → approve → history through the CLI', () => {
       'staging/web/service.web.yaml',
     ]);
     expect(result.stdout).toContain('re-synthesis also changed files of staging that this promotion does not move (staging/api/deployment.api.yaml, staging/api/service.api.yaml): '
-      + 'the fleet program had changes that were not synthesized; they are part of this commit (other environments keep their files until the next stagecraft synth)');
+      + 'they differ from what the fleet program writes (a program change not yet synthesized, or a hand edit); they are part of this commit (other environments keep their files until the next stagecraft synth)');
   });
 
   it('fails to promote between environments no policy connects', () => {
@@ -308,6 +308,64 @@ describe('release → promote → approve → history through the CLI', () => {
       status: 2,
       stderr: 'stagecraft: approve: no policy promotes web into dev (it takes releases, or no policy governs the application there), so nothing there counts approvals\n',
     });
+  });
+});
+
+describe('what promote reads of the target', () => {
+  // promote reads environment.json of both environments, each verified against its lock, and of the target only
+  // the objects of the applications it moves; the target's other files are re-synthesized, not read.
+  let scratch: string;
+  let repo: string;
+  const main = () => git(repo, 'rev-parse', 'main');
+  const handEdit = (file: string) => {
+    const clone = path.join(scratch, `edit-${path.basename(file)}`);
+    git(scratch, 'clone', '--quiet', repo, clone);
+    fs.appendFileSync(path.join(clone, file), '# edited by hand\n');
+    git(clone, 'commit', '--quiet', '--all', '--message', `hand edit of ${file}`);
+    git(clone, 'push', '--quiet', 'origin', 'main');
+  };
+
+  beforeAll(async () => {
+    scratch = scratchFolder('stagecraft-promote-reads-');
+    repo = createEnvRepo(scratch).bare;
+    for (const [application, reference] of [['web', WEB_1], ['api', API_1]]) {
+      expect(stagecraft(scratch, 'release', application, '--image', reference, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--now', '2026-11-23T08:00:00Z').status).toBe(0);
+    }
+    await recordVerification(repo, 'dev', '2026-11-23T08:10:00Z', { api: API_1, web: WEB_1 });
+    expect(stagecraft(scratch, 'promote', 'api', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', '2026-11-23T10:00:00Z').status).toBe(0);
+  });
+
+  it('re-synthesizes a hand edit of another application of the target and names its file', () => {
+    // GIVEN a hand edit of api's Service in staging
+    handEdit('staging/api/service.api.yaml');
+    // WHEN web is promoted into staging
+    const result = stagecraft(scratch, 'promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', '2026-11-23T10:30:00Z', '--dry-run', '--output', 'json');
+    // THEN the promotion goes ahead and says the edit is undone by its re-synthesis
+    expect(result.status).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect({ status: outcome.status, warnings: outcome.warnings }).toEqual({
+      status: 'dry-run',
+      warnings: ['re-synthesis also changed files of staging that this promotion does not move (staging/api/service.api.yaml): '
+        + 'they differ from what the fleet program writes (a program change not yet synthesized, or a hand edit); they are part of this commit (other environments keep their files until the next stagecraft synth)'],
+    });
+  });
+
+  it('refuses a hand edit of a file of the application it moves, naming the file, and commits nothing', async () => {
+    // GIVEN web in staging, then a hand edit of its Deployment there, and web 2 verified in dev
+    expect(stagecraft(scratch, 'promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', '2026-11-23T10:40:00Z').status).toBe(0);
+    handEdit('staging/web/deployment.web.yaml');
+    expect(stagecraft(scratch, 'release', 'web', '--image', WEB_2, '--env', 'dev', '--repo', repo, '--as', 'ci@example.com', '--now', '2026-11-23T11:00:00Z').status).toBe(0);
+    await recordVerification(repo, 'dev', '2026-11-23T11:10:00Z', { api: API_1, web: WEB_2 });
+    const before = main();
+    // WHEN
+    const result = stagecraft(scratch, 'promote', 'web', '--from', 'dev', '--to', 'staging', '--repo', repo, '--as', 'alice@example.com', '--now', '2026-11-23T12:30:00Z');
+    // THEN
+    expect({ status: result.status, stderr: result.stderr }).toEqual({
+      status: 2,
+      stderr: `stagecraft: promote: refusing staging at branch main of ${repo}: 1 problem:\n`
+        + '  - staging/web/deployment.web.yaml: changed since stagecraft synth wrote it (its sha256 differs from the lock); revert the edit or re-run stagecraft synth and commit its output\n',
+    });
+    expect(main()).toBe(before);
   });
 });
 

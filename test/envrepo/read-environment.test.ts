@@ -309,6 +309,37 @@ describe('reading an environment of the env repo', () => {
     expect((tree.objects.find((entry) => entry.path === WEB_CONFIG)!.object.data as Record<string, string>).LOG_LEVEL).toBe('trace');
   });
 
+  it('reads part of an environment: the files given must match the lock, files left out are not missing', () => {
+    // GIVEN the metadata and web's files only (promote reads what it moves)
+    const files = new Map([...goldenEnvironmentFiles('dev')].filter(([file]) => file.startsWith('dev/.stagecraft/') || file.startsWith('dev/web/')));
+    // WHEN
+    const tree = readEnvironment('dev', files, { partial: true });
+    // THEN
+    expect(tree.objects.map((entry) => entry.path)).toEqual(GOLDEN_DEV_OBJECT_PATHS.filter((file) => file.startsWith('dev/web/')));
+    expect(tree.metadata.applications.map((application) => application.name)).toEqual(['api', 'web', 'worker']);
+    // AND the same files without `partial` are refused for every file left out
+    expect(refusal(files).problems).toEqual([
+      ...[...goldenEnvironmentFiles('dev').keys()].filter((file) => !files.has(file) && file !== 'dev/.stagecraft/lock.json').sort()
+        .map((file) => `${file}: listed in the lock but missing; restore it or ${RESYNTH}`),
+    ]);
+  });
+
+  it('refuses a given file that differs from the lock when reading part of an environment', () => {
+    // GIVEN
+    const files = new Map([...goldenEnvironmentFiles('dev')].filter(([file]) => file.startsWith('dev/.stagecraft/') || file.startsWith('dev/web/')));
+    files.set(WEB_CONFIG, bytes(text(files.get(WEB_CONFIG)!).replace('LOG_LEVEL: debug', 'LOG_LEVEL: trace')));
+    files.set('dev/web/extra.web.yaml', bytes(webConfigMap('  EXTRA: "1"')));
+    // WHEN
+    const problems = refusal(files, { partial: true }).problems;
+    // THEN
+    expect(problems).toEqual([
+      `${WEB_CONFIG}: changed since stagecraft synth wrote it (its sha256 differs from the lock); revert the edit or ${RESYNTH}`,
+      `dev/web/extra.web.yaml: not listed in the lock (stagecraft synth did not write it); delete it or ${RESYNTH}`,
+      `dev/web/extra.web.yaml: holds ConfigMap/dev/web, which belongs at dev/web/configmap.web.yaml; move it or ${RESYNTH}`,
+      `dev/web/extra.web.yaml: holds ConfigMap/dev/web, the same object as ${WEB_CONFIG}; an object is declared once per environment: delete one of the files, or rename one of the objects in the fleet program and re-run stagecraft synth`,
+    ]);
+  });
+
   it('accepts a cluster-scoped custom kind declared by a CustomResourceDefinition of the environment', () => {
     // GIVEN
     const files = goldenEnvironmentFiles('dev');

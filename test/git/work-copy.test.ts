@@ -97,3 +97,72 @@ describe('the private work copy of the env repo', () => {
     await expect(EnvRepoWorkCopy.open({ repo: bare, branch: 'release' })).rejects.toThrow(`branch "release" does not exist in ${bare} (branches: main); pass --branch`);
   });
 });
+
+describe('a work copy of some environments only', () => {
+  // GIVEN (for every test) an env repo of two environments, a fleet program and a folder not named as synth names environments
+  const TREE: Record<string, string> = {
+    'main.js': 'fleet program\n',
+    'releases/dev.yaml': 'applications: {}\n',
+    'dev/.stagecraft/environment.json': '{}\n',
+    'dev/.stagecraft/lock.json': '{}\n',
+    'dev/kustomization.yaml': 'resources: []\n',
+    'dev/web/deployment.web.yaml': 'dev web\n',
+    'staging/.stagecraft/environment.json': '{}\n',
+    'staging/.stagecraft/lock.json': '{}\n',
+    'staging/kustomization.yaml': 'resources: []\n',
+    'staging/web/deployment.web.yaml': 'staging web\n',
+    'Odd_Name/.stagecraft/lock.json': '{}\n',
+    'Odd_Name/web/deployment.web.yaml': 'odd web\n',
+  };
+  beforeEach(() => {
+    const work = path.join(scratch, 'envs');
+    initRepository(work);
+    commitFiles(work, TREE, 'two environments');
+    fs.rmSync(bare, { recursive: true, force: true });
+    git(scratch, 'clone', '--quiet', '--bare', work, bare);
+  });
+
+  const filesIn = (folder: string): string[] => fs.readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && !path.relative(folder, entry.parentPath).split(path.sep).includes('.git'))
+    .map((entry) => path.relative(folder, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .filter((file) => file !== '.git')
+    .sort();
+
+  for (const [where, repo] of [['a local repository', () => bare], ['a URL', () => `file://${bare}`]] as const) {
+    it(`checks out the named environments and only the metadata of the others, from ${where}`, async () => {
+      // WHEN
+      const files = await withWorkCopy({ repo: repo(), branch: 'main', environments: ['staging'] }, async (copy) => ({ commit: undefined, files: filesIn(copy.directory) }));
+      // THEN
+      expect(files.files).toEqual([
+        'Odd_Name/.stagecraft/lock.json',
+        'Odd_Name/web/deployment.web.yaml',
+        'dev/.stagecraft/environment.json',
+        'dev/.stagecraft/lock.json',
+        'main.js',
+        'releases/dev.yaml',
+        'staging/.stagecraft/environment.json',
+        'staging/.stagecraft/lock.json',
+        'staging/kustomization.yaml',
+        'staging/web/deployment.web.yaml',
+      ]);
+    });
+
+    it(`commits what was written, also where nothing was checked out, and keeps every other file, from ${where}`, async () => {
+      // WHEN staging is changed, and dev's Deployment and a new file of dev are written although dev was left out
+      const result = await withWorkCopy({ repo: repo(), branch: 'main', environments: ['staging'] }, async (copy) => {
+        fs.writeFileSync(path.join(copy.directory, 'staging/web/deployment.web.yaml'), 'staging web 2\n');
+        fs.mkdirSync(path.join(copy.directory, 'dev/web'), { recursive: true });
+        fs.writeFileSync(path.join(copy.directory, 'dev/web/deployment.web.yaml'), 'dev web 2\n');
+        fs.mkdirSync(path.join(copy.directory, 'dev/api'), { recursive: true });
+        fs.writeFileSync(path.join(copy.directory, 'dev/api/deployment.api.yaml'), 'dev api\n');
+        return { commit: (await copy.commitAll('change\n', AUTHOR, undefined))?.commit };
+      });
+      // THEN
+      expect(git(bare, 'rev-parse', 'main')).toBe(result.commit);
+      expect(git(bare, 'diff', '--name-status', 'main~1', 'main')).toBe('A\tdev/api/deployment.api.yaml\nM\tdev/web/deployment.web.yaml\nM\tstaging/web/deployment.web.yaml');
+      expect(git(bare, 'show', 'main:dev/kustomization.yaml')).toBe('resources: []');
+      // AND the repository's own config is untouched: sparseness lives in the work copy only
+      expect(git(bare, 'config', '--local', '--list')).not.toMatch(/sparse|worktreeconfig/i);
+    });
+  }
+});
