@@ -55,7 +55,8 @@ const HISTORY_PER_ENVIRONMENT = 2000;
  * builds the board. Reads only: nothing is committed or published.
  */
 export async function readBoard(request: ReadBoardRequest): Promise<Board> {
-  const { board } = await withWorkCopy({ repo: request.repo, branch: request.branch },
+  // The board reads environments' metadata, releases files, approvals and records, never objects: none is checked out.
+  const { board } = await withWorkCopy({ repo: request.repo, branch: request.branch, environments: [] },
     async (copy) => ({ board: await readIn(copy, request), commit: undefined }));
   return board;
 }

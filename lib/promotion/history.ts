@@ -70,7 +70,8 @@ const RECORD = '\u001e';
  * with the images that changed), and the reconciler's verification records.
  */
 export async function history(request: HistoryRequest): Promise<HistoryResult> {
-  return withWorkCopy({ repo: request.repo, branch: request.branch }, async (copy) => ({
+  // History reads commits and records, never objects: no environment's objects are checked out.
+  return withWorkCopy({ repo: request.repo, branch: request.branch, environments: [] }, async (copy) => ({
     environment: request.environment,
     application: request.application,
     entries: await historyIn(copy, request),
