@@ -87,11 +87,12 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   }
 
   const problems: string[] = [];
-  const usable = checkPathsAndSizes(environment, files, options, problems);
-  if (usable === undefined) {
+  const checked = checkPathsAndSizes(environment, files, options, problems);
+  if (checked === undefined) {
     // Over the total cap: nothing is parsed, not even the lock.
     throw refuse(problems);
   }
+  const { usable, inside } = checked;
 
   const lockFile = lockPath(environment);
   const lockBytes = usable.get(lockFile);
@@ -115,9 +116,14 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
     problems.push(...formatOneSizeProblems(lockFile, lockBytes, usable));
   }
   let lockMismatches = 0;
+  // Each file is hashed once: for the lock, then as its object's digest.
+  const digests = new Map<string, string>();
   if (!options.allowLockMismatch) {
-    const comparable = new Map([...files].filter(([path]) => path !== lockFile && isInsideEnvironment(environment, path)));
-    for (const mismatch of verifyAgainstLock(lock, comparable)) {
+    inside.delete(lockFile);
+    for (const [path, bytes] of inside) {
+      digests.set(path, sha256Digest(bytes));
+    }
+    for (const mismatch of verifyAgainstLock(lock, inside, digests)) {
       problems.push(`${mismatch.path}: ${MISMATCH_MESSAGES[mismatch.problem]}`);
       lockMismatches++;
     }
@@ -129,7 +135,7 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
     problems.push(kustomizationMismatch);
   }
   const metadata = readMetadata(environment, usable, lock, problems);
-  const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, problems);
+  const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, digests, problems);
   if (metadata !== undefined && metadata.delivery === undefined && delivery.length > 0) {
     problems.push(`${delivery[0].path}: ${environment}/${DELIVERY_FOLDER}/ holds objects for Flux or Argo CD but environment.json names no such delivery; delete the folder or ${RESYNTH}`);
   }
@@ -144,16 +150,18 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
 }
 
 /**
- * Reports unsafe paths and files over the caps, and returns the files that may be parsed, or undefined when
- * the environment as a whole is over its cap.
+ * Reports unsafe paths and files over the caps, and returns the files that may be parsed (`usable`) and every
+ * file with a safe path inside the environment folder, over its cap or not (`inside`, what the lock is compared
+ * with), or undefined when the environment as a whole is over its cap.
  */
 function checkPathsAndSizes(
   environment: string,
   files: ReadonlyMap<string, Uint8Array>,
   options: ReadEnvironmentOptions,
   problems: string[],
-): Map<string, Uint8Array> | undefined {
+): { usable: Map<string, Uint8Array>; inside: Map<string, Uint8Array> } | undefined {
   const usable = new Map<string, Uint8Array>();
+  const inside = new Map<string, Uint8Array>();
   let totalBytes = 0;
   for (const path of [...files.keys()].sort(compareCodeUnits)) {
     const bytes = files.get(path)!;
@@ -161,9 +169,10 @@ function checkPathsAndSizes(
     const pathProblem = repoPathProblem(path);
     if (pathProblem !== undefined) {
       problems.push(`${displayPath(path)}: path ${pathProblem}; only plain relative paths inside ${environment}/ are read: remove the file from the env repo`);
-    } else if (!isInsideEnvironment(environment, path)) {
+    } else if (!path.startsWith(`${environment}/`)) {
       problems.push(`${path}: outside ${environment}/; pass only the files of environment ${environment}`);
     } else {
+      inside.set(path, bytes);
       const sizeProblem = fileSizeProblem(environment, path, bytes.byteLength, options);
       if (sizeProblem === undefined) {
         usable.set(path, bytes);
@@ -181,17 +190,13 @@ function checkPathsAndSizes(
     problems.push(totalProblem);
     return undefined;
   }
-  return usable;
+  return { usable, inside };
 }
 
 /** `<env>/_delivery/<file>.yaml` */
 function isDeliveryFile(environment: string, path: string): boolean {
   const segments = path.split('/');
   return segments.length === 3 && segments[0] === environment && segments[1] === DELIVERY_FOLDER && segments[2].endsWith('.yaml');
-}
-
-function isInsideEnvironment(environment: string, path: string): boolean {
-  return path.startsWith(`${environment}/`) && repoPathProblem(path) === undefined;
 }
 
 /**
@@ -249,6 +254,7 @@ function readMetadata(
 function readObjects(
   environment: string,
   files: ReadonlyMap<string, Uint8Array>,
+  digests: ReadonlyMap<string, string>,
   problems: string[],
 ): { objects: EnvironmentObject[]; delivery: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
   const parsed: EnvironmentObject[] = [];
@@ -260,7 +266,7 @@ function readObjects(
       if (expected !== path) {
         problems.push(`${path}: holds ${describeObject({ apiVersion: object!.apiVersion, kind: object!.kind, namespace: object!.metadata.namespace, name: object!.metadata.name })}, which belongs at ${expected}; move it or ${RESYNTH}`);
       } else if (object !== undefined) {
-        delivery.push({ path, object, digest: sha256Digest(bytes) });
+        delivery.push({ path, object, digest: digests.get(path) ?? sha256Digest(bytes) });
       }
       continue;
     }
@@ -273,7 +279,7 @@ function readObjects(
     }
     const object = parseObject(path, bytes, problems);
     if (object !== undefined) {
-      parsed.push({ path, object, digest: sha256Digest(bytes) });
+      parsed.push({ path, object, digest: digests.get(path) ?? sha256Digest(bytes) });
     }
   }
 
