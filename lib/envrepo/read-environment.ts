@@ -2,7 +2,7 @@ import { sha256Digest } from './digest';
 import { EnvironmentMetadata, parseEnvironmentMetadata } from './environment-metadata';
 import { environmentMetadataProblems, environmentObjectProblems } from './environment-rules';
 import type { KubeObject } from './kube-object';
-import { isEnvironmentObjectFile, kustomizationProblem } from './kustomization';
+import { environmentObjectFolder, kustomizationProblem } from './kustomization';
 import { EnvRepoLimits, fileCountProblem, fileSizeProblem, FORMAT_1_MAX_FILE_BYTES, totalSizeProblem } from './limits';
 import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
 import { asciiLowercase, compareCodeUnits, dnsLabelProblem } from './names';
@@ -195,6 +195,9 @@ function checkPathsAndSizes(
 
 /** `<env>/_delivery/<file>.yaml` */
 function isDeliveryFile(environment: string, path: string): boolean {
+  if (!path.startsWith(`${environment}/${DELIVERY_FOLDER}/`)) {
+    return false;
+  }
   const segments = path.split('/');
   return segments.length === 3 && segments[0] === environment && segments[1] === DELIVERY_FOLDER && segments[2].endsWith('.yaml');
 }
@@ -258,6 +261,8 @@ function readObjects(
   problems: string[],
 ): { objects: EnvironmentObject[]; delivery: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
   const parsed: EnvironmentObject[] = [];
+  /** The folder of each parsed object's file, by path. */
+  const folders = new Map<string, string>();
   const delivery: EnvironmentObject[] = [];
   for (const [path, bytes] of files) {
     if (isDeliveryFile(environment, path)) {
@@ -270,7 +275,7 @@ function readObjects(
       }
       continue;
     }
-    const folder = objectFolderOf(environment, path);
+    const folder = environmentObjectFolder(environment, path);
     if (folder === undefined) {
       if (path !== environmentMetadataPath(environment) && path !== kustomizationPath(environment)) {
         problems.push(`${path}: not a file stagecraft synth writes (expected ${environment}/<application>/<kind>.<name>.yaml); delete it or ${RESYNTH}`);
@@ -280,6 +285,7 @@ function readObjects(
     const object = parseObject(path, bytes, problems);
     if (object !== undefined) {
       parsed.push({ path, object, digest: digests.get(path) ?? sha256Digest(bytes) });
+      folders.set(path, folder);
     }
   }
 
@@ -292,7 +298,7 @@ function readObjects(
     }
   }
   for (const { path, object } of parsed) {
-    const placementProblem = placementProblemOf(environment, path, object, clusterScopedKinds);
+    const placementProblem = placementProblemOf(environment, path, folders.get(path)!, object, clusterScopedKinds);
     if (placementProblem !== undefined) {
       problems.push(placementProblem);
     }
@@ -302,11 +308,6 @@ function readObjects(
     delivery: delivery.sort((left, right) => compareCodeUnits(left.path, right.path)),
     clusterScopedKinds,
   };
-}
-
-/** The folder of an object file (`web`, `_cluster`), or undefined when the path is not one. */
-function objectFolderOf(environment: string, path: string): string | undefined {
-  return isEnvironmentObjectFile(environment, path) ? path.split('/')[1] : undefined;
 }
 
 function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeObject | undefined {
@@ -342,17 +343,22 @@ function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeO
   return document as KubeObject;
 }
 
-function placementProblemOf(environment: string, path: string, object: KubeObject, clusterScopedKinds: ReadonlySet<string>): string | undefined {
-  const folder = objectFolderOf(environment, path)!;
+function placementProblemOf(
+  environment: string,
+  path: string,
+  folder: string,
+  object: KubeObject,
+  clusterScopedKinds: ReadonlySet<string>,
+): string | undefined {
   const { apiVersion, kind, metadata } = object;
-  const description = describeObject({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name });
+  const description = (): string => describeObject({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name });
   const clusterScoped = isClusterScopedKind(object.kind, clusterScopedKinds);
   if (!clusterScoped && folder === CLUSTER_FOLDER) {
-    return `${path}: holds ${description}, a namespaced kind, which belongs in an application folder (${objectPath(environment, '<application>', object.kind, object.metadata.name)}); move it or ${RESYNTH}`;
+    return `${path}: holds ${description()}, a namespaced kind, which belongs in an application folder (${objectPath(environment, '<application>', object.kind, object.metadata.name)}); move it or ${RESYNTH}`;
   }
   const expected = objectPath(environment, clusterScoped ? undefined : folder, object.kind, object.metadata.name);
   if (expected !== path) {
-    return `${path}: holds ${description}, which belongs at ${expected}; move it or ${RESYNTH}`;
+    return `${path}: holds ${description()}, which belongs at ${expected}; move it or ${RESYNTH}`;
   }
   return undefined;
 }
