@@ -1,20 +1,7 @@
 import * as util from 'util';
-import { approveCommand, APPROVE_USAGE } from './approve-command';
 import { BadInputError, UsageError } from './args';
-import { boardCommand, BOARD_USAGE } from './board-command';
-import { bootstrapCommand, BOOTSTRAP_USAGE, uninstallCommand, UNINSTALL_USAGE } from './bootstrap-command';
-import { demoCommand, DEMO_USAGE } from './demo-command';
-import { devClusterCommand, DEV_CLUSTER_USAGE } from './dev-cluster-command';
-import { diffCommand, DIFF_USAGE } from './diff-command';
-import { historyCommand, HISTORY_USAGE } from './history-command';
-import { initCommand, INIT_USAGE } from './init-command';
+import { loadModule } from './load-module';
 import { Output } from './output';
-import { promoteCommand, PROMOTE_USAGE } from './promote-command';
-import { reconcileCommand, RECONCILE_USAGE } from './reconcile-command';
-import { releaseCommand, RELEASE_USAGE } from './release-command';
-import { statusCommand, STATUS_USAGE } from './status-command';
-import { synthCommand, SYNTH_USAGE } from './synth-command';
-import { verifyCommand, VERIFY_USAGE } from './verify-command';
 
 /** One command of the CLI: how to run it, and its `--help` text. */
 export interface CliCommand {
@@ -29,22 +16,71 @@ export interface CliCommand {
  */
 export const INTERNAL_ERROR_EXIT_CODE = 70;
 
-const COMMANDS: Readonly<Record<string, CliCommand>> = {
-  'init': { run: initCommand, usage: INIT_USAGE },
-  'synth': { run: synthCommand, usage: SYNTH_USAGE },
-  'demo': { run: demoCommand, usage: DEMO_USAGE },
-  'reconcile': { run: reconcileCommand, usage: RECONCILE_USAGE },
-  'diff': { run: diffCommand, usage: DIFF_USAGE },
-  'status': { run: statusCommand, usage: STATUS_USAGE },
-  'release': { run: releaseCommand, usage: RELEASE_USAGE },
-  'promote': { run: promoteCommand, usage: PROMOTE_USAGE },
-  'approve': { run: approveCommand, usage: APPROVE_USAGE },
-  'history': { run: historyCommand, usage: HISTORY_USAGE },
-  'verify': { run: verifyCommand, usage: VERIFY_USAGE },
-  'bootstrap': { run: bootstrapCommand, usage: BOOTSTRAP_USAGE },
-  'uninstall': { run: uninstallCommand, usage: UNINSTALL_USAGE },
-  'board': { run: boardCommand, usage: BOARD_USAGE },
-  'dev-cluster': { run: devClusterCommand, usage: DEV_CLUSTER_USAGE },
+/**
+ * The commands of stagecraft, each module loaded when its command runs: `stagecraft reconcile --once` loads
+ * neither the board, nor promotion, nor synth.
+ */
+const COMMANDS: Readonly<Record<string, () => CliCommand>> = {
+  'init': () => {
+    const commandModule = loadModule<typeof import('./init-command.js')>('./init-command');
+    return { run: commandModule.initCommand, usage: commandModule.INIT_USAGE };
+  },
+  'synth': () => {
+    const commandModule = loadModule<typeof import('./synth-command.js')>('./synth-command');
+    return { run: commandModule.synthCommand, usage: commandModule.SYNTH_USAGE };
+  },
+  'demo': () => {
+    const commandModule = loadModule<typeof import('./demo-command.js')>('./demo-command');
+    return { run: commandModule.demoCommand, usage: commandModule.DEMO_USAGE };
+  },
+  'reconcile': () => {
+    const commandModule = loadModule<typeof import('./reconcile-command.js')>('./reconcile-command');
+    return { run: commandModule.reconcileCommand, usage: commandModule.RECONCILE_USAGE };
+  },
+  'diff': () => {
+    const commandModule = loadModule<typeof import('./diff-command.js')>('./diff-command');
+    return { run: commandModule.diffCommand, usage: commandModule.DIFF_USAGE };
+  },
+  'status': () => {
+    const commandModule = loadModule<typeof import('./status-command.js')>('./status-command');
+    return { run: commandModule.statusCommand, usage: commandModule.STATUS_USAGE };
+  },
+  'release': () => {
+    const commandModule = loadModule<typeof import('./release-command.js')>('./release-command');
+    return { run: commandModule.releaseCommand, usage: commandModule.RELEASE_USAGE };
+  },
+  'promote': () => {
+    const commandModule = loadModule<typeof import('./promote-command.js')>('./promote-command');
+    return { run: commandModule.promoteCommand, usage: commandModule.PROMOTE_USAGE };
+  },
+  'approve': () => {
+    const commandModule = loadModule<typeof import('./approve-command.js')>('./approve-command');
+    return { run: commandModule.approveCommand, usage: commandModule.APPROVE_USAGE };
+  },
+  'history': () => {
+    const commandModule = loadModule<typeof import('./history-command.js')>('./history-command');
+    return { run: commandModule.historyCommand, usage: commandModule.HISTORY_USAGE };
+  },
+  'verify': () => {
+    const commandModule = loadModule<typeof import('./verify-command.js')>('./verify-command');
+    return { run: commandModule.verifyCommand, usage: commandModule.VERIFY_USAGE };
+  },
+  'bootstrap': () => {
+    const commandModule = loadModule<typeof import('./bootstrap-command.js')>('./bootstrap-command');
+    return { run: commandModule.bootstrapCommand, usage: commandModule.BOOTSTRAP_USAGE };
+  },
+  'uninstall': () => {
+    const commandModule = loadModule<typeof import('./bootstrap-command.js')>('./bootstrap-command');
+    return { run: commandModule.uninstallCommand, usage: commandModule.UNINSTALL_USAGE };
+  },
+  'board': () => {
+    const commandModule = loadModule<typeof import('./board-command.js')>('./board-command');
+    return { run: commandModule.boardCommand, usage: commandModule.BOARD_USAGE };
+  },
+  'dev-cluster': () => {
+    const commandModule = loadModule<typeof import('./dev-cluster-command.js')>('./dev-cluster-command');
+    return { run: commandModule.devClusterCommand, usage: commandModule.DEV_CLUSTER_USAGE };
+  },
 };
 
 /** Taken by every command: main removes it before the command parses its arguments. */
@@ -122,7 +158,7 @@ export interface MainOptions {
 
 /** Runs `stagecraft <command> …`; returns the exit code and never throws what a command throws. */
 export async function main(argv: readonly string[], output: Output = new Output(), options: MainOptions = {}): Promise<number> {
-  const commands = options.commands ?? COMMANDS;
+  const commands: Readonly<Record<string, CliCommand | (() => CliCommand)>> = options.commands ?? COMMANDS;
   const debug = argv.includes(DEBUG_SWITCH) || (options.environment ?? process.env).STAGECRAFT_DEBUG === '1';
   const [command, ...rest] = argv.filter((argument) => argument !== DEBUG_SWITCH);
   if (command === undefined || command === '--help' || command === 'help') {
@@ -136,7 +172,8 @@ export async function main(argv: readonly string[], output: Output = new Output(
     return 2;
   }
   try {
-    return await entry.run(rest, output);
+    const loaded = typeof entry === 'function' ? entry() : entry;
+    return await loaded.run(rest, output);
   } catch (error) {
     return reportError(command, error, debug, output);
   }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ParsedArguments, UsageError, parseArguments, refusePositionals, stringOption } from './args';
 import { clusterTargetOf, IN_CLUSTER_SWITCHES, IN_CLUSTER_USAGE, IN_CLUSTER_VALUE_OPTIONS, integerOption, shareOption } from './cluster-target';
 import { parseDuration } from './duration';
+import { loadModule } from './load-module';
 import { Output } from './output';
 import { ServingOptions, servingOptionsOf, SERVING_REPEATABLE_OPTIONS, SERVING_USAGE, SERVING_VALUE_OPTIONS } from './serving-options';
 import { revisionSourceOf, SOURCE_SWITCHES, SOURCE_USAGE, SOURCE_VALUE_OPTIONS } from './source-options';
@@ -15,7 +16,6 @@ import { KubeconfigError } from '../reconciler/kubeconfig';
 import { APPLYSET_PART_OF_LABEL } from '../reconciler/metadata-keys';
 import { DEFAULT_MAX_PRUNE_SHARE } from '../reconciler/prune';
 import { ReconcileChange } from '../reconciler/reconcile';
-import { ReconcileLoop } from '../reconciler/reconcile-loop';
 import { WatchingClusterClient } from '../reconciler/watch-cache';
 
 export const RECONCILE_USAGE = `usage: stagecraft reconcile (--repo PATH_OR_URL | --dir PATH) --env NAME (--once | --interval 30s) [options]
@@ -150,6 +150,8 @@ async function runInterval(
 ): Promise<number> {
   const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   let countersBefore = live.watching.watchCounters;
+  // Loaded here, not at the top: --once needs neither the endpoint nor the metrics (prom-client).
+  const { ReconcileLoop } = loadModule<typeof import('../reconciler/reconcile-loop.js')>('../reconciler/reconcile-loop');
   const loop = new ReconcileLoop({
     intervalMs: loopOf.intervalMs,
     cycle: () => {

@@ -10,12 +10,17 @@ export const KUSTOMIZATION_API_VERSION = 'kustomize.config.k8s.io/v1beta1';
  * the metadata folder and the delivery folder (objects for the cluster's administrator, not for the environment).
  */
 export function isEnvironmentObjectFile(environment: string, path: string): boolean {
+  return environmentObjectFolder(environment, path) !== undefined;
+}
+
+/** The folder of an environment's object file (`web`, `_cluster`), or undefined when the file is not one (see isEnvironmentObjectFile). */
+export function environmentObjectFolder(environment: string, path: string): string | undefined {
   const segments = path.split('/');
   return segments.length === 3
     && segments[0] === environment
     && segments[1] !== METADATA_FOLDER
     && segments[1] !== DELIVERY_FOLDER
-    && segments[2].endsWith('.yaml');
+    && segments[2].endsWith('.yaml') ? segments[1] : undefined;
 }
 
 /**

@@ -104,15 +104,20 @@ export interface LockMismatch {
 
 /**
  * Compares an environment's files (repo-relative path → bytes, lock excluded) with its lock.
- * An empty result means the tree is exactly what synth wrote.
+ * An empty result means the tree is exactly what synth wrote. `knownDigests`: the sha256 digests of
+ * (some of) the same files computed already, by path; the rest are computed here.
  */
-export function verifyAgainstLock(lock: EnvironmentLock, files: ReadonlyMap<string, string | Uint8Array>): LockMismatch[] {
+export function verifyAgainstLock(
+  lock: EnvironmentLock,
+  files: ReadonlyMap<string, string | Uint8Array>,
+  knownDigests?: ReadonlyMap<string, string>,
+): LockMismatch[] {
   const mismatches: LockMismatch[] = [];
   for (const path of Object.keys(lock.files).sort()) {
     const content = files.get(path);
     if (content === undefined) {
       mismatches.push({ path, problem: 'missing' });
-    } else if (sha256Digest(content) !== lock.files[path]) {
+    } else if ((knownDigests?.get(path) ?? sha256Digest(content)) !== lock.files[path]) {
       mismatches.push({ path, problem: 'changed' });
     }
   }

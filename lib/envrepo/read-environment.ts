@@ -2,7 +2,7 @@ import { sha256Digest } from './digest';
 import { EnvironmentMetadata, parseEnvironmentMetadata } from './environment-metadata';
 import { environmentMetadataProblems, environmentObjectProblems } from './environment-rules';
 import type { KubeObject } from './kube-object';
-import { isEnvironmentObjectFile, kustomizationProblem } from './kustomization';
+import { environmentObjectFolder, kustomizationProblem } from './kustomization';
 import { EnvRepoLimits, fileCountProblem, fileSizeProblem, FORMAT_1_MAX_FILE_BYTES, totalSizeProblem } from './limits';
 import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
 import { asciiLowercase, compareCodeUnits, dnsLabelProblem } from './names';
@@ -95,11 +95,12 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   }
 
   const problems: string[] = [];
-  const usable = checkPathsAndSizes(environment, files, options, problems);
-  if (usable === undefined) {
+  const checked = checkPathsAndSizes(environment, files, options, problems);
+  if (checked === undefined) {
     // Over the total cap: nothing is parsed, not even the lock.
     throw refuse(problems);
   }
+  const { usable, inside } = checked;
 
   const lockFile = lockPath(environment);
   const lockBytes = usable.get(lockFile);
@@ -123,9 +124,14 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
     problems.push(...formatOneSizeProblems(lockFile, lockBytes, usable));
   }
   let lockMismatches = 0;
+  // Each file is hashed once: for the lock, then as its object's digest.
+  const digests = new Map<string, string>();
   if (!options.allowLockMismatch) {
-    const comparable = new Map([...files].filter(([path]) => path !== lockFile && isInsideEnvironment(environment, path)));
-    for (const mismatch of verifyAgainstLock(lock, comparable)) {
+    inside.delete(lockFile);
+    for (const [path, bytes] of inside) {
+      digests.set(path, sha256Digest(bytes));
+    }
+    for (const mismatch of verifyAgainstLock(lock, inside, digests)) {
       if (options.partial && mismatch.problem === 'missing') {
         continue;
       }
@@ -140,7 +146,7 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
     problems.push(kustomizationMismatch);
   }
   const metadata = readMetadata(environment, usable, lock, problems);
-  const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, problems);
+  const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, digests, problems);
   if (metadata !== undefined && metadata.delivery === undefined && delivery.length > 0) {
     problems.push(`${delivery[0].path}: ${environment}/${DELIVERY_FOLDER}/ holds objects for Flux or Argo CD but environment.json names no such delivery; delete the folder or ${RESYNTH}`);
   }
@@ -155,16 +161,18 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
 }
 
 /**
- * Reports unsafe paths and files over the caps, and returns the files that may be parsed, or undefined when
- * the environment as a whole is over its cap.
+ * Reports unsafe paths and files over the caps, and returns the files that may be parsed (`usable`) and every
+ * file with a safe path inside the environment folder, over its cap or not (`inside`, what the lock is compared
+ * with), or undefined when the environment as a whole is over its cap.
  */
 function checkPathsAndSizes(
   environment: string,
   files: ReadonlyMap<string, Uint8Array>,
   options: ReadEnvironmentOptions,
   problems: string[],
-): Map<string, Uint8Array> | undefined {
+): { usable: Map<string, Uint8Array>; inside: Map<string, Uint8Array> } | undefined {
   const usable = new Map<string, Uint8Array>();
+  const inside = new Map<string, Uint8Array>();
   let totalBytes = 0;
   for (const path of [...files.keys()].sort(compareCodeUnits)) {
     const bytes = files.get(path)!;
@@ -172,9 +180,10 @@ function checkPathsAndSizes(
     const pathProblem = repoPathProblem(path);
     if (pathProblem !== undefined) {
       problems.push(`${displayPath(path)}: path ${pathProblem}; only plain relative paths inside ${environment}/ are read: remove the file from the env repo`);
-    } else if (!isInsideEnvironment(environment, path)) {
+    } else if (!path.startsWith(`${environment}/`)) {
       problems.push(`${path}: outside ${environment}/; pass only the files of environment ${environment}`);
     } else {
+      inside.set(path, bytes);
       const sizeProblem = fileSizeProblem(environment, path, bytes.byteLength, options);
       if (sizeProblem === undefined) {
         usable.set(path, bytes);
@@ -192,17 +201,16 @@ function checkPathsAndSizes(
     problems.push(totalProblem);
     return undefined;
   }
-  return usable;
+  return { usable, inside };
 }
 
 /** `<env>/_delivery/<file>.yaml` */
 function isDeliveryFile(environment: string, path: string): boolean {
+  if (!path.startsWith(`${environment}/${DELIVERY_FOLDER}/`)) {
+    return false;
+  }
   const segments = path.split('/');
   return segments.length === 3 && segments[0] === environment && segments[1] === DELIVERY_FOLDER && segments[2].endsWith('.yaml');
-}
-
-function isInsideEnvironment(environment: string, path: string): boolean {
-  return path.startsWith(`${environment}/`) && repoPathProblem(path) === undefined;
 }
 
 /**
@@ -260,9 +268,12 @@ function readMetadata(
 function readObjects(
   environment: string,
   files: ReadonlyMap<string, Uint8Array>,
+  digests: ReadonlyMap<string, string>,
   problems: string[],
 ): { objects: EnvironmentObject[]; delivery: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
   const parsed: EnvironmentObject[] = [];
+  /** The folder of each parsed object's file, by path. */
+  const folders = new Map<string, string>();
   const delivery: EnvironmentObject[] = [];
   for (const [path, bytes] of files) {
     if (isDeliveryFile(environment, path)) {
@@ -271,11 +282,11 @@ function readObjects(
       if (expected !== path) {
         problems.push(`${path}: holds ${describeObject({ apiVersion: object!.apiVersion, kind: object!.kind, namespace: object!.metadata.namespace, name: object!.metadata.name })}, which belongs at ${expected}; move it or ${RESYNTH}`);
       } else if (object !== undefined) {
-        delivery.push({ path, object, digest: sha256Digest(bytes) });
+        delivery.push({ path, object, digest: digests.get(path) ?? sha256Digest(bytes) });
       }
       continue;
     }
-    const folder = objectFolderOf(environment, path);
+    const folder = environmentObjectFolder(environment, path);
     if (folder === undefined) {
       if (path !== environmentMetadataPath(environment) && path !== kustomizationPath(environment)) {
         problems.push(`${path}: not a file stagecraft synth writes (expected ${environment}/<application>/<kind>.<name>.yaml); delete it or ${RESYNTH}`);
@@ -284,7 +295,8 @@ function readObjects(
     }
     const object = parseObject(path, bytes, problems);
     if (object !== undefined) {
-      parsed.push({ path, object, digest: sha256Digest(bytes) });
+      parsed.push({ path, object, digest: digests.get(path) ?? sha256Digest(bytes) });
+      folders.set(path, folder);
     }
   }
 
@@ -297,7 +309,7 @@ function readObjects(
     }
   }
   for (const { path, object } of parsed) {
-    const placementProblem = placementProblemOf(environment, path, object, clusterScopedKinds);
+    const placementProblem = placementProblemOf(environment, path, folders.get(path)!, object, clusterScopedKinds);
     if (placementProblem !== undefined) {
       problems.push(placementProblem);
     }
@@ -307,11 +319,6 @@ function readObjects(
     delivery: delivery.sort((left, right) => compareCodeUnits(left.path, right.path)),
     clusterScopedKinds,
   };
-}
-
-/** The folder of an object file (`web`, `_cluster`), or undefined when the path is not one. */
-function objectFolderOf(environment: string, path: string): string | undefined {
-  return isEnvironmentObjectFile(environment, path) ? path.split('/')[1] : undefined;
 }
 
 function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeObject | undefined {
@@ -347,17 +354,22 @@ function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeO
   return document as KubeObject;
 }
 
-function placementProblemOf(environment: string, path: string, object: KubeObject, clusterScopedKinds: ReadonlySet<string>): string | undefined {
-  const folder = objectFolderOf(environment, path)!;
+function placementProblemOf(
+  environment: string,
+  path: string,
+  folder: string,
+  object: KubeObject,
+  clusterScopedKinds: ReadonlySet<string>,
+): string | undefined {
   const { apiVersion, kind, metadata } = object;
-  const description = describeObject({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name });
+  const description = (): string => describeObject({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name });
   const clusterScoped = isClusterScopedKind(object.kind, clusterScopedKinds);
   if (!clusterScoped && folder === CLUSTER_FOLDER) {
-    return `${path}: holds ${description}, a namespaced kind, which belongs in an application folder (${objectPath(environment, '<application>', object.kind, object.metadata.name)}); move it or ${RESYNTH}`;
+    return `${path}: holds ${description()}, a namespaced kind, which belongs in an application folder (${objectPath(environment, '<application>', object.kind, object.metadata.name)}); move it or ${RESYNTH}`;
   }
   const expected = objectPath(environment, clusterScoped ? undefined : folder, object.kind, object.metadata.name);
   if (expected !== path) {
-    return `${path}: holds ${description}, which belongs at ${expected}; move it or ${RESYNTH}`;
+    return `${path}: holds ${description()}, which belongs at ${expected}; move it or ${RESYNTH}`;
   }
   return undefined;
 }

@@ -25,7 +25,12 @@ export async function unservedKindProblems(client: ClusterClient, objects: reado
   const byKind = new Map<string, DesiredObject[]>();
   for (const entry of objects) {
     const key = `${entry.object.apiVersion}|${entry.object.kind}`;
-    byKind.set(key, [...(byKind.get(key) ?? []), entry]);
+    const entries = byKind.get(key);
+    if (entries === undefined) {
+      byKind.set(key, [entry]);
+    } else {
+      entries.push(entry);
+    }
   }
   const problems = await Promise.all([...byKind.values()].map(async (entries) => {
     const { apiVersion, kind } = entries[0].object;

@@ -94,6 +94,12 @@ describe('driftedFields', () => {
     ['a changed port in a list without names (by position)', (live) => { live.spec.template.spec.containers[0].ports[0].containerPort = 9090; }, ['spec.template.spec.containers[name=web].ports[0].containerPort']],
     ['an edited label', (live) => { live.metadata.labels['app.kubernetes.io/name'] = 'other'; }, ['metadata.labels["app.kubernetes.io/name"]']],
     ['hostNetwork turned on', (live) => { live.spec.template.spec.hostNetwork = true; }, ['spec.template.spec.hostNetwork']],
+    ['two drifts, in the order declared (each path written from the steps to it)', (live) => {
+      live.spec.template.spec.containers[0].env[1].value = 'slow';
+      live.spec.template.spec.containers[0].ports[0].protocol = 'UDP';
+      live.metadata.labels['app.kubernetes.io/name'] = 'other';
+    }, ['metadata.labels["app.kubernetes.io/name"]', 'spec.template.spec.containers[name=web].env[name=MODE].value', 'spec.template.spec.containers[name=web].ports[0].protocol']],
+    ['a map live where a list is declared', (live) => { live.spec.template.spec.containers[0].args = { port: '8080' }; }, ['spec.template.spec.containers[name=web].args']],
   ])('for %s reports %j', (_name, change, expected) => {
     // GIVEN
     const live = liveOf(change);

@@ -24,33 +24,52 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export function driftedFields(declared: Readonly<Record<string, unknown>>, live: Readonly<Record<string, unknown>>): string[] {
   const paths: string[] = [];
   const liveView = declared.kind === 'Secret' && isPlainObject(declared.stringData) ? withDecodedStringData(live) : live;
+  const trail: Step[] = [];
   for (const key of Object.keys(declared)) {
-    compare(declared[key], liveView[key], formatKey('', key), undefined, key, paths);
+    trail.push(key);
+    compare(declared[key], liveView[key], trail, undefined, key, paths);
+    trail.pop();
   }
   return paths;
 }
 
-function compare(declared: unknown, live: unknown, path: string, parentKey: string | undefined, key: string, paths: string[]): void {
+/**
+ * One step of the way to a field: a key of a map, or a list element already written as `[name=web]` or `[0]`.
+ * The path is written out only for a field that drifted, so the objects that did not (nearly all) cost no strings.
+ */
+type Step = string | { readonly element: string };
+
+function pathOf(trail: readonly Step[]): string {
+  let path = '';
+  for (const step of trail) {
+    path += typeof step === 'string' ? formatKey(path, step) : step.element;
+  }
+  return path;
+}
+
+function compare(declared: unknown, live: unknown, trail: Step[], parentKey: string | undefined, key: string, paths: string[]): void {
   if (declared === null || declared === undefined) {
     return;
   }
   if (live === null || live === undefined) {
     if (!isZeroValue(declared)) {
-      paths.push(path);
+      paths.push(pathOf(trail));
     }
     return;
   }
   if (Array.isArray(declared)) {
-    compareLists(declared, live, path, paths);
+    compareLists(declared, live, trail, paths);
     return;
   }
   if (isPlainObject(declared)) {
     if (!isPlainObject(live)) {
-      paths.push(path);
+      paths.push(pathOf(trail));
       return;
     }
     for (const childKey of Object.keys(declared)) {
-      compare(declared[childKey], live[childKey], `${path}${formatKey(path, childKey)}`, key, childKey, paths);
+      trail.push(childKey);
+      compare(declared[childKey], live[childKey], trail, key, childKey, paths);
+      trail.pop();
     }
     return;
   }
@@ -61,24 +80,24 @@ function compare(declared: unknown, live: unknown, path: string, parentKey: stri
   if (quantityField && sameQuantity(declared, live)) {
     return;
   }
-  paths.push(path);
+  paths.push(pathOf(trail));
 }
 
-function compareLists(declared: readonly unknown[], live: unknown, path: string, paths: string[]): void {
+function compareLists(declared: readonly unknown[], live: unknown, trail: Step[], paths: string[]): void {
   if (!Array.isArray(live)) {
-    paths.push(path);
+    paths.push(pathOf(trail));
     return;
   }
   if (declared.length === 0) {
     if (live.length > 0) {
-      paths.push(path);
+      paths.push(pathOf(trail));
     }
     return;
   }
   if (!declared.every(isPlainObject)) {
     // Scalar lists (args, command, finalizers) are replaced as a whole by server-side apply.
     if (declared.length !== live.length || declared.some((element, index) => !deepEqual(element, live[index]))) {
-      paths.push(path);
+      paths.push(pathOf(trail));
     }
     return;
   }
@@ -88,12 +107,14 @@ function compareLists(declared: readonly unknown[], live: unknown, path: string,
     const objectElement = element as Record<string, unknown>;
     if (keyedByName) {
       const name = objectElement.name as string;
-      const elementPath = `${path}[name=${name}]`;
       const liveElement = live.find((candidate) => isPlainObject(candidate) && candidate.name === name);
-      compare(objectElement, liveElement, elementPath, undefined, name, paths);
+      trail.push({ element: `[name=${name}]` });
+      compare(objectElement, liveElement, trail, undefined, name, paths);
     } else {
-      compare(objectElement, live[index], `${path}[${index}]`, undefined, String(index), paths);
+      trail.push({ element: `[${index}]` });
+      compare(objectElement, live[index], trail, undefined, String(index), paths);
     }
+    trail.pop();
   });
 }
 
