@@ -56,9 +56,18 @@ const HISTORY_PER_ENVIRONMENT = 2000;
  */
 export async function readBoard(request: ReadBoardRequest): Promise<Board> {
   // The board reads environments' metadata, releases files, approvals and records, never objects: none is checked out.
-  const { board } = await withWorkCopy({ repo: request.repo, branch: request.branch, environments: [] },
-    async (copy) => ({ board: await readIn(copy, request), commit: undefined }));
-  return board;
+  try {
+    const { board } = await withWorkCopy({ repo: request.repo, branch: request.branch, environments: [] },
+      async (copy) => ({ board: await readIn(copy, request), commit: undefined }));
+    return board;
+  } catch (error) {
+    // A git command that failed mid-read (the repository moved or broke) speaks only of objects: say which repository.
+    const message = (error as Error).message;
+    if (message.includes(request.repo)) {
+      throw error;
+    }
+    throw new Error(`cannot read branch "${request.branch}" of ${request.repo}: ${message}`);
+  }
 }
 
 async function readIn(copy: EnvRepoWorkCopy, request: ReadBoardRequest): Promise<Board> {
