@@ -16,71 +16,31 @@ export interface CliCommand {
  */
 export const INTERNAL_ERROR_EXIT_CODE = 70;
 
+/** A command whose module (`path`, relative to lib/cli) is loaded only when the command runs. */
+function lazyCommand<Module>(path: string, pick: (loaded: Module) => CliCommand): () => CliCommand {
+  return () => pick(loadModule<Module>(path));
+}
+
 /**
  * The commands of stagecraft, each module loaded when its command runs: `stagecraft reconcile --once` loads
  * neither the board, nor promotion, nor synth.
  */
 const COMMANDS: Readonly<Record<string, () => CliCommand>> = {
-  'init': () => {
-    const commandModule = loadModule<typeof import('./init-command.js')>('./init-command');
-    return { run: commandModule.initCommand, usage: commandModule.INIT_USAGE };
-  },
-  'synth': () => {
-    const commandModule = loadModule<typeof import('./synth-command.js')>('./synth-command');
-    return { run: commandModule.synthCommand, usage: commandModule.SYNTH_USAGE };
-  },
-  'demo': () => {
-    const commandModule = loadModule<typeof import('./demo-command.js')>('./demo-command');
-    return { run: commandModule.demoCommand, usage: commandModule.DEMO_USAGE };
-  },
-  'reconcile': () => {
-    const commandModule = loadModule<typeof import('./reconcile-command.js')>('./reconcile-command');
-    return { run: commandModule.reconcileCommand, usage: commandModule.RECONCILE_USAGE };
-  },
-  'diff': () => {
-    const commandModule = loadModule<typeof import('./diff-command.js')>('./diff-command');
-    return { run: commandModule.diffCommand, usage: commandModule.DIFF_USAGE };
-  },
-  'status': () => {
-    const commandModule = loadModule<typeof import('./status-command.js')>('./status-command');
-    return { run: commandModule.statusCommand, usage: commandModule.STATUS_USAGE };
-  },
-  'release': () => {
-    const commandModule = loadModule<typeof import('./release-command.js')>('./release-command');
-    return { run: commandModule.releaseCommand, usage: commandModule.RELEASE_USAGE };
-  },
-  'promote': () => {
-    const commandModule = loadModule<typeof import('./promote-command.js')>('./promote-command');
-    return { run: commandModule.promoteCommand, usage: commandModule.PROMOTE_USAGE };
-  },
-  'approve': () => {
-    const commandModule = loadModule<typeof import('./approve-command.js')>('./approve-command');
-    return { run: commandModule.approveCommand, usage: commandModule.APPROVE_USAGE };
-  },
-  'history': () => {
-    const commandModule = loadModule<typeof import('./history-command.js')>('./history-command');
-    return { run: commandModule.historyCommand, usage: commandModule.HISTORY_USAGE };
-  },
-  'verify': () => {
-    const commandModule = loadModule<typeof import('./verify-command.js')>('./verify-command');
-    return { run: commandModule.verifyCommand, usage: commandModule.VERIFY_USAGE };
-  },
-  'bootstrap': () => {
-    const commandModule = loadModule<typeof import('./bootstrap-command.js')>('./bootstrap-command');
-    return { run: commandModule.bootstrapCommand, usage: commandModule.BOOTSTRAP_USAGE };
-  },
-  'uninstall': () => {
-    const commandModule = loadModule<typeof import('./bootstrap-command.js')>('./bootstrap-command');
-    return { run: commandModule.uninstallCommand, usage: commandModule.UNINSTALL_USAGE };
-  },
-  'board': () => {
-    const commandModule = loadModule<typeof import('./board-command.js')>('./board-command');
-    return { run: commandModule.boardCommand, usage: commandModule.BOARD_USAGE };
-  },
-  'dev-cluster': () => {
-    const commandModule = loadModule<typeof import('./dev-cluster-command.js')>('./dev-cluster-command');
-    return { run: commandModule.devClusterCommand, usage: commandModule.DEV_CLUSTER_USAGE };
-  },
+  'init': lazyCommand<typeof import('./init-command.js')>('./init-command', (loaded) => ({ run: loaded.initCommand, usage: loaded.INIT_USAGE })),
+  'synth': lazyCommand<typeof import('./synth-command.js')>('./synth-command', (loaded) => ({ run: loaded.synthCommand, usage: loaded.SYNTH_USAGE })),
+  'demo': lazyCommand<typeof import('./demo-command.js')>('./demo-command', (loaded) => ({ run: loaded.demoCommand, usage: loaded.DEMO_USAGE })),
+  'reconcile': lazyCommand<typeof import('./reconcile-command.js')>('./reconcile-command', (loaded) => ({ run: loaded.reconcileCommand, usage: loaded.RECONCILE_USAGE })),
+  'diff': lazyCommand<typeof import('./diff-command.js')>('./diff-command', (loaded) => ({ run: loaded.diffCommand, usage: loaded.DIFF_USAGE })),
+  'status': lazyCommand<typeof import('./status-command.js')>('./status-command', (loaded) => ({ run: loaded.statusCommand, usage: loaded.STATUS_USAGE })),
+  'release': lazyCommand<typeof import('./release-command.js')>('./release-command', (loaded) => ({ run: loaded.releaseCommand, usage: loaded.RELEASE_USAGE })),
+  'promote': lazyCommand<typeof import('./promote-command.js')>('./promote-command', (loaded) => ({ run: loaded.promoteCommand, usage: loaded.PROMOTE_USAGE })),
+  'approve': lazyCommand<typeof import('./approve-command.js')>('./approve-command', (loaded) => ({ run: loaded.approveCommand, usage: loaded.APPROVE_USAGE })),
+  'history': lazyCommand<typeof import('./history-command.js')>('./history-command', (loaded) => ({ run: loaded.historyCommand, usage: loaded.HISTORY_USAGE })),
+  'verify': lazyCommand<typeof import('./verify-command.js')>('./verify-command', (loaded) => ({ run: loaded.verifyCommand, usage: loaded.VERIFY_USAGE })),
+  'bootstrap': lazyCommand<typeof import('./bootstrap-command.js')>('./bootstrap-command', (loaded) => ({ run: loaded.bootstrapCommand, usage: loaded.BOOTSTRAP_USAGE })),
+  'uninstall': lazyCommand<typeof import('./bootstrap-command.js')>('./bootstrap-command', (loaded) => ({ run: loaded.uninstallCommand, usage: loaded.UNINSTALL_USAGE })),
+  'board': lazyCommand<typeof import('./board-command.js')>('./board-command', (loaded) => ({ run: loaded.boardCommand, usage: loaded.BOARD_USAGE })),
+  'dev-cluster': lazyCommand<typeof import('./dev-cluster-command.js')>('./dev-cluster-command', (loaded) => ({ run: loaded.devClusterCommand, usage: loaded.DEV_CLUSTER_USAGE })),
 };
 
 /** Taken by every command: main removes it before the command parses its arguments. */

@@ -206,11 +206,8 @@ function checkPathsAndSizes(
 
 /** `<env>/_delivery/<file>.yaml` */
 function isDeliveryFile(environment: string, path: string): boolean {
-  if (!path.startsWith(`${environment}/${DELIVERY_FOLDER}/`)) {
-    return false;
-  }
-  const segments = path.split('/');
-  return segments.length === 3 && segments[0] === environment && segments[1] === DELIVERY_FOLDER && segments[2].endsWith('.yaml');
+  const prefix = `${environment}/${DELIVERY_FOLDER}/`;
+  return path.startsWith(prefix) && path.endsWith('.yaml') && !path.includes('/', prefix.length);
 }
 
 /**

@@ -7,7 +7,8 @@ import { assertBranchName, resolveCommit } from './mirror';
 import { listTree, readBlobs } from './private/tree-objects';
 import { GitCommandError, runGit } from './run-git';
 import { CommitSigner, commitSigners, SignerTrust } from './signed-by';
-import { METADATA_FOLDER } from '../envrepo/paths';
+import { dnsLabelProblem } from '../envrepo/names';
+import { lockPath, METADATA_FOLDER } from '../envrepo/paths';
 import { repoPathProblem } from '../envrepo/repo-path';
 import { STATUS_BRANCH } from '../envrepo/verification-record';
 
@@ -49,12 +50,6 @@ export type PublishOutcome = 'updated' | 'moved';
  * files now show the new commit), or `dirty` (it had local changes, so nothing in it was touched).
  */
 export type CheckoutOutcome = 'fast-forwarded' | 'dirty';
-
-/**
- * `<env>/.stagecraft/lock.json` of an environment whose name can stand in a sparse pattern as it is (a DNS
- * label, as synth writes them); a folder named otherwise is always checked out in full.
- */
-const LOCK_FILE = new RegExp(`^([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)/${METADATA_FOLDER.replace('.', '\\.')}/lock\\.json$`);
 
 /** Largest file read from the status branch; records are a few hundred bytes. */
 const MAX_STATUS_FILE_BYTES = 1024 * 1024;
@@ -156,9 +151,12 @@ export class EnvRepoWorkCopy {
 
   private async writeSparsePatterns(wanted: readonly string[]): Promise<void> {
     const listing = await runGit(['ls-tree', '-r', '-z', '--name-only', this.baseCommit], { cwd: this.directory, timeoutMs: this.options.timeoutMs, maxOutputBytes: 256 * 1024 * 1024 });
+    // Environments are the folders holding a lock. One not named as synth names them (a DNS label) could not
+    // stand in a pattern as it is, so it is always checked out in full.
     const leftOut = listing.stdout.toString('utf8').split('\0')
-      .map((file) => LOCK_FILE.exec(file)?.[1])
-      .filter((environment): environment is string => environment !== undefined && !wanted.includes(environment))
+      .map((file) => ({ file, folder: file.split('/')[0] }))
+      .filter(({ file, folder }) => file === lockPath(folder) && dnsLabelProblem(folder) === undefined && !wanted.includes(folder))
+      .map(({ folder }) => folder)
       .sort();
     const patterns = ['/*', ...leftOut.flatMap((environment) => [`!/${environment}/*`, `/${environment}/${METADATA_FOLDER}/`])];
     const file = (await this.git(['rev-parse', '--git-path', 'info/sparse-checkout'])).trim();
