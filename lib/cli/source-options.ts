@@ -26,7 +26,8 @@ export const SOURCE_USAGE = `  --repo PATH_OR_URL      env repo (git): a local p
   --branch NAME           branch of the env repo (default: the one its HEAD names, as git clone checks out)
   --dir PATH              instead of --repo: a folder written by stagecraft synth (no history, no rollback)
   --env NAME              environment to read (the folder <env>/ of the repo)
-  --cache-dir PATH        where git mirrors are kept (default ~/.cache/stagecraft/repos)
+  --cache-dir PATH        where git mirrors are kept, each with the tree it verified last per environment
+                          (default ~/.cache/stagecraft/repos; writable by this user alone)
 ${GIT_CREDENTIAL_USAGE}
   --allow-hand-edits      read files that do not match <env>/.stagecraft/lock.json (refused by default)`;
 

@@ -39,15 +39,15 @@ export function renderKustomization(environment: string, files: Iterable<string>
 /**
  * Why the environment's kustomization.yaml is not what synth writes for these files, or undefined. The lock
  * covers the file already; this catches a tree read with lock mismatches allowed, where a hand-edited list
- * would make kustomize apply something other than what the environment's reconciler checks.
+ * would make kustomize apply something other than what the environment's reconciler checks. `paths` are every
+ * file of the environment, `bytes` its kustomization.yaml as read (undefined: there is none).
  */
-export function kustomizationProblem(environment: string, files: ReadonlyMap<string, Uint8Array>): string | undefined {
+export function kustomizationProblem(environment: string, paths: Iterable<string>, bytes: Uint8Array | undefined): string | undefined {
   const file = kustomizationPath(environment);
-  const bytes = files.get(file);
   if (bytes === undefined) {
     return `${file}: missing, so kubectl -k, Flux and Argo CD cannot read ${environment}/; re-run stagecraft synth and commit its output`;
   }
-  const expected = renderKustomization(environment, files.keys());
+  const expected = renderKustomization(environment, paths);
   return Buffer.from(bytes).toString('utf8') === expected ? undefined
     : `${file}: does not list exactly the object files of ${environment}/ (as stagecraft synth writes it); re-run stagecraft synth and commit its output`;
 }

@@ -22,6 +22,26 @@ export interface EnvironmentLock {
   readonly treeDigest: string;
 }
 
+/**
+ * A file whose content was read and hashed before, given by its size and digest instead of its bytes: the git
+ * source passes one for every blob whose object name it has seen verified (git names a blob by its content).
+ */
+export interface KnownFile {
+  readonly byteLength: number;
+  /** sha256 of the bytes, `sha256:<hex>`. */
+  readonly digest: string;
+}
+
+/** Whether `file` is a KnownFile rather than content. */
+export function isKnownFile(file: string | Uint8Array | KnownFile): file is KnownFile {
+  return typeof file === 'object' && !(file instanceof Uint8Array);
+}
+
+/** The sha256 digest of a file, hashing its bytes unless it is known. */
+export function fileDigest(file: string | Uint8Array | KnownFile): string {
+  return isKnownFile(file) ? file.digest : sha256Digest(file);
+}
+
 /** Builds the lock of one environment from its files (repo-relative path → bytes). */
 export function createLock(options: {
   readonly environment: string;
@@ -109,7 +129,7 @@ export interface LockMismatch {
  */
 export function verifyAgainstLock(
   lock: EnvironmentLock,
-  files: ReadonlyMap<string, string | Uint8Array>,
+  files: ReadonlyMap<string, string | Uint8Array | KnownFile>,
   knownDigests?: ReadonlyMap<string, string>,
 ): LockMismatch[] {
   const mismatches: LockMismatch[] = [];
@@ -117,7 +137,7 @@ export function verifyAgainstLock(
     const content = files.get(path);
     if (content === undefined) {
       mismatches.push({ path, problem: 'missing' });
-    } else if ((knownDigests?.get(path) ?? sha256Digest(content)) !== lock.files[path]) {
+    } else if ((knownDigests?.get(path) ?? fileDigest(content)) !== lock.files[path]) {
       mismatches.push({ path, problem: 'changed' });
     }
   }

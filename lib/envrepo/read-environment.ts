@@ -1,10 +1,9 @@
-import { sha256Digest } from './digest';
 import { EnvironmentMetadata, parseEnvironmentMetadata } from './environment-metadata';
 import { environmentMetadataProblems, environmentObjectProblems } from './environment-rules';
 import type { KubeObject } from './kube-object';
 import { environmentObjectFolder, kustomizationProblem } from './kustomization';
 import { EnvRepoLimits, fileCountProblem, fileSizeProblem, FORMAT_1_MAX_FILE_BYTES, totalSizeProblem } from './limits';
-import { EnvironmentLock, LockMismatch, parseLock, verifyAgainstLock } from './lock';
+import { EnvironmentLock, fileDigest, isKnownFile, KnownFile, LockMismatch, parseLock, verifyAgainstLock } from './lock';
 import { asciiLowercase, compareCodeUnits, dnsLabelProblem } from './names';
 import { describeObject } from './object-identity';
 import { CLUSTER_FOLDER, DELIVERY_FOLDER, environmentMetadataPath, kustomizationPath, lockPath, objectPath } from './paths';
@@ -34,6 +33,28 @@ export interface ReadEnvironmentOptions extends EnvRepoLimits {
    * @default false
    */
   readonly partial?: boolean;
+  /**
+   * Documents parsed before, by their file's digest: a file whose bytes were parsed before is not parsed
+   * again (the reconciler reuses the objects of the tree it verified last, so a new commit parses only the
+   * files it changed). Every check past the parse (shape, placement, rules) still runs on the document.
+   * @default - every file is parsed
+   */
+  readonly parsed?: ParsedDocuments;
+}
+
+/**
+ * One file given to readEnvironment: its bytes, or (for an object file read and verified before) a KnownFile
+ * whose document `parsed` holds. The lock, environment.json and kustomization.yaml are always given as bytes.
+ */
+export type EnvironmentFile = Uint8Array | KnownFile;
+
+/** Documents parsed before, by the sha256 digest of their file's bytes (`sha256:<hex>`). */
+export interface ParsedDocuments {
+  /**
+   * What a file with this digest parsed to (strict YAML: it passed every syntax check), or undefined. A value
+   * no one else holds: the tree keeps it.
+   */
+  get(digest: string): unknown;
 }
 
 /** One desired object of an environment. */
@@ -86,7 +107,11 @@ const MISMATCH_MESSAGES: Readonly<Record<LockMismatch['problem'], string>> = {
  * (from a git commit or a folder) and passes every file under `<env>/`, the lock included, by repo-relative
  * path. Throws a TreeVerificationError listing every problem found.
  */
-export function readEnvironment(environment: string, files: ReadonlyMap<string, Uint8Array>, options: ReadEnvironmentOptions = {}): EnvironmentTree {
+export function readEnvironment(
+  environment: string,
+  files: ReadonlyMap<string, EnvironmentFile>,
+  options: ReadEnvironmentOptions = {},
+): EnvironmentTree {
   const source = options.source ?? 'the given files';
   const refuse = (problems: string[]) => new TreeVerificationError(environment, source, problems);
   const environmentProblem = dnsLabelProblem(environment);
@@ -103,7 +128,7 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   const { usable, inside } = checked;
 
   const lockFile = lockPath(environment);
-  const lockBytes = usable.get(lockFile);
+  const lockBytes = contentOf(lockFile, usable.get(lockFile));
   usable.delete(lockFile);
   if (lockBytes === undefined) {
     if (files.has(lockFile)) {
@@ -128,8 +153,8 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   const digests = new Map<string, string>();
   if (!options.allowLockMismatch) {
     inside.delete(lockFile);
-    for (const [path, bytes] of inside) {
-      digests.set(path, sha256Digest(bytes));
+    for (const [path, file] of inside) {
+      digests.set(path, fileDigest(file));
     }
     for (const mismatch of verifyAgainstLock(lock, inside, digests)) {
       if (options.partial && mismatch.problem === 'missing') {
@@ -141,12 +166,14 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
   }
   // A tree that differs from its lock is refused for that already; past the lock (a relocked tree, or lock
   // mismatches allowed) kustomize must still see exactly the objects checked here, nothing more or less.
-  const kustomizationMismatch = lockMismatches === 0 && !options.partial ? kustomizationProblem(environment, files) : undefined;
+  const kustomizationFile = kustomizationPath(environment);
+  const kustomizationMismatch = lockMismatches === 0 && !options.partial
+    ? kustomizationProblem(environment, files.keys(), contentOf(kustomizationFile, files.get(kustomizationFile))) : undefined;
   if (kustomizationMismatch !== undefined && !problems.some((problem) => problem.startsWith(`${kustomizationPath(environment)}: `))) {
     problems.push(kustomizationMismatch);
   }
   const metadata = readMetadata(environment, usable, lock, problems);
-  const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, digests, problems);
+  const { objects, delivery, clusterScopedKinds } = readObjects(environment, usable, digests, problems, options.parsed);
   if (metadata !== undefined && metadata.delivery === undefined && delivery.length > 0) {
     problems.push(`${delivery[0].path}: ${environment}/${DELIVERY_FOLDER}/ holds objects for Flux or Argo CD but environment.json names no such delivery; delete the folder or ${RESYNTH}`);
   }
@@ -167,12 +194,12 @@ export function readEnvironment(environment: string, files: ReadonlyMap<string, 
  */
 function checkPathsAndSizes(
   environment: string,
-  files: ReadonlyMap<string, Uint8Array>,
+  files: ReadonlyMap<string, EnvironmentFile>,
   options: ReadEnvironmentOptions,
   problems: string[],
-): { usable: Map<string, Uint8Array>; inside: Map<string, Uint8Array> } | undefined {
-  const usable = new Map<string, Uint8Array>();
-  const inside = new Map<string, Uint8Array>();
+): { usable: Map<string, EnvironmentFile>; inside: Map<string, EnvironmentFile> } | undefined {
+  const usable = new Map<string, EnvironmentFile>();
+  const inside = new Map<string, EnvironmentFile>();
   let totalBytes = 0;
   for (const path of [...files.keys()].sort(compareCodeUnits)) {
     const bytes = files.get(path)!;
@@ -214,7 +241,7 @@ function isDeliveryFile(environment: string, path: string): boolean {
  * A tree that says it is format 1 is held to format 1's limit of 1 MiB for every file, so that it means the
  * same to this reader as to the readers it was written for.
  */
-function formatOneSizeProblems(lockFile: string, lockBytes: Uint8Array, usable: Map<string, Uint8Array>): string[] {
+function formatOneSizeProblems(lockFile: string, lockBytes: Uint8Array, usable: Map<string, EnvironmentFile>): string[] {
   const problems: string[] = [];
   for (const [path, bytes] of [[lockFile, lockBytes] as const, ...usable]) {
     if (bytes.byteLength > FORMAT_1_MAX_FILE_BYTES) {
@@ -228,12 +255,12 @@ function formatOneSizeProblems(lockFile: string, lockBytes: Uint8Array, usable: 
 
 function readMetadata(
   environment: string,
-  files: ReadonlyMap<string, Uint8Array>,
+  files: ReadonlyMap<string, EnvironmentFile>,
   lock: EnvironmentLock,
   problems: string[],
 ): EnvironmentMetadata | undefined {
   const metadataFile = environmentMetadataPath(environment);
-  const bytes = files.get(metadataFile);
+  const bytes = contentOf(metadataFile, files.get(metadataFile));
   if (bytes === undefined) {
     // A file over the cap was reported already; a missing one is reported by the lock unless it is not listed.
     if (!problems.some((problem) => problem.startsWith(`${metadataFile}: `))) {
@@ -264,22 +291,24 @@ function readMetadata(
  */
 function readObjects(
   environment: string,
-  files: ReadonlyMap<string, Uint8Array>,
+  files: ReadonlyMap<string, EnvironmentFile>,
   digests: ReadonlyMap<string, string>,
   problems: string[],
+  parsedBefore: ParsedDocuments | undefined,
 ): { objects: EnvironmentObject[]; delivery: EnvironmentObject[]; clusterScopedKinds: ReadonlySet<string> } {
   const parsed: EnvironmentObject[] = [];
   /** The folder of each parsed object's file, by path. */
   const folders = new Map<string, string>();
   const delivery: EnvironmentObject[] = [];
   for (const [path, bytes] of files) {
+    const digest = digests.get(path) ?? fileDigest(bytes);
     if (isDeliveryFile(environment, path)) {
-      const object = parseObject(path, bytes, problems);
+      const object = parseObject(path, bytes, digest, problems, parsedBefore);
       const expected = object === undefined ? path : `${environment}/${DELIVERY_FOLDER}/${asciiLowercase(object.kind)}.${object.metadata.name}.yaml`;
       if (expected !== path) {
         problems.push(`${path}: holds ${describeObject({ apiVersion: object!.apiVersion, kind: object!.kind, namespace: object!.metadata.namespace, name: object!.metadata.name })}, which belongs at ${expected}; move it or ${RESYNTH}`);
       } else if (object !== undefined) {
-        delivery.push({ path, object, digest: digests.get(path) ?? sha256Digest(bytes) });
+        delivery.push({ path, object, digest });
       }
       continue;
     }
@@ -290,9 +319,9 @@ function readObjects(
       }
       continue;
     }
-    const object = parseObject(path, bytes, problems);
+    const object = parseObject(path, bytes, digest, problems, parsedBefore);
     if (object !== undefined) {
-      parsed.push({ path, object, digest: digests.get(path) ?? sha256Digest(bytes) });
+      parsed.push({ path, object, digest });
       folders.set(path, folder);
     }
   }
@@ -318,20 +347,17 @@ function readObjects(
   };
 }
 
-function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeObject | undefined {
-  let text: string;
-  try {
-    text = decodeUtf8(path, bytes);
-  } catch (error) {
-    problems.push((error as Error).message);
+function parseObject(
+  path: string,
+  file: EnvironmentFile,
+  digest: string,
+  problems: string[],
+  parsedBefore: ParsedDocuments | undefined,
+): KubeObject | undefined {
+  const document = (parsedBefore?.get(digest) ?? parseDocument(path, contentOf(path, file)!, problems)) as any;
+  if (document === undefined) {
     return undefined;
   }
-  const result = parseStrictYaml(text);
-  if ('problem' in result) {
-    problems.push(`${path}: ${result.problem}; ${RESYNTH}`);
-    return undefined;
-  }
-  const document = result.document as any;
   if (!isPlainMap(document)) {
     problems.push(`${path}: expected a kubernetes object (a map with apiVersion, kind and metadata.name), got ${describeType(document)}; ${RESYNTH}`);
     return undefined;
@@ -349,6 +375,23 @@ function parseObject(path: string, bytes: Uint8Array, problems: string[]): KubeO
     return undefined;
   }
   return document as KubeObject;
+}
+
+/** The file's one YAML document, or undefined with its problem reported. */
+function parseDocument(path: string, bytes: Uint8Array, problems: string[]): unknown {
+  let text: string;
+  try {
+    text = decodeUtf8(path, bytes);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
+  const result = parseStrictYaml(text);
+  if ('problem' in result) {
+    problems.push(`${path}: ${result.problem}; ${RESYNTH}`);
+    return undefined;
+  }
+  return result.document;
 }
 
 function placementProblemOf(
@@ -372,6 +415,17 @@ function placementProblemOf(
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The bytes of a file that must be read as bytes (the lock, the metadata, an object whose document is not in
+ * `parsed`). A KnownFile there is the caller's mistake, not the repository's: it is thrown, not reported.
+ */
+function contentOf(path: string, file: EnvironmentFile | undefined): Uint8Array | undefined {
+  if (file !== undefined && isKnownFile(file)) {
+    throw new Error(`${path}: given as a known file (digest ${file.digest}) but its content is needed; pass its bytes`);
+  }
+  return file;
+}
 
 function decodeUtf8(path: string, bytes: Uint8Array): string {
   try {

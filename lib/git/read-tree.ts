@@ -3,9 +3,10 @@ import { assertBranchName, ensureMirror, fetchBranch, remoteBranches } from './m
 import { listTree, readBlobs, TreeEntry } from './private/tree-objects';
 import { GitCommandError, runGit } from './run-git';
 import { GitTransport } from './transport';
-import { DEFAULT_MAX_FILE_BYTES, EnvRepoLimits, fileCountProblem, fileSizeProblem, totalSizeProblem } from '../envrepo/limits';
+import { DEFAULT_MAX_FILE_BYTES, EnvRepoLimits, fileCountProblem, fileSizeProblem, isMetadataFile, totalSizeProblem } from '../envrepo/limits';
+import type { KnownFile } from '../envrepo/lock';
 import { dnsLabelProblem } from '../envrepo/names';
-import { TreeVerificationError } from '../envrepo/read-environment';
+import { EnvironmentFile, TreeVerificationError } from '../envrepo/read-environment';
 import { displayPath, repoPathProblem } from '../envrepo/repo-path';
 
 export interface FetchRevisionOptions {
@@ -75,6 +76,31 @@ export async function readEnvironmentFiles(
   limits: ReadLimits = {},
   source: string = `commit ${commit} of ${gitDirectory}`,
 ): Promise<Map<string, Uint8Array>> {
+  const { files } = await readEnvironmentBlobs(gitDirectory, commit, environment, limits, source, () => new Map());
+  // With no blob known, every file was read.
+  return files as Map<string, Uint8Array>;
+}
+
+/** What readEnvironmentBlobs read: the files, and the object name of each (what git names its content by). */
+export interface EnvironmentBlobs {
+  readonly files: Map<string, EnvironmentFile>;
+  readonly objectNames: Map<string, string>;
+}
+
+/**
+ * readEnvironmentFiles, except that an object file whose blob is in `knownBlobs` (object name → sha256 digest
+ * of its content, from a tree verified before; asked for once the tree is listed) is not read: it is given as a
+ * KnownFile of that digest and the size the tree lists. The lock, environment.json and kustomization.yaml are
+ * always read.
+ */
+export async function readEnvironmentBlobs(
+  gitDirectory: string,
+  commit: string,
+  environment: string,
+  limits: ReadLimits,
+  source: string,
+  knownBlobsOf: () => ReadonlyMap<string, string>,
+): Promise<EnvironmentBlobs> {
   assertCommitName(commit);
   const environmentProblem = dnsLabelProblem(environment);
   if (environmentProblem !== undefined) {
@@ -104,10 +130,18 @@ export async function readEnvironmentFiles(
     throw new TreeVerificationError(environment, source, problems);
   }
 
-  const contents = await readBlobs(gitDirectory, entries.map((entry) => entry.objectName), totalBytes);
-  const files = new Map<string, Uint8Array>();
-  entries.forEach((entry, index) => files.set(entry.path, contents[index]));
-  return files;
+  const knownBlobs = knownBlobsOf();
+  const unknown = entries.filter((entry) => isMetadataFile(environment, entry.path) || !knownBlobs.has(entry.objectName));
+  const contents = await readBlobs(gitDirectory, unknown.map((entry) => entry.objectName), totalBytes);
+  const read = new Map(unknown.map((entry, index) => [entry.path, contents[index]]));
+  const files = new Map<string, EnvironmentFile>();
+  const objectNames = new Map<string, string>();
+  for (const entry of entries) {
+    const known: KnownFile | undefined = read.has(entry.path) ? undefined : { byteLength: entry.size!, digest: knownBlobs.get(entry.objectName)! };
+    files.set(entry.path, known ?? read.get(entry.path)!);
+    objectNames.set(entry.path, entry.objectName);
+  }
+  return { files, objectNames };
 }
 
 /**

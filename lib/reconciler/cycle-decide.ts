@@ -2,8 +2,6 @@ import type { CycleOptions } from './cycle-types';
 import { messageOf } from './describe';
 import { decideRevision } from './rollback';
 import { EnvironmentStatus, readStatus } from './status-store';
-import { parseEnvironmentMetadata } from '../envrepo/environment-metadata';
-import { environmentMetadataPath } from '../envrepo/paths';
 import { EnvironmentTree, TreeVerificationError } from '../envrepo/read-environment';
 
 /** The revision a cycle applies, read and verified, with what the cluster remembers of the environment. */
@@ -89,21 +87,12 @@ async function checkHistory(options: CycleOptions, status: EnvironmentStatus, re
     return undefined;
   }
   let requiredBefore = false;
-  if (from !== undefined && source.readFileAt !== undefined) {
-    let before: Uint8Array | undefined;
+  if (from !== undefined && source.peekEnvironment !== undefined) {
     try {
-      before = await source.readFileAt(from, environmentMetadataPath(options.environment));
+      requiredBefore = (await source.peekEnvironment(from))?.policy.requireSignedCommits ?? false;
     } catch {
-      // Unreadable (over a limit, a broken mirror): it cannot be shown to have been lax either.
+      // Unreadable (over a limit, a broken mirror) or no longer parseable: it cannot be shown to have been lax.
       requiredBefore = true;
-    }
-    if (before !== undefined) {
-      try {
-        requiredBefore = parseEnvironmentMetadata(environmentMetadataPath(options.environment), Buffer.from(before).toString('utf8')).policy.requireSignedCommits;
-      } catch {
-        // A policy that cannot be read any more cannot be shown to have been lax.
-        requiredBefore = true;
-      }
     }
   }
   const requireSigned = requiredBefore || tree.metadata.policy.requireSignedCommits;

@@ -46,9 +46,29 @@ export interface PlanInput {
   readonly foreign?: readonly KubeObject[];
 }
 
+/**
+ * Applied digests computed (or read back with the tree they were computed for), by object: desired objects are
+ * never changed once read, so the `--interval` loop computes each once, and a tree kept by the git source
+ * brings them along (private/verified-tree-cache.ts).
+ */
+const appliedDigests = new WeakMap<KubeObject, string>();
+
 /** The digest written to `stagecraft.dev/applied-digest`: sha256 of the canonical JSON of the object as in the env repo. */
 export function appliedDigestOf(object: KubeObject): string {
-  return sha256Digest(toCanonicalJson(object));
+  let digest = appliedDigests.get(object);
+  if (digest === undefined) {
+    digest = sha256Digest(toCanonicalJson(object));
+    appliedDigests.set(object, digest);
+  }
+  return digest;
+}
+
+/**
+ * Records `digest` as the applied digest of `object`, read back with it from a file that kept both, written
+ * by appliedDigestOf of an object with exactly this content.
+ */
+export function rememberAppliedDigest(object: KubeObject, digest: string): void {
+  appliedDigests.set(object, digest);
 }
 
 /** The object server-side apply sends: labelled as a member of the applyset, annotated with its digest. */
@@ -81,30 +101,30 @@ export function planChanges(input: PlanInput): Plan {
     const key = identityKey(identityOf(entry.object));
     desiredIdentities.add(key);
     const digest = appliedDigestOf(entry.object);
-    const base = { path: entry.path, desired: entry.object, applied: objectToApply(entry.object, input.applysetId, digest), digest };
+    const change = (action: PlannedAction, reason: string, drifted: readonly string[], live?: KubeObject): PlannedChange =>
+      plannedChange(entry, digest, input.applysetId, { action, reason, driftedFields: drifted, ...(live === undefined ? {} : { live }) });
     const live = liveByIdentity.get(key);
     if (live === undefined) {
       const foreign = foreignByIdentity.get(key);
       if (foreign !== undefined) {
         const owner = foreign.metadata.labels?.[APPLYSET_PART_OF_LABEL];
-        return { ...base, action: 'blocked', reason: `belongs to another applyset (${APPLYSET_PART_OF_LABEL}=${owner}); stagecraft does not take objects from other sets: remove it from that set or rename it here`, driftedFields: [], live: foreign };
+        return change('blocked', `belongs to another applyset (${APPLYSET_PART_OF_LABEL}=${owner}); stagecraft does not take objects from other sets: remove it from that set or rename it here`, [], foreign);
       }
-      return { ...base, action: 'create', reason: 'not in the cluster', driftedFields: [] };
+      return change('create', 'not in the cluster', []);
     }
     if (live.metadata.deletionTimestamp !== undefined) {
-      return { ...base, action: 'blocked', reason: `is being deleted in the cluster (since ${live.metadata.deletionTimestamp}); the next reconcile re-creates it once it is gone`, driftedFields: [], live };
+      return change('blocked', `is being deleted in the cluster (since ${live.metadata.deletionTimestamp}); the next reconcile re-creates it once it is gone`, [], live);
     }
     const drifted = driftedFields(entry.object, live);
     const liveDigest = live.metadata.annotations?.[APPLIED_DIGEST_ANNOTATION];
     if (liveDigest !== digest) {
       const why = liveDigest === undefined ? `the live object has no ${APPLIED_DIGEST_ANNOTATION} annotation` : 'changed in this revision';
-      const reason = drifted.length > 0 ? `${why}: ${drifted.join(', ')}` : why;
-      return { ...base, action: 'configure', reason, driftedFields: drifted, live };
+      return change('configure', drifted.length > 0 ? `${why}: ${drifted.join(', ')}` : why, drifted, live);
     }
     if (drifted.length > 0) {
-      return { ...base, action: 'configure', reason: `drifted in the cluster: ${drifted.join(', ')}`, driftedFields: drifted, live };
+      return change('configure', `drifted in the cluster: ${drifted.join(', ')}`, drifted, live);
     }
-    return { ...base, action: 'unchanged', reason: 'live as desired', driftedFields: [], live };
+    return change('unchanged', 'live as desired', [], live);
   });
   // Sorted as people read them (Kind/namespace/name), the group only breaking ties.
   const sortKey = (object: KubeObject): string => `${describeObject(identityOf(object))}|${object.apiVersion}`;
@@ -113,6 +133,29 @@ export function planChanges(input: PlanInput): Plan {
     .map(([, object]) => object)
     .sort((left, right) => (sortKey(left) < sortKey(right) ? -1 : sortKey(left) > sortKey(right) ? 1 : 0));
   return { changes, pruneCandidates };
+}
+
+/**
+ * One planned change. What server-side apply would send is built when first asked for: a no-op plan of 9,000
+ * unchanged objects never needs it.
+ */
+function plannedChange(
+  entry: DesiredObject,
+  digest: string,
+  applysetId: string,
+  fields: Pick<PlannedChange, 'action' | 'reason' | 'driftedFields' | 'live'>,
+): PlannedChange {
+  let applied: KubeObject | undefined;
+  return {
+    path: entry.path,
+    desired: entry.object,
+    get applied(): KubeObject {
+      applied = applied ?? objectToApply(entry.object, applysetId, digest);
+      return applied;
+    },
+    digest,
+    ...fields,
+  };
 }
 
 /** Finds desired objects declared twice (same group, kind, namespace and name); each message names both files. */

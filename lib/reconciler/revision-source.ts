@@ -2,12 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DesiredState } from './desired-state';
 import { EnvironmentMetadata, parseEnvironmentMetadata } from '../envrepo/environment-metadata';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_METADATA_FILE_BYTES, environmentLimitProblems, isMetadataFile } from '../envrepo/limits';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_METADATA_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, environmentLimitProblems, isMetadataFile } from '../envrepo/limits';
 import { compareCodeUnits, dnsLabelProblem } from '../envrepo/names';
 import { environmentMetadataPath } from '../envrepo/paths';
 import { EnvironmentTree, readEnvironment, TreeVerificationError } from '../envrepo/read-environment';
 import { displayPath } from '../envrepo/repo-path';
-import { GitTransport, HistoryVerdict, TrustPolicy, verifyHistory, fetchRevision, readEnvironmentFiles, readFileAtCommit, ReadLimits } from '../git';
+import { GitTransport, HistoryVerdict, TrustPolicy, verifyHistory, fetchRevision, readEnvironmentBlobs, readFileAtCommit, ReadLimits } from '../git';
+import { VerifiedTreeCache } from './private/verified-tree-cache';
 
 /**
  * Where desired state comes from: a git env repo (the real thing: commits, history, rollback to an
@@ -30,8 +31,9 @@ export interface RevisionSource {
   /** One file at a revision (git sources), or undefined when it does not exist there. */
   readFileAt?(revision: string, file: string): Promise<Uint8Array | undefined>;
   /**
-   * The environment's metadata at a revision before its tree is read (git sources): verified when that
-   * revision was read already, else parsed from its environment.json unverified. For reads sent ahead only.
+   * The environment's metadata at a revision (git sources): verified when that revision was read already (by
+   * this process, or kept from an earlier one), else parsed from its environment.json unverified; undefined
+   * when the revision has none. For reads sent ahead, and for the signing policy of the revision applied before.
    */
   peekEnvironment?(revision: string): Promise<EnvironmentMetadata | undefined>;
 }
@@ -56,10 +58,20 @@ export interface GitSourceOptions extends SourceReadOptions {
 export function gitSource(options: GitSourceOptions): RevisionSource {
   let gitDirectory: string | undefined;
   let lastRead: { readonly commit: string; readonly tree: EnvironmentTree } | undefined;
+  let verified: VerifiedTreeCache | undefined;
   const mirror = async (): Promise<string> => {
     const { repo, branch, cacheDirectory, transport } = options;
     gitDirectory = gitDirectory ?? (await fetchRevision({ repo, branch, cacheDirectory, transport })).gitDirectory;
     return gitDirectory;
+  };
+  /** The tree verified last, kept inside the mirror's git folder (git ignores files it does not know). */
+  const verifiedTrees = (directory: string): VerifiedTreeCache => {
+    verified = verified ?? VerifiedTreeCache.open(path.join(directory, 'stagecraft', `verified-${options.environment}.json`), {
+      // The tree as JSON is no larger than its files: four times the environment's size limit is room enough.
+      maxBytes: 4 * (options.limits?.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES),
+      readOptions: { environment: options.environment, allowLockMismatch: options.allowLockMismatch ?? false, limits: options.limits ?? {} },
+    });
+    return verified;
   };
   return {
     description: `branch ${options.branch} of ${options.repo}`,
@@ -76,12 +88,27 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
         return lastRead.tree;
       }
       const source = `commit ${commit.slice(0, 12)} of ${options.repo}`;
-      const files = await readEnvironmentFiles(await mirror(), commit, options.environment, options.limits, source);
+      const directory = await mirror();
+      const trees = verifiedTrees(directory);
+      // An earlier process verified this commit with the same rules and options: its verdict stands.
+      const known = trees.treeAt(commit);
+      if (known !== undefined) {
+        lastRead = { commit, tree: known };
+        return known;
+      }
+      // Object files whose blob the kept tree had are not read again: git names a blob by its content. The kept
+      // tree is parsed once the commit's tree is listed: reads sent ahead leave before that.
+      const { files, objectNames } = await readEnvironmentBlobs(
+        directory, commit, options.environment, options.limits ?? {}, source, () => trees.knownBlobs(),
+      );
       const tree = readEnvironment(options.environment, files, {
         allowLockMismatch: options.allowLockMismatch,
         ...options.limits,
         source,
+        parsed: trees.parsedDocuments(),
       });
+      // A cache that cannot be written costs a verification next time, nothing else.
+      trees.remember(commit, tree, objectNames);
       lastRead = { commit, tree };
       return tree;
     },
@@ -89,8 +116,9 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
       return verifyHistory({ gitDirectory: await mirror(), from, to, trust, allowHistoryRewrite });
     },
     async peekEnvironment(commit) {
-      if (lastRead?.commit === commit) {
-        return lastRead.tree.metadata;
+      const verifiedBefore = lastRead?.commit === commit ? lastRead.tree.metadata : verifiedTrees(await mirror()).metadataAt(commit);
+      if (verifiedBefore !== undefined) {
+        return verifiedBefore;
       }
       const file = environmentMetadataPath(options.environment);
       const bytes = await this.readFileAt!(commit, file);

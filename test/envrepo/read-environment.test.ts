@@ -1,4 +1,4 @@
-import { ReadEnvironmentOptions, readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
+import { EnvironmentFile, ReadEnvironmentOptions, readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
 import { bytes, goldenEnvironmentFiles, relock, text, GOLDEN_DEV_OBJECT_PATHS } from '../support/env-repo';
 
 const RESYNTH = 're-run stagecraft synth and commit its output';
@@ -322,6 +322,51 @@ describe('reading an environment of the env repo', () => {
       ...[...goldenEnvironmentFiles('dev').keys()].filter((file) => !files.has(file) && file !== 'dev/.stagecraft/lock.json').sort()
         .map((file) => `${file}: listed in the lock but missing; restore it or ${RESYNTH}`),
     ]);
+  });
+
+  it('takes an object file known by size and digest, with its document parsed before, as if its bytes were given', () => {
+    // GIVEN the golden tree, its web ConfigMap given as a known file whose document was parsed before
+    const files: Map<string, EnvironmentFile> = goldenEnvironmentFiles('dev');
+    const expected = readEnvironment('dev', files);
+    const web = expected.objects.find((entry) => entry.path === WEB_CONFIG)!;
+    files.set(WEB_CONFIG, { byteLength: (files.get(WEB_CONFIG) as Uint8Array).byteLength, digest: web.digest });
+    const asked: string[] = [];
+    const parsed = { get: (digest: string) => (asked.push(digest), digest === web.digest ? structuredClone(web.object) : undefined) };
+    // WHEN
+    const tree = readEnvironment('dev', files, { parsed });
+    // THEN the tree is the same, and parsed documents were asked for by digest
+    expect(tree).toEqual(expected);
+    expect(asked).toContain(web.digest);
+  });
+
+  it('still applies every rule and the lock to a known file', () => {
+    // GIVEN a known file whose digest is not the lock's, and a known document that sits at the wrong path
+    const files: Map<string, EnvironmentFile> = goldenEnvironmentFiles('dev');
+    const tree = readEnvironment('dev', goldenEnvironmentFiles('dev'));
+    const web = tree.objects.find((entry) => entry.path === WEB_CONFIG)!;
+    const api = tree.objects.find((entry) => entry.path === 'dev/api/configmap.api.yaml')!;
+    files.set(WEB_CONFIG, { byteLength: 10, digest: api.digest });
+    const parsed = { get: (digest: string) => [web, api].find((entry) => entry.digest === digest)?.object };
+    // WHEN
+    const problems = refusal(files, { parsed }).problems;
+    // THEN
+    expect(problems).toEqual([
+      `${WEB_CONFIG}: changed since stagecraft synth wrote it (its sha256 differs from the lock); revert the edit or ${RESYNTH}`,
+      `${WEB_CONFIG}: holds ConfigMap/dev/api, which belongs at dev/web/configmap.api.yaml; move it or ${RESYNTH}`,
+      `${WEB_CONFIG}: holds ConfigMap/dev/api, the same object as dev/api/configmap.api.yaml; an object is declared once per environment: delete one of the files, or rename one of the objects in the fleet program and re-run stagecraft synth`,
+    ]);
+  });
+
+  it('throws, as the caller\'s mistake, on a known file whose content is needed', () => {
+    // GIVEN the lock given as a known file, and an object known but not parsed before
+    const lockKnown: Map<string, EnvironmentFile> = goldenEnvironmentFiles('dev');
+    lockKnown.set('dev/.stagecraft/lock.json', { byteLength: 1, digest: `sha256:${'0'.repeat(64)}` });
+    const objectKnown: Map<string, EnvironmentFile> = goldenEnvironmentFiles('dev');
+    const digest = readEnvironment('dev', goldenEnvironmentFiles('dev')).objects.find((entry) => entry.path === WEB_CONFIG)!.digest;
+    objectKnown.set(WEB_CONFIG, { byteLength: 1, digest });
+    // WHEN / THEN
+    expect(() => readEnvironment('dev', lockKnown)).toThrow(`dev/.stagecraft/lock.json: given as a known file (digest sha256:${'0'.repeat(64)}) but its content is needed; pass its bytes`);
+    expect(() => readEnvironment('dev', objectKnown, { parsed: { get: () => undefined } })).toThrow(`${WEB_CONFIG}: given as a known file (digest ${digest}) but its content is needed; pass its bytes`);
   });
 
   it('refuses a given file that differs from the lock when reading part of an environment', () => {

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { sha256Digest } from '../../lib/envrepo/digest';
 import { readEnvironment, TreeVerificationError } from '../../lib/envrepo/read-environment';
-import { fetchRevision, isAncestor, readEnvironmentFiles, readFileAtCommit } from '../../lib/git/read-tree';
+import { fetchRevision, isAncestor, readEnvironmentBlobs, readEnvironmentFiles, readFileAtCommit } from '../../lib/git/read-tree';
 import { rejectionOf } from '../support/async';
 import { GOLDEN_ENV_REPO, goldenEnvironmentFiles, text, GOLDEN_DEV_OBJECT_PATHS } from '../support/env-repo';
 import { scratchFolder } from '../support/fleets';
@@ -120,6 +121,32 @@ describe('reading the files of an environment at a commit', () => {
     expect(older.has('dev/web/service.web.yaml')).toBe(true);
     expect(text(newer.get(configPath)!)).toContain('LOG_LEVEL: trace');
     expect(newer.has('dev/web/service.web.yaml')).toBe(false);
+  });
+
+  it('does not read an object file whose blob is known: gives its size and digest, and always reads the metadata files', async () => {
+    // GIVEN a tree read once, whose web ConfigMap changes in the next commit
+    const configPath = 'dev/web/configmap.web.yaml';
+    const revision = await fetchRevision({ repo: repository, branch: 'main', cacheDirectory });
+    const first = await readEnvironmentBlobs(revision.gitDirectory, revision.commit, 'dev', {}, 'the first commit', () => new Map());
+    const edited = fs.readFileSync(path.join(repository, configPath), 'utf8').replace('LOG_LEVEL: debug', 'LOG_LEVEL: trace');
+    commitFiles(repository, { [configPath]: edited }, 'hand edit');
+    const next = await fetchRevision({ repo: repository, branch: 'main', cacheDirectory });
+    // AND every blob of the first commit is known, the metadata files' too
+    const known = new Map([...first.objectNames].map(([file, objectName]) => [objectName, sha256Digest(first.files.get(file) as Uint8Array)]));
+    // WHEN
+    const { files, objectNames } = await readEnvironmentBlobs(next.gitDirectory, next.commit, 'dev', {}, 'the next commit', () => known);
+    // THEN the unchanged object files are given by size and digest, the changed one and the metadata files as bytes
+    const unchanged = GOLDEN_DEV_OBJECT_PATHS.filter((file) => file !== configPath);
+    for (const file of unchanged) {
+      const bytes = first.files.get(file) as Uint8Array;
+      expect(files.get(file)).toEqual({ byteLength: bytes.byteLength, digest: sha256Digest(bytes) });
+    }
+    expect(text(files.get(configPath) as Uint8Array)).toBe(edited);
+    for (const file of ['dev/.stagecraft/environment.json', 'dev/.stagecraft/lock.json', 'dev/kustomization.yaml']) {
+      expect(files.get(file)).toBeInstanceOf(Uint8Array);
+    }
+    expect([...objectNames.keys()].sort()).toEqual(DEV_FILES);
+    expect(objectNames.get(configPath)).toBe(git(repository, 'rev-parse', `HEAD:${configPath}`));
   });
 
   it('fails on a symbolic link inside the environment', async () => {

@@ -53,6 +53,7 @@ const CLASSES = [
   'forged approvals',
   'git credential files',
   'bootstrap inputs',
+  'files reused from a verified tree',
 ] as const;
 type InputClass = typeof CLASSES[number];
 
@@ -93,6 +94,11 @@ interface HostileCase {
   readonly envArgument?: (context: RepoContext) => string;
   /** Limits of the git source. */
   readonly limits?: EnvRepoLimits;
+  /**
+   * For a git source case: the tree an earlier read verified (and kept beside the mirror), committed and read
+   * before the case's input is committed on top of it and read by a source of its own, as the next process would.
+   */
+  readonly verifiedFirst?: (context: RepoContext) => void;
   /** kubectl get arguments that must find nothing, besides the environment's namespace. */
   readonly absent?: (context: RepoContext) => string[][];
   /** Builds the fleet (and its releases or output folder) for a synth case. */
@@ -150,6 +156,16 @@ function commitWithTreeEntry(context: RepoContext, entry: { mode: string; type: 
   const commit = git(root, 'commit-tree', rootTree, '-p', 'HEAD', '-m', `hostile tree entry ${JSON.stringify(entry.name)}`);
   git(root, 'update-ref', 'refs/heads/main', commit);
   return commit;
+}
+
+/** The tree the git source kept for the case's environment, beside its mirror in the suite's cache. */
+function keptTreeFile(context: RepoContext): string {
+  const mirrors = fs.readdirSync(cache).map((name) => path.join(cache, name, 'stagecraft', `verified-${context.env}.json`));
+  const kept = mirrors.filter((file) => fs.existsSync(file));
+  if (kept.length !== 1) {
+    throw new Error(`expected one kept tree of ${context.env} in ${cache}, found ${kept.length}`);
+  }
+  return kept[0];
 }
 
 function blob(context: RepoContext, content: string): string {
@@ -674,6 +690,42 @@ const CASES: HostileCase[] = [
     metadata: allowing(['Namespace'], true),
     envRepo: (c) => void c.repo.put('web', deployment(c.env, 'web', 2, 'registry.example/web:latest')),
     refusal: (c) => treeRefusal(c, [`${c.env}/web/deployment.web.yaml (Deployment/${c.env}/web): image not pinned by digest (web=registry.example/web:latest) but environment "${c.env}" requires it; release the image as repo@sha256:<digest> or set requireImageDigest: false`]),
+  }, // files reused from a verified tree: a new commit's files whose blobs an earlier read verified are not read
+  // again, but every rule still runs on them (lib/reconciler/private/verified-tree-cache.ts)
+  {
+    name: 'a verified file copied under another name, the original removed and the lock rewritten',
+    inputClass: 'files reused from a verified tree',
+    entry: 'git source',
+    verifiedFirst: () => undefined,
+    envRepo: (c) => {
+      const verified = fs.readFileSync(fileIn(c, `${c.env}/web/configmap.web.yaml`));
+      c.repo.remove('web').putFile(`${c.env}/web/configmap.other.yaml`, verified);
+    },
+    refusal: (c) => treeRefusal(c, [`${c.env}/web/configmap.other.yaml: holds ConfigMap/${c.env}/web, which belongs at ${c.env}/web/configmap.web.yaml; move it or ${RESYNTH}`]).replace(/\. Nothing was applied$/, ''),
+  },
+  {
+    name: 'a verified ClusterRoleBinding left as it was while environment.json stops allowing the kind',
+    inputClass: 'files reused from a verified tree',
+    entry: 'git source',
+    metadata: allowing(['Namespace', 'ClusterRoleBinding']),
+    verifiedFirst: (c) => void c.repo.put('web', clusterAdminBinding(`${c.env}-admin`)),
+    envRepo: (c) => {
+      c.repo.allowedClusterScopedKinds = ['Namespace'];
+      c.repo.remove('no-such-application');
+    },
+    refusal: (c) => treeRefusal(c, [`${c.env}/_cluster/clusterrolebinding.${c.env}-admin.yaml (ClusterRoleBinding/${c.env}-admin): cluster-scoped kind ClusterRoleBinding is not allowed in environment "${c.env}" (allowed: Namespace); add it to allowedClusterScopedKinds or remove the object`]).replace(/\. Nothing was applied$/, ''),
+  },
+  {
+    name: 'a verified file edited after the kept tree was torn mid-line',
+    inputClass: 'files reused from a verified tree',
+    entry: 'git source',
+    verifiedFirst: () => undefined,
+    envRepo: (c) => {
+      const kept = keptTreeFile(c);
+      fs.writeFileSync(kept, fs.readFileSync(kept, 'utf8').slice(0, -40));
+      fs.appendFileSync(fileIn(c, `${c.env}/web/configmap.web.yaml`), '  EXTRA: tampered\n');
+    },
+    refusal: (c) => treeRefusal(c, [`${c.env}/web/configmap.web.yaml: changed since stagecraft synth wrote it (its sha256 differs from the lock); revert the edit or ${RESYNTH}`]).replace(/\. Nothing was applied$/, ''),
   },
 ];
 
@@ -718,12 +770,21 @@ afterAll(() => {
 
 /** A git env repo with one good ConfigMap, the case's input on top, committed. */
 function buildRepo(testCase: HostileCase): CommittedContext {
+  return commitCase(testCase, startRepo(testCase));
+}
+
+/** A git env repo with one good ConfigMap, nothing committed yet. */
+function startRepo(testCase: HostileCase): RepoContext {
   const env = uniqueName('hostile');
   const repo = new GitEnvRepo(env, env, testCase.metadata?.(env) ?? {});
   repo.put('web', configMap(env, 'web'));
-  const context: RepoContext = { repo, env, root: repo.root };
+  return { repo, env, root: repo.root };
+}
+
+/** The case's input on top of the repo, committed. */
+function commitCase(testCase: HostileCase, context: RepoContext): CommittedContext {
   const committed = testCase.envRepo?.(context);
-  const commit = typeof committed === 'string' ? committed : repo.commit(`hostile input: ${testCase.name}`);
+  const commit = typeof committed === 'string' ? committed : context.repo.commit(`hostile input: ${testCase.name}`);
   return { ...context, commit };
 }
 
@@ -752,8 +813,18 @@ async function throughEnvRepo(testCase: HostileCase): Promise<Outcome & { contex
 }
 
 async function throughGitSource(testCase: HostileCase): Promise<Outcome & { context: CommittedContext }> {
-  const context = buildRepo(testCase);
-  const source = gitSource({ repo: context.root, branch: 'main', cacheDirectory: cache, environment: context.env, limits: testCase.limits });
+  const started = startRepo(testCase);
+  const sourceOf = () => gitSource({ repo: started.root, branch: 'main', cacheDirectory: cache, environment: started.env, limits: testCase.limits });
+  if (testCase.verifiedFirst !== undefined) {
+    // GIVEN a tree an earlier process verified and kept
+    testCase.verifiedFirst(started);
+    started.repo.commit('the tree verified first');
+    const earlier = sourceOf();
+    await earlier.read(await earlier.latest());
+    keptTreeFile(started);
+  }
+  const context = commitCase(testCase, started);
+  const source = sourceOf();
   try {
     const revision = await source.latest();
     await source.read(revision);

@@ -101,8 +101,13 @@ export class KubernetesClusterClient implements WatchableClusterClient {
     const response = await this.request({ method: 'GET', path: `${collection}${query}` }, `list ${kind} (${apiVersion})${where}`);
     const body = JSON.parse(response.body);
     const items = (body?.items ?? []) as Array<Record<string, unknown>>;
-    // Items of a LIST carry no apiVersion and kind of their own.
-    return { items: items.map((item) => ({ ...item, apiVersion, kind }) as KubeObject), resourceVersion: String(body?.metadata?.resourceVersion ?? '') };
+    // Items of a LIST carry no apiVersion and kind of their own. They were parsed just now and belong to no one
+    // else: given theirs in place, not copied (9,000 copies are garbage the no-op reconcile then collects).
+    for (const item of items) {
+      item.apiVersion = apiVersion;
+      item.kind = kind;
+    }
+    return { items: items as unknown as KubeObject[], resourceVersion: String(body?.metadata?.resourceVersion ?? '') };
   }
 
   public async watch(apiVersion: string, kind: string, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
