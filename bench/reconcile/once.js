@@ -5,7 +5,9 @@
 // attempt, for every build given with --stagecraft (default: this checkout's bin/stagecraft), commits a
 // one-ConfigMap change (the change and its revert alternate, each a new commit), reconciles it (the one-object
 // change: 2 writes, the ConfigMap and the status) and reconciles again with nothing changed (the no-op: 0 writes),
-// then runs the two floors. Several --stagecraft builds compare code round-robin on the same cluster and repo.
+// then the no-op again with nothing kept beside the mirror (ADR 24: what the first run after a new mirror or
+// version pays), then runs the two floors. Several --stagecraft builds compare code round-robin on the same
+// cluster and repo.
 //   node bench/reconcile/once.js [--apps 3000] [--repeat 5] [--stagecraft BIN]... [--keep DIR]
 // --keep DIR: keep the control plane, env repo and caches in DIR (state in DIR/state.json) and reuse them when
 // the next run is given the same DIR (the cluster is started again if it is not answering). Without it, a
@@ -125,6 +127,14 @@ function noopFloor(state, applyset, yaml) {
   return { seconds: run.seconds, cpuSeconds: run.cpuSeconds, rssMb: run.rssMb, writes: 0 };
 }
 
+/** Removes the trees BUILD's git source kept beside its mirror (ADR 24), as a new mirror would have none. */
+function forgetVerifiedTrees(state, build) {
+  const cache = path.join(state.scratch, 'cache', String(options.builds.indexOf(build)));
+  for (const mirror of fs.existsSync(cache) ? fs.readdirSync(cache) : []) {
+    fs.rmSync(path.join(cache, mirror, 'stagecraft'), { recursive: true, force: true });
+  }
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
@@ -133,7 +143,7 @@ function median(values) {
 function main() {
   process.stdout.write(`bench/reconcile/once: ${options.apps} apps × (Deployment + Service + ConfigMap) = ${options.apps * 3} objects in one environment, ${os.cpus().length} cores, node ${process.version}, ${options.repeat} round-robin attempts\n`);
   const state = setUp();
-  const runs = new Map([...options.builds.map((build) => [build, { change: [], noop: [] }]), ['floor', { noop: [] }], ['floor + js-yaml', { noop: [] }]]);
+  const runs = new Map([...options.builds.map((build) => [build, { change: [], noop: [], noopNothingKept: [] }]), ['floor', { noop: [] }], ['floor + js-yaml', { noop: [] }]]);
   // The tree that is not at the head now (and so not live, after the last run's reconcile) comes next.
   let which = gitIn(state.repo)('rev-parse', 'HEAD^{tree}').trim() === state.trees[1] ? 0 : 1;
   let applyset;
@@ -147,8 +157,14 @@ function main() {
         if (change.writes !== 2) throw new Error(`${build}: the one-object change sent ${change.writes} write requests, expected 2 (the ConfigMap and the status)`);
         const noop = stagecraft(state, build, 'no-op');
         if (noop.writes !== 0) throw new Error(`${build}: the no-op sent ${noop.writes} write requests, expected 0`);
+        // The same no-op once more with nothing kept beside the mirror (ADR 24): the first run after a new mirror,
+        // another version or other options reads and verifies every file. Builds before ADR 24 keep nothing.
+        forgetVerifiedTrees(state, build);
+        const noopNothingKept = stagecraft(state, build, 'no-op, nothing kept');
+        if (noopNothingKept.writes !== 0) throw new Error(`${build}: the no-op with nothing kept sent ${noopNothingKept.writes} write requests, expected 0`);
         runs.get(build).change.push(change);
         runs.get(build).noop.push(noop);
+        runs.get(build).noopNothingKept.push(noopNothingKept);
         applyset = noop.applyset;
       }
       runs.get('floor').noop.push(noopFloor(state, applyset, false));
@@ -178,6 +194,10 @@ function main() {
     }
     results[label].noop = describe(figures.noop);
     row(name.startsWith('floor') ? label : `${label}: no-op (0 writes)`, results[label].noop);
+    if (figures.noopNothingKept) {
+      results[label].noopNothingKept = describe(figures.noopNothingKept);
+      row(`${label}: no-op, nothing kept (0 writes)`, results[label].noopNothingKept);
+    }
   }
   process.stdout.write(`BENCH_RESULT ${JSON.stringify({ apps: options.apps, objects: options.apps * 3, repeat: options.repeat, results })}\n`);
 }

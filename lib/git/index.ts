@@ -1,7 +1,7 @@
 // The git room's public surface: the one way the reconciler, promotion and the CLI talk to git.
 export { locateRepository } from './location';
 export type { RepositoryLocation } from './location';
-export { assertBranchName } from './mirror';
+export { assertBranchName, mirrorDirectory } from './mirror';
 export { defaultBranchOf } from './default-branch';
 export { fetchRevision, isAncestor, readEnvironmentBlobs, readEnvironmentFiles, readFileAtCommit } from './read-tree';
 export type { EnvironmentBlobs } from './read-tree';

@@ -21,13 +21,18 @@ export async function assertBranchName(branch: string): Promise<void> {
 }
 
 /**
- * The bare mirror of `remote` under `cacheDirectory`, created on first use. Its folder name is a hash of the
- * remote (with a readable prefix), so two repositories never share a mirror.
+ * Where the bare mirror of `remote` under `cacheDirectory` is (whether it exists yet or not). Its folder name
+ * is a hash of the remote (with a readable prefix), so two repositories never share a mirror.
  */
-export async function ensureMirror(remote: string, cacheDirectory: string, timeoutMs?: number): Promise<string> {
+export function mirrorDirectory(remote: string, cacheDirectory: string): string {
   const readable = (remote.replace(/\/+$/, '').split(/[/:]/).pop() ?? '').replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40);
   const hash = createHash('sha256').update(remote).digest('hex').slice(0, 16);
-  const gitDirectory = path.join(path.resolve(cacheDirectory), `${readable.length > 0 ? `${readable}-` : ''}${hash}.git`);
+  return path.join(path.resolve(cacheDirectory), `${readable.length > 0 ? `${readable}-` : ''}${hash}.git`);
+}
+
+/** The bare mirror of `remote` under `cacheDirectory` (mirrorDirectory), created on first use. */
+export async function ensureMirror(remote: string, cacheDirectory: string, timeoutMs?: number): Promise<string> {
+  const gitDirectory = mirrorDirectory(remote, cacheDirectory);
   if (!fs.existsSync(path.join(gitDirectory, 'HEAD'))) {
     fs.mkdirSync(path.dirname(gitDirectory), { recursive: true });
     // Built aside and renamed into place, so a concurrent reconciler never sees half a mirror.

@@ -3,7 +3,7 @@ import { decideCycle } from './cycle-decide';
 import { CycleLock, lockOnFirstWrite } from './cycle-lock';
 import { CycleMeter, persistOutcome } from './cycle-persist';
 import { CycleOptions, CycleResult } from './cycle-types';
-import { ReadAheadClient, readAheadRevision } from './read-ahead';
+import { ReadAheadClient, readAheadLastVerified, readAheadRevision } from './read-ahead';
 
 export { countChanges } from './cycle-persist';
 export type { CycleOptions, CycleResult } from './cycle-types';
@@ -47,7 +47,10 @@ async function cycleWith(options: CycleOptions, readAhead: ReadAheadClient): Pro
     ...fields,
   });
 
-  const decision = await decideCycle(options, (revision) => void readAheadRevision(readAhead, options.source, revision));
+  const deciding = decideCycle(options, (revision) => void readAheadRevision(readAhead, options.source, revision));
+  // Started once the fetch is on its way: what the last verified revision read goes out while git fetches.
+  void readAheadLastVerified(readAhead, options.source);
+  const decision = await deciding;
   if (decision.action === 'stop') {
     return finish(decision.stop);
   }

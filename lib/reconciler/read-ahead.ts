@@ -175,3 +175,19 @@ export async function readAheadRevision(client: ReadAheadClient, source: Revisio
     // Unreadable here is unreadable when the tree is read: reconcile says why.
   }
 }
+
+/**
+ * Reads ahead, before the tip is even fetched, what the revision the source verified last needed: the next
+ * one most likely needs the same (a one-object change always does). What it needs beyond that is read ahead
+ * once its metadata is known (readAheadRevision), or by reconcile itself. Never throws.
+ */
+export async function readAheadLastVerified(client: ReadAheadClient, source: RevisionSource): Promise<void> {
+  try {
+    const environment = source.lastVerifiedEnvironment?.();
+    if (environment !== undefined && !client.isStopped) {
+      await readAheadLiveState(client, environment);
+    }
+  } catch {
+    // Nothing kept, or not readable: the reads go out once the tip's metadata is known.
+  }
+}

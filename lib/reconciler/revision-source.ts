@@ -7,7 +7,7 @@ import { compareCodeUnits, dnsLabelProblem } from '../envrepo/names';
 import { environmentMetadataPath } from '../envrepo/paths';
 import { EnvironmentTree, readEnvironment, TreeVerificationError } from '../envrepo/read-environment';
 import { displayPath } from '../envrepo/repo-path';
-import { GitTransport, HistoryVerdict, TrustPolicy, verifyHistory, fetchRevision, readEnvironmentBlobs, readFileAtCommit, ReadLimits } from '../git';
+import { GitTransport, HistoryVerdict, locateRepository, mirrorDirectory, TrustPolicy, verifyHistory, fetchRevision, readEnvironmentBlobs, readFileAtCommit, ReadLimits } from '../git';
 import { VerifiedTreeCache } from './private/verified-tree-cache';
 
 /**
@@ -36,6 +36,11 @@ export interface RevisionSource {
    * when the revision has none. For reads sent ahead, and for the signing policy of the revision applied before.
    */
   peekEnvironment?(revision: string): Promise<EnvironmentMetadata | undefined>;
+  /**
+   * The metadata of the last revision this source verified (in this process, or kept from an earlier one),
+   * known before anything is fetched: what the next revision most likely needs read. For reads sent ahead only.
+   */
+  lastVerifiedEnvironment?(): EnvironmentMetadata | undefined;
 }
 
 export interface SourceReadOptions {
@@ -111,6 +116,14 @@ export function gitSource(options: GitSourceOptions): RevisionSource {
       trees.remember(commit, tree, objectNames);
       lastRead = { commit, tree };
       return tree;
+    },
+    lastVerifiedEnvironment() {
+      if (lastRead !== undefined) {
+        return lastRead.tree.metadata;
+      }
+      // Before the first fetch: the mirror's folder follows from the repository, and may not exist yet.
+      const directory = gitDirectory ?? mirrorDirectory(locateRepository(options.repo).remote, options.cacheDirectory);
+      return fs.existsSync(directory) ? verifiedTrees(directory).lastMetadata() : undefined;
     },
     async verifyHistory(from, to, trust, allowHistoryRewrite) {
       return verifyHistory({ gitDirectory: await mirror(), from, to, trust, allowHistoryRewrite });

@@ -20,7 +20,7 @@ function webConfigMap(data: string): string {
 }
 
 /** The error readEnvironment threw, or fails the test when it returned. */
-function refusal(files: ReadonlyMap<string, Uint8Array>, options: ReadEnvironmentOptions = {}): TreeVerificationError {
+function refusal(files: ReadonlyMap<string, EnvironmentFile>, options: ReadEnvironmentOptions = {}): TreeVerificationError {
   try {
     readEnvironment('dev', files, options);
   } catch (error) {

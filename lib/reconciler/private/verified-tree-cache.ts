@@ -49,6 +49,11 @@ export class VerifiedTreeCache {
     return kept?.metadata();
   }
 
+  /** The metadata of the tree kept last, whatever its commit (a guess at what the next commit needs). */
+  lastMetadata(): EnvironmentMetadata | undefined {
+    return this.kept?.metadata();
+  }
+
   /** The tree verified at `commit` before, when that is the commit kept. */
   treeAt(commit: string): EnvironmentTree | undefined {
     const tree = this.kept?.commit === commit ? this.kept.tree() : undefined;

@@ -8,7 +8,7 @@ import { readKubeconfig } from '../../../lib/reconciler/kubeconfig';
 import { PassThroughClusterClient } from '../../../lib/reconciler/pass-through-client';
 import { openTransport } from '../../../lib/reconciler/private/api-transport';
 import { KubernetesClusterClient } from '../../../lib/reconciler/private/kubernetes-cluster-client';
-import { gitSource } from '../../../lib/reconciler/revision-source';
+import { gitSource, RevisionSource } from '../../../lib/reconciler/revision-source';
 import { scratchFolder } from '../../support/fleets';
 import { GitEnvRepo } from '../../support/git-env-repo';
 import { configMap, deployment, service } from '../../support/objects';
@@ -41,13 +41,17 @@ class RecordingClient extends PassThroughClusterClient {
   }
 }
 
-async function cycle(repo: GitEnvRepo, cache: string): Promise<{ result: CycleResult; reads: string[] }> {
+async function cycle(
+  repo: GitEnvRepo,
+  cache: string,
+  wrap: (source: RevisionSource, client: RecordingClient) => RevisionSource = (source) => source,
+): Promise<{ result: CycleResult; reads: string[] }> {
   const client = new RecordingClient(await KubernetesClusterClient.connect({ kubeconfig }));
   try {
     const result = await reconcileCycle({
       client,
       clock: systemClock,
-      source: gitSource({ repo: repo.root, branch: 'main', cacheDirectory: cache, environment: repo.environment }),
+      source: wrap(gitSource({ repo: repo.root, branch: 'main', cacheDirectory: cache, environment: repo.environment }), client),
       environment: repo.environment,
       concurrency: 4,
       prune: { maxPruneShare: 0.5, allowMassPrune: false },
@@ -88,6 +92,38 @@ describe('reads sent ahead on a real API server', () => {
       `LIST Deployment in ${name}`,
       `LIST Service in ${name}`,
     ]);
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('sends what the revision verified last read before the new one is fetched, in a process of its own', async () => {
+    // GIVEN an environment applied by one process, then a one-object change committed
+    const name = uniqueName('ahead');
+    const repo = new GitEnvRepo(name, name).put('web', deployment(name, 'web')).put('web', configMap(name, 'web', { LOG_LEVEL: 'info' }));
+    repo.commit('web');
+    const cache = scratchFolder('stagecraft-read-ahead-');
+    expect((await cycle(repo, cache)).result.verdict).toBe('applied');
+    repo.put('web', configMap(name, 'web', { LOG_LEVEL: 'debug' }));
+    repo.commit('debug logging');
+    // WHEN the next process reconciles, its fetch taking 300 ms
+    let readsBeforeFetch: string[] = [];
+    const slowFetch = (source: RevisionSource, client: RecordingClient): RevisionSource => Object.assign(Object.create(source) as RevisionSource, {
+      latest: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        readsBeforeFetch = [...client.reads];
+        return source.latest();
+      },
+    });
+    const { result, reads } = await cycle(repo, cache, slowFetch);
+    // THEN the status, the parent and the LISTs of the kept revision went out while git fetched, once each
+    expect(result.verdict).toBe('applied');
+    expect(changesOf(result.result, ['created', 'configured'])).toEqual([['configured', 'ConfigMap/web']]);
+    expect([...readsBeforeFetch].sort()).toEqual([
+      `GET ConfigMap/stagecraft-status-${name}`,
+      `GET Secret/stagecraft-applyset-${name}`,
+      `LIST ConfigMap in ${name}`,
+      `LIST Deployment in ${name}`,
+    ]);
+    expect(repeated(reads)).toEqual([]);
     fs.rmSync(cache, { recursive: true, force: true });
   });
 
