@@ -47,9 +47,12 @@ async function cycleWith(options: CycleOptions, readAhead: ReadAheadClient): Pro
     ...fields,
   });
 
-  const deciding = decideCycle(options, (revision) => void readAheadRevision(readAhead, options.source, revision));
-  // Started once the fetch is on its way: what the last verified revision read goes out while git fetches.
-  void readAheadLastVerified(readAhead, options.source);
+  // What the revision verified last read goes out while git fetches (started once the fetch is on its way).
+  // Only without one are the tip's reads sent once it is fetched: reading its metadata from git for that costs
+  // more than the rare read it would add (a namespace the tip adds is then listed by reconcile itself).
+  let guessed = false;
+  const deciding = decideCycle(options, (revision) => void (guessed ? undefined : readAheadRevision(readAhead, options.source, revision)));
+  guessed = readAheadLastVerified(readAhead, options.source);
   const decision = await deciding;
   if (decision.action === 'stop') {
     return finish(decision.stop);

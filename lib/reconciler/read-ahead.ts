@@ -178,16 +178,19 @@ export async function readAheadRevision(client: ReadAheadClient, source: Revisio
 
 /**
  * Reads ahead, before the tip is even fetched, what the revision the source verified last needed: the next
- * one most likely needs the same (a one-object change always does). What it needs beyond that is read ahead
- * once its metadata is known (readAheadRevision), or by reconcile itself. Never throws.
+ * one most likely needs the same (a one-object change always does). Returns whether there was such a revision
+ * (the reads are then on their way). Never throws.
  */
-export async function readAheadLastVerified(client: ReadAheadClient, source: RevisionSource): Promise<void> {
+export function readAheadLastVerified(client: ReadAheadClient, source: RevisionSource): boolean {
+  let environment: EnvironmentMetadata | undefined;
   try {
-    const environment = source.lastVerifiedEnvironment?.();
-    if (environment !== undefined && !client.isStopped) {
-      await readAheadLiveState(client, environment);
-    }
+    environment = source.lastVerifiedEnvironment?.();
   } catch {
     // Nothing kept, or not readable: the reads go out once the tip's metadata is known.
   }
+  if (environment === undefined || client.isStopped) {
+    return false;
+  }
+  void readAheadLiveState(client, environment);
+  return true;
 }
